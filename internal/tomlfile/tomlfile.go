@@ -1,0 +1,314 @@
+// Package tomlfile decodes nano's TOML files with BurntSushi/toml and reports
+// every problem as FILE:LINE:COL: KEY: message.
+//
+// BurntSushi/toml records the position of every key but only reveals it in
+// the errors it returns. Decode therefore collects problems by key path, and
+// Err finds each key's position by decoding the file once more into a type
+// built for that one key, whose decoding fails on purpose.
+package tomlfile
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+)
+
+// An Error is one problem in a file.
+type Error struct {
+	File      string
+	Line, Col int    // 0 when unknown
+	Key       string // dotted key path, "" for the whole file
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+	}
+	if e.Key != "" {
+		b.WriteString(": " + e.Key)
+	}
+	b.WriteString(": " + e.Msg)
+	return b.String()
+}
+
+// A List is every problem found in one or more files, in file order.
+type List []*Error
+
+func (l List) Error() string {
+	lines := make([]string, len(l))
+	for i, e := range l {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// A Doc is a decoded file and the problems found in it so far.
+type Doc struct {
+	File string
+	MD   toml.MetaData
+	data string
+	raw  map[string]any
+	errs List
+	keys [][]any
+}
+
+// Decode decodes data, the contents of file, into v. A syntax or type error is
+// returned as a List at once; problems found afterwards are added with Errorf
+// and returned by Err.
+func Decode(file string, data []byte, v any) (*Doc, error) {
+	d := &Doc{File: file, data: string(data)}
+	md, err := toml.Decode(d.data, v)
+	if err != nil {
+		return nil, List{d.fromDecode(err)}
+	}
+	d.MD = md
+	return d, nil
+}
+
+func (d *Doc) fromDecode(err error) *Error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return &Error{File: d.File, Line: pe.Position.Line, Col: pe.Position.Col, Key: pe.LastKey, Msg: pe.Message}
+	}
+	msg := err.Error()
+	e := &Error{File: d.File, Msg: msg}
+	// Type errors read "toml: line N (last key "K"): message".
+	if rest, ok := strings.CutPrefix(msg, "toml: line "); ok {
+		n, rest, _ := strings.Cut(rest, " ")
+		e.Line, _ = strconv.Atoi(n)
+		e.Col = 1
+		if k, m, ok := strings.Cut(rest, "): "); ok {
+			e.Key, _ = strconv.Unquote(strings.TrimPrefix(k, "(last key "))
+			e.Msg = m
+		}
+	} else {
+		e.Msg = strings.TrimPrefix(msg, "toml: ")
+	}
+	return e
+}
+
+// Errorf records a problem at the key path, whose elements are table keys
+// (string) and indexes into arrays of tables (int).
+func (d *Doc) Errorf(path []any, format string, args ...any) {
+	d.errs = append(d.errs, &Error{File: d.File, Key: keyString(path), Msg: fmt.Sprintf(format, args...)})
+	d.keys = append(d.keys, path)
+}
+
+// Unknown records every key of the file that decoding did not use.
+func (d *Doc) Unknown() {
+	for _, k := range d.MD.Undecoded() {
+		if d.MD.Type(k...) == "Table" && len(k) > 0 {
+			continue // a table is unknown only through its keys
+		}
+		path := make([]any, len(k))
+		for i, s := range k {
+			path[i] = s
+		}
+		d.Errorf(path, "unknown key")
+	}
+}
+
+// Err returns the problems recorded so far as a List sorted by position, or nil.
+func (d *Doc) Err() error {
+	if len(d.errs) == 0 {
+		return nil
+	}
+	for i, e := range d.errs {
+		e.Line, e.Col = d.position(d.keys[i])
+	}
+	slices.SortStableFunc(d.errs, func(a, b *Error) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Col - b.Col
+	})
+	return d.errs
+}
+
+func keyString(path []any) string {
+	var b strings.Builder
+	for _, p := range path {
+		switch p := p.(type) {
+		case int:
+			fmt.Fprintf(&b, "[%d]", p)
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			if strings.Trim(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == "" && p != "" {
+				b.WriteString(p)
+			} else {
+				b.WriteString(strconv.Quote(p))
+			}
+		}
+	}
+	return b.String()
+}
+
+// The probe: decoding into a type whose only field is at the key path, of a
+// type whose UnmarshalTOML fails on its target-th call, makes the decoder
+// report that key's position. Calls are counted across the whole decode, so
+// probes run one at a time.
+var (
+	probeMu     sync.Mutex
+	probeCalls  int
+	probeTarget int
+	errProbe    = errors.New("tomlfile: position probe")
+)
+
+type probe struct{}
+
+func (*probe) UnmarshalTOML(any) error {
+	probeCalls++
+	if probeCalls == probeTarget {
+		return errProbe
+	}
+	return nil
+}
+
+var probeType = reflect.TypeFor[probe]()
+
+// position returns the line and column of the key path, 1:1 when the file
+// has no such key (a required key that is missing, say): then it falls back
+// to the nearest enclosing key that exists.
+func (d *Doc) position(path []any) (int, int) {
+	if d.raw == nil {
+		toml.Decode(d.data, &d.raw) // the file already decoded once
+	}
+	for len(path) > 0 {
+		if _, ok := path[len(path)-1].(int); ok {
+			// The decoder knows only where the last [[header]] of an array of
+			// tables is: point at the element's first key instead.
+			if line, col, ok := d.firstKey(path); ok {
+				return line, col
+			}
+		}
+		if line, col, ok := d.probe(path); ok {
+			return line, col
+		}
+		path = path[:len(path)-1]
+	}
+	return 1, 1
+}
+
+// firstKey finds the first key of the table at path.
+func (d *Doc) firstKey(path []any) (line, col int, ok bool) {
+	v := any(d.raw)
+	for _, p := range path {
+		switch p := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[p]
+		case int:
+			elems, _ := v.([]map[string]any)
+			if p < 0 || p >= len(elems) {
+				return 0, 0, false
+			}
+			v = elems[p]
+		}
+	}
+	m, _ := v.(map[string]any)
+	for k := range m {
+		if l, c, found := d.probe(append(slices.Clip(path), k)); found && (!ok || l < line || l == line && c < col) {
+			line, col, ok = l, c, true
+		}
+	}
+	return line, col, ok
+}
+
+func (d *Doc) probe(path []any) (line, col int, ok bool) {
+	target, found := d.countBefore(d.raw, path)
+	if !found {
+		return 0, 0, false
+	}
+	t := probeType
+	for i := len(path) - 1; i >= 0; i-- {
+		switch p := path[i].(type) {
+		case int:
+			t = reflect.SliceOf(t)
+		case string:
+			t = reflect.StructOf([]reflect.StructField{{
+				Name: "F",
+				Type: t,
+				Tag:  reflect.StructTag(`toml:` + strconv.Quote(p)),
+			}})
+		}
+	}
+	probeMu.Lock()
+	defer probeMu.Unlock()
+	probeCalls, probeTarget = 0, target
+	_, err := toml.Decode(d.data, reflect.New(t).Interface())
+	var pe toml.ParseError
+	// ParseError has no Unwrap: recognise the probe by its message.
+	if !errors.As(err, &pe) || pe.Message != errProbe.Error() {
+		return 0, 0, false
+	}
+	return pe.Position.Line, pe.Position.Col, true
+}
+
+// countBefore reports whether path exists in v, and how many probe calls
+// decoding reaches up to and including it: one more than the earlier
+// elements of its arrays of tables that also hold the rest of the path.
+func (d *Doc) countBefore(v any, path []any) (int, bool) {
+	if len(path) == 0 {
+		return 1, true
+	}
+	switch p := path[0].(type) {
+	case string:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return 0, false
+		}
+		if _, exact := m[p]; !exact {
+			return 0, false
+		}
+		return d.countBefore(m[p], path[1:])
+	case int:
+		elems, ok := v.([]map[string]any)
+		if !ok || p < 0 || p >= len(elems) {
+			return 0, false
+		}
+		n := 0
+		for _, e := range elems[:p] {
+			if _, ok := d.countBefore(e, path[1:]); ok {
+				n += d.countAll(e, path[1:])
+			}
+		}
+		m, ok := d.countBefore(elems[p], path[1:])
+		return n + m, ok
+	}
+	return 0, false
+}
+
+// countAll counts the probe calls for path inside v.
+func (d *Doc) countAll(v any, path []any) int {
+	if len(path) == 0 {
+		return 1
+	}
+	switch p := path[0].(type) {
+	case string:
+		if m, ok := v.(map[string]any); ok {
+			if sub, ok := m[p]; ok {
+				return d.countAll(sub, path[1:])
+			}
+		}
+	case int:
+		n := 0
+		if elems, ok := v.([]map[string]any); ok {
+			for _, e := range elems {
+				n += d.countAll(e, path[1:])
+			}
+		}
+		return n
+	}
+	return 0
+}

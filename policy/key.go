@@ -1,0 +1,414 @@
+// Package policy is nano's key algebra: the keys a package can hold, when one
+// key covers another, how keys flow down a dependency edge, how two key sets
+// differ, and the audit findings and approvals built on top of that.
+package policy
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A Kind is the kind of a key.
+type Kind uint8
+
+// The kinds of keys, in the order they sort and print.
+const (
+	FS Kind = iota + 1
+	Net
+	Env
+	Clock
+	Random
+	Stdio
+	Spawn
+)
+
+var kindNames = [...]string{FS: "fs", Net: "net", Env: "env", Clock: "clock", Random: "random", Stdio: "stdio", Spawn: "spawn"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// An Access is the access an fs key gives to its directory.
+type Access uint8
+
+// The accesses of an fs key. AsDeclared is only valid in a grant: the child
+// gets the access it declares.
+const (
+	AsDeclared Access = iota
+	RO
+	RW
+)
+
+func (a Access) String() string {
+	switch a {
+	case RO:
+		return "ro"
+	case RW:
+		return "rw"
+	}
+	return ""
+}
+
+// ParseAccess parses "ro" or "rw".
+func ParseAccess(s string) (Access, error) {
+	switch s {
+	case "ro":
+		return RO, nil
+	case "rw":
+		return RW, nil
+	}
+	return 0, fmt.Errorf("access %q is not \"ro\" or \"rw\"", s)
+}
+
+// A Key is one capability. Which fields are set depends on the kind:
+//
+//	FS      Name is the slot, Access its access; in a grant, Source is the
+//	        granting package's slot and sub-path ("data/uploads").
+//	Net     Name is the host pattern, Port the port or "*".
+//	Env     Name is the variable.
+//	Stdio   Name is the stream.
+//	Spawn   Name is the package.
+//	Clock, Random: no fields.
+type Key struct {
+	Kind   Kind
+	Name   string
+	Port   string
+	Source string
+	Access Access
+}
+
+// String returns the key's canonical text form, used in reports, lockfiles
+// and approvals: fs:SLOT:ro, fs:SLOT=SOURCE:rw, net:HOST:PORT, env:NAME,
+// clock, random, stdio:STREAM, spawn:NS:NAME.
+func (k Key) String() string {
+	switch k.Kind {
+	case FS:
+		s := "fs:" + k.Name
+		if k.Source != "" {
+			s += "=" + k.Source
+		}
+		if k.Access != AsDeclared {
+			s += ":" + k.Access.String()
+		}
+		return s
+	case Net:
+		return "net:" + k.Name + ":" + k.Port
+	case Clock, Random:
+		return k.Kind.String()
+	}
+	return k.Kind.String() + ":" + k.Name
+}
+
+// Covers reports whether k is equal to or wider than c: a holder of k may
+// hand c down. Both keys must be effective: a grant's AsDeclared access never
+// covers and is never covered.
+func (k Key) Covers(c Key) bool {
+	if k.Kind != c.Kind {
+		return false
+	}
+	switch k.Kind {
+	case FS:
+		return k.Name == c.Name && within(c.Source, k.Source) &&
+			c.Access != AsDeclared && k.Access >= c.Access
+	case Net:
+		return hostCovers(k.Name, c.Name) && (k.Port == "*" || k.Port == c.Port)
+	case Clock, Random:
+		return true
+	}
+	return k.Name == c.Name
+}
+
+// within reports whether path is base or inside it.
+func within(path, base string) bool {
+	return path == base || base == "" || strings.HasPrefix(path, base+"/")
+}
+
+// hostCovers reports whether host pattern p covers host pattern h.
+func hostCovers(p, h string) bool {
+	if p == h {
+		return true
+	}
+	suffix, ok := strings.CutPrefix(p, "*")
+	return ok && strings.HasSuffix(h, suffix) && len(h) > len(suffix)
+}
+
+var (
+	slotRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
+	envRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	partRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	dnsRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+)
+
+// CheckName reports whether name is a valid package name, namespace:name,
+// each part [a-z][a-z0-9-]{0,62}.
+func CheckName(name string) error {
+	ns, n, ok := strings.Cut(name, ":")
+	if !ok || !partRE.MatchString(ns) || !partRE.MatchString(n) {
+		return fmt.Errorf("package name %q is not namespace:name, each part [a-z][a-z0-9-]{0,62}", name)
+	}
+	return nil
+}
+
+// CheckSlot reports whether slot is a valid fs slot name.
+func CheckSlot(slot string) error {
+	if !slotRE.MatchString(slot) {
+		return fmt.Errorf("fs slot %q is not [a-z][a-z0-9_-]{0,62}", slot)
+	}
+	return nil
+}
+
+// CheckEnv reports whether name is a valid environment variable name.
+func CheckEnv(name string) error {
+	if !envRE.MatchString(name) {
+		return fmt.Errorf("env name %q is not [A-Za-z_][A-Za-z0-9_]*", name)
+	}
+	return nil
+}
+
+// CheckStream reports whether s names a standard stream.
+func CheckStream(s string) error {
+	switch s {
+	case "stdin", "stdout", "stderr":
+		return nil
+	}
+	return fmt.Errorf("stdio stream %q is not stdin, stdout or stderr", s)
+}
+
+// CheckSubPath reports whether p is a relative, clean path with no "..",
+// empty or absolute parts.
+func CheckSubPath(p string) error {
+	if p == "" {
+		return fmt.Errorf("empty sub-path")
+	}
+	for part := range strings.SplitSeq(p, "/") {
+		switch part {
+		case "":
+			return fmt.Errorf("sub-path %q has an empty or absolute part", p)
+		case ".", "..":
+			return fmt.Errorf("sub-path %q has a %q part", p, part)
+		}
+		if strings.ContainsAny(part, "\\\x00") {
+			return fmt.Errorf("sub-path %q has a backslash or NUL", p)
+		}
+	}
+	return nil
+}
+
+// ParseNet parses a network pattern HOST:PORT. HOST is a lowercase DNS name,
+// "*." and a DNS name, an IPv4 literal or a bracketed IPv6 literal; PORT is a
+// number from 1 to 65535 or "*".
+func ParseNet(s string) (Key, error) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return Key{}, fmt.Errorf("net pattern %q has no :PORT", s)
+	}
+	host, port := s[:i], s[i+1:]
+	if port != "*" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+			return Key{}, fmt.Errorf("net pattern %q: port %q is not 1-65535 or *", s, port)
+		}
+	}
+	if err := checkHost(host); err != nil {
+		return Key{}, fmt.Errorf("net pattern %q: %v", s, err)
+	}
+	return Key{Kind: Net, Name: host, Port: port}, nil
+}
+
+func checkHost(host string) error {
+	if inner, ok := strings.CutPrefix(host, "["); ok {
+		inner, ok = strings.CutSuffix(inner, "]")
+		a, err := netip.ParseAddr(inner)
+		if !ok || err != nil || !a.Is6() || a.Zone() != "" || a.String() != inner {
+			return fmt.Errorf("host %q is not a canonical IPv6 literal", host)
+		}
+		return nil
+	}
+	name, wild := strings.CutPrefix(host, "*.")
+	if name == "" || len(name) > 253 {
+		return fmt.Errorf("host %q is empty or too long", host)
+	}
+	numeric := true
+	for label := range strings.SplitSeq(name, ".") {
+		if !dnsRE.MatchString(label) {
+			return fmt.Errorf("host %q is not a lowercase DNS name, *.NAME or IP literal", host)
+		}
+		if strings.Trim(label, "0123456789") != "" {
+			numeric = false
+		}
+	}
+	if numeric {
+		a, err := netip.ParseAddr(name)
+		if wild || err != nil || !a.Is4() {
+			return fmt.Errorf("host %q is not a valid IPv4 literal", host)
+		}
+	}
+	return nil
+}
+
+// ParseKey parses a key in its canonical text form (see Key.String).
+func ParseKey(s string) (Key, error) {
+	kind, rest, _ := strings.Cut(s, ":")
+	switch kind {
+	case "clock", "random":
+		if s != kind {
+			return Key{}, fmt.Errorf("key %q: %s takes no argument", s, kind)
+		}
+		if kind == "clock" {
+			return Key{Kind: Clock}, nil
+		}
+		return Key{Kind: Random}, nil
+	case "fs":
+		i := strings.LastIndexByte(rest, ':')
+		if i < 0 {
+			return Key{}, fmt.Errorf("key %q: fs key has no :ro or :rw", s)
+		}
+		access, err := ParseAccess(rest[i+1:])
+		if err != nil {
+			return Key{}, fmt.Errorf("key %q: %v", s, err)
+		}
+		slot, source, hasSource := strings.Cut(rest[:i], "=")
+		if err := CheckSlot(slot); err != nil {
+			return Key{}, fmt.Errorf("key %q: %v", s, err)
+		}
+		k := Key{Kind: FS, Name: slot, Access: access}
+		if hasSource {
+			if k.Source, err = parseSource(source); err != nil {
+				return Key{}, fmt.Errorf("key %q: %v", s, err)
+			}
+		}
+		return k, nil
+	case "net":
+		return ParseNet(rest)
+	case "env":
+		return nameKey(s, Env, rest, CheckEnv)
+	case "stdio":
+		return nameKey(s, Stdio, rest, CheckStream)
+	case "spawn":
+		return nameKey(s, Spawn, rest, CheckName)
+	}
+	return Key{}, fmt.Errorf("key %q: unknown kind %q", s, kind)
+}
+
+func nameKey(s string, kind Kind, name string, check func(string) error) (Key, error) {
+	if err := check(name); err != nil {
+		return Key{}, fmt.Errorf("key %q: %v", s, err)
+	}
+	return Key{Kind: kind, Name: name}, nil
+}
+
+// ParseGrantFS parses the value of an fs grant, SLOT[/SUB/PATH][:ro|:rw],
+// into the grant key for the child's slot.
+func ParseGrantFS(childSlot, value string) (Key, error) {
+	if err := CheckSlot(childSlot); err != nil {
+		return Key{}, err
+	}
+	k := Key{Kind: FS, Name: childSlot}
+	if src, acc, ok := strings.Cut(value, ":"); ok {
+		a, err := ParseAccess(acc)
+		if err != nil {
+			return Key{}, err
+		}
+		value, k.Access = src, a
+	}
+	var err error
+	k.Source, err = parseSource(value)
+	return k, err
+}
+
+// parseSource checks a grant source: a slot and an optional sub-path.
+func parseSource(src string) (string, error) {
+	slot, sub, hasSub := strings.Cut(src, "/")
+	if err := CheckSlot(slot); err != nil {
+		return "", err
+	}
+	if hasSub {
+		if err := CheckSubPath(sub); err != nil {
+			return "", err
+		}
+	}
+	return src, nil
+}
+
+// SourceSlot returns the granting package's slot named by an fs grant.
+func (k Key) SourceSlot() string {
+	slot, _, _ := strings.Cut(k.Source, "/")
+	return slot
+}
+
+// compare orders keys by kind, then their text fields.
+func compare(a, b Key) int {
+	if a.Kind != b.Kind {
+		return int(a.Kind) - int(b.Kind)
+	}
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Port, b.Port); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Source, b.Source); c != 0 {
+		return c
+	}
+	return int(a.Access) - int(b.Access)
+}
+
+// A Set is a sorted list of distinct keys. The zero Set is empty.
+type Set []Key
+
+// NewSet returns the set of the given keys, sorted and without duplicates.
+func NewSet(keys ...Key) Set {
+	s := slices.Clone(keys)
+	slices.SortFunc(s, compare)
+	return slices.Compact(s)
+}
+
+// Covers reports whether some key of s covers c.
+func (s Set) Covers(c Key) bool {
+	return slices.ContainsFunc(s, func(k Key) bool { return k.Covers(c) })
+}
+
+// Contains reports whether s holds exactly k.
+func (s Set) Contains(k Key) bool {
+	_, ok := slices.BinarySearchFunc(s, k, compare)
+	return ok
+}
+
+// FS returns the fs key of slot, if s holds one.
+func (s Set) FS(slot string) (Key, bool) {
+	for _, k := range s {
+		if k.Kind == FS && k.Name == slot && k.Source == "" {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// Strings returns the canonical text form of every key.
+func (s Set) Strings() []string {
+	out := make([]string, len(s))
+	for i, k := range s {
+		out[i] = k.String()
+	}
+	return out
+}
+
+// ParseSet parses keys in canonical text form into a set.
+func ParseSet(texts []string) (Set, error) {
+	keys := make([]Key, 0, len(texts))
+	for _, t := range texts {
+		k, err := ParseKey(t)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return NewSet(keys...), nil
+}
