@@ -312,3 +312,6 @@ func (d *Doc) countAll(v any, path []any) int {
 	}
 	return 0
 }
+
+// Errs returns the problems recorded so far, without positions.
+func (d *Doc) Errs() List { return d.errs }

@@ -1,0 +1,401 @@
+// Package graph resolves a root package's dependency graph: one version per
+// compatibility class, the highest that satisfies every requirement and whose
+// keys every parent grants. It does no I/O: packages come from a Source.
+package graph
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/nanoproc/nano/manifest"
+	"github.com/nanoproc/nano/policy"
+)
+
+// A Source lists and reads the packages the resolver may choose from.
+type Source interface {
+	// Versions returns every version of the named package, in any order.
+	Versions(name string) ([]*semver.Version, error)
+	// Manifest returns the manifest of one version.
+	Manifest(name string, v *semver.Version) (*manifest.Manifest, error)
+}
+
+// Options tune resolution.
+type Options struct {
+	// Locked lists, by package name, the versions in the existing nano.lock.
+	// A locked version that still satisfies every requirement and whose keys
+	// are still granted is kept instead of a higher one.
+	Locked map[string][]*semver.Version
+}
+
+// A Graph is a resolved dependency graph.
+type Graph struct {
+	Root  *Node
+	Nodes []*Node // the root first, then by name and version
+	// Notes explain choices that are not errors: versions skipped for their
+	// keys, grants never handed over.
+	Notes []string
+}
+
+// A Node is one chosen package.
+type Node struct {
+	*manifest.Manifest
+	Edges []*Edge // in the order of the manifest's dependencies
+}
+
+// An Edge is a dependency of one package on another, with the keys it hands
+// down.
+type Edge struct {
+	Parent, Child *Node
+	Dep           *manifest.Dependency
+	Flow          *policy.Flow
+}
+
+// Resolve resolves the graph of root. Errors are a ConflictError,
+// FlowError or CycleError (several joined with errors.Join), or an error of
+// the Source.
+func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) {
+	r := &resolver{
+		src:       src,
+		opts:      opts,
+		versions:  map[string][]*semver.Version{},
+		manifests: map[string]*manifest.Manifest{},
+		selected:  map[slot]*choice{},
+	}
+	const maxPasses = 100
+	for range maxPasses {
+		changed, errs, err := r.pass(root)
+		if err != nil {
+			return nil, err
+		}
+		if !changed {
+			if len(errs) > 0 {
+				return nil, errors.Join(errs...)
+			}
+			return r.build(root)
+		}
+	}
+	return nil, fmt.Errorf("resolution of %s did not settle after %d passes", root.ID(), maxPasses)
+}
+
+// A slot is a package name and compatibility class: it holds one version.
+type slot struct{ name, class string }
+
+func (s slot) String() string { return s.name + "@" + s.class }
+
+// A choice is the version chosen for a slot, and the versions above it that
+// were skipped for their keys.
+type choice struct {
+	m     *manifest.Manifest
+	skips []string
+}
+
+// An in is one requirement on a slot: parent's dependency dep.
+type in struct {
+	parent *manifest.Manifest
+	dep    *manifest.Dependency
+}
+
+type resolver struct {
+	src       Source
+	opts      Options
+	versions  map[string][]*semver.Version // descending
+	manifests map[string]*manifest.Manifest
+	selected  map[slot]*choice
+
+	// From the latest pass:
+	reached []*manifest.Manifest
+	via     map[string]in // how each package was first reached
+	ins     map[slot][]in
+	order   []slot
+}
+
+// pass walks the graph from root with the current choices, then chooses
+// again for every slot with all the requirements the walk found. It reports
+// whether any choice changed; errs are only final once nothing changes.
+func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, err error) {
+	r.reached = []*manifest.Manifest{root}
+	r.via = map[string]in{root.ID(): {}}
+	r.ins = map[slot][]in{}
+	r.order = r.order[:0]
+	for i := 0; i < len(r.reached); i++ {
+		m := r.reached[i]
+		for _, d := range m.Deps {
+			s, cerr, err := r.slotFor(m, d)
+			if err != nil {
+				return false, nil, err
+			}
+			if cerr != nil {
+				errs = append(errs, cerr)
+				continue
+			}
+			if r.ins[s] == nil {
+				r.order = append(r.order, s)
+			}
+			r.ins[s] = append(r.ins[s], in{m, d})
+			c := r.selected[s]
+			if c == nil {
+				c, cerr, err = r.choose(s, r.ins[s])
+				if err != nil {
+					return false, nil, err
+				}
+				if cerr != nil {
+					continue // reported after the walk, with every requirement
+				}
+				r.selected[s] = c
+				changed = true
+			}
+			if _, ok := r.via[c.m.ID()]; !ok {
+				r.via[c.m.ID()] = in{m, d}
+				r.reached = append(r.reached, c.m)
+			}
+		}
+	}
+	for s := range r.selected {
+		if r.ins[s] == nil {
+			delete(r.selected, s)
+		}
+	}
+	for _, s := range r.order {
+		c, cerr, err := r.choose(s, r.ins[s])
+		if err != nil {
+			return false, nil, err
+		}
+		if cerr != nil {
+			errs = append(errs, cerr)
+			continue
+		}
+		if old := r.selected[s]; old == nil || old.m != c.m {
+			changed = true
+		}
+		r.selected[s] = c
+	}
+	return changed, errs, nil
+}
+
+// slotFor returns the slot dep falls in: the class of the highest version
+// that satisfies it.
+func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) (slot, error, error) {
+	vs, err := r.list(dep.Name)
+	if err != nil {
+		return slot{}, nil, err
+	}
+	for _, v := range vs {
+		if dep.Constraint.Check(v) {
+			return slot{dep.Name, manifest.Class(v)}, nil, nil
+		}
+	}
+	e := &ConflictError{Package: dep.Name, Chains: [][]string{r.chain(parent, dep)}}
+	if len(vs) == 0 {
+		e.Reason = "no versions found"
+	} else {
+		e.Reason = "no version matches; available: " + joinVersions(vs)
+	}
+	return slot{}, e, nil
+}
+
+// choose picks the version for s that satisfies every requirement in ins and
+// whose keys every parent grants: the locked one if it qualifies, or else
+// the highest.
+func (r *resolver) choose(s slot, ins []in) (*choice, error, error) {
+	all, err := r.list(s.name)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cands []*semver.Version
+	for _, v := range all {
+		if manifest.Class(v) != s.class {
+			continue
+		}
+		if !slices.ContainsFunc(ins, func(i in) bool { return !i.dep.Constraint.Check(v) }) {
+			cands = append(cands, v)
+		}
+	}
+	if len(cands) == 0 {
+		e := &ConflictError{Package: s.name, Reason: "no version satisfies every requirement"}
+		for _, i := range ins {
+			e.Chains = append(e.Chains, r.chain(i.parent, i.dep))
+		}
+		return nil, e, nil
+	}
+	for _, lv := range r.opts.Locked[s.name] {
+		if i := slices.IndexFunc(cands, lv.Equal); i >= 0 {
+			cands = slices.Insert(slices.Delete(cands, i, i+1), 0, lv)
+			break
+		}
+	}
+	c := new(choice)
+	var hint string
+	for _, v := range cands {
+		m, err := r.manifest(s.name, v)
+		if err != nil {
+			return nil, nil, err
+		}
+		skip := ""
+		for _, i := range ins {
+			f := policy.CheckFlow(i.parent.Keys, i.dep.Grant, m.Keys)
+			if len(f.Missing) == 0 {
+				continue
+			}
+			skip = fmt.Sprintf("skipped %s: needs %s, which %s does not grant", m.ID(), keyList(f.Missing), i.parent.Name)
+			if hint == "" {
+				hint = fmt.Sprintf("to allow it, %s's manifest needs:\n%s", i.parent.Name, policy.GrantHint(s.name, i.parent.Keys, f.Missing))
+			}
+			break
+		}
+		if skip == "" {
+			c.m = m
+			return c, nil, nil
+		}
+		c.skips = append(c.skips, skip)
+	}
+	e := &ConflictError{Package: s.name, Reason: "every matching version needs keys its parents do not grant", Skips: c.skips, Hint: hint}
+	for _, i := range ins {
+		e.Chains = append(e.Chains, r.chain(i.parent, i.dep))
+	}
+	return nil, e, nil
+}
+
+func (r *resolver) list(name string) ([]*semver.Version, error) {
+	if vs, ok := r.versions[name]; ok {
+		return vs, nil
+	}
+	vs, err := r.src.Versions(name)
+	if err != nil {
+		return nil, err
+	}
+	vs = slices.Clone(vs)
+	slices.SortFunc(vs, func(a, b *semver.Version) int { return b.Compare(a) })
+	r.versions[name] = vs
+	return vs, nil
+}
+
+func (r *resolver) manifest(name string, v *semver.Version) (*manifest.Manifest, error) {
+	id := name + " " + v.String()
+	if m, ok := r.manifests[id]; ok {
+		return m, nil
+	}
+	m, err := r.src.Manifest(name, v)
+	if err != nil {
+		return nil, err
+	}
+	if m.Name != name || !m.Version.Equal(v) {
+		return nil, fmt.Errorf("%s: declares %s, want %s", m.File, m.ID(), id)
+	}
+	r.manifests[id] = m
+	return m, nil
+}
+
+// chain describes how the walk reached the requirement dep of parent, from
+// the root, by the shortest path.
+func (r *resolver) chain(parent *manifest.Manifest, dep *manifest.Dependency) []string {
+	out := []string{fmt.Sprintf("%s requires %s %s", parent.ID(), dep.Name, dep.Req)}
+	for seen := map[string]bool{}; ; {
+		i, ok := r.via[parent.ID()]
+		if !ok || i.parent == nil || seen[parent.ID()] {
+			break
+		}
+		seen[parent.ID()] = true
+		out = append(out, fmt.Sprintf("%s requires %s %s", i.parent.ID(), i.dep.Name, i.dep.Req))
+		parent = i.parent
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// build turns the settled choices into a Graph and checks every edge.
+func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
+	g := new(Graph)
+	nodes := map[string]*Node{}
+	for _, m := range r.reached {
+		n := &Node{Manifest: m}
+		nodes[m.ID()] = n
+		g.Nodes = append(g.Nodes, n)
+	}
+	g.Root = g.Nodes[0]
+	slices.SortFunc(g.Nodes[1:], func(a, b *Node) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), a.Version.Compare(b.Version))
+	})
+	var errs []error
+	for _, n := range g.Nodes {
+		for _, d := range n.Deps {
+			s, _, _ := r.slotFor(n.Manifest, d)
+			child := nodes[r.selected[s].m.ID()]
+			e := &Edge{Parent: n, Child: child, Dep: d, Flow: policy.CheckFlow(n.Keys, d.Grant, child.Keys)}
+			n.Edges = append(n.Edges, e)
+			if !e.Flow.OK() {
+				errs = append(errs, &FlowError{Edge: e})
+			}
+			for _, k := range e.Flow.Unused {
+				g.Notes = append(g.Notes, fmt.Sprintf("%s grants %s to %s, which does not declare it: not handed over", n.ID(), k, child.ID()))
+			}
+		}
+	}
+	for _, s := range r.order {
+		g.Notes = append(g.Notes, r.selected[s].skips...)
+	}
+	if c := findCycle(g); c != nil {
+		errs = append(errs, &CycleError{Cycle: c})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return g, nil
+}
+
+// findCycle returns the IDs along a dependency cycle, first repeated last.
+func findCycle(g *Graph) []string {
+	const (
+		unseen = iota
+		active
+		done
+	)
+	state := map[*Node]int{}
+	var stack []*Node
+	var cycle []string
+	var visit func(n *Node) bool
+	visit = func(n *Node) bool {
+		state[n] = active
+		stack = append(stack, n)
+		for _, e := range n.Edges {
+			switch state[e.Child] {
+			case active:
+				i := slices.Index(stack, e.Child)
+				for _, m := range stack[i:] {
+					cycle = append(cycle, m.ID())
+				}
+				cycle = append(cycle, e.Child.ID())
+				return true
+			case unseen:
+				if visit(e.Child) {
+					return true
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[n] = done
+		return false
+	}
+	for _, n := range g.Nodes {
+		if state[n] == unseen && visit(n) {
+			return cycle
+		}
+	}
+	return nil
+}
+
+func keyList(keys []policy.Key) string {
+	return strings.Join(policy.NewSet(keys...).Strings(), ", ")
+}
+
+func joinVersions(vs []*semver.Version) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[len(vs)-1-i] = v.String()
+	}
+	return strings.Join(s, ", ")
+}

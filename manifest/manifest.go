@@ -1,0 +1,309 @@
+// Package manifest parses and validates nano.toml, the file in which every
+// package declares its name, module, keys and dependencies.
+package manifest
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/nanoproc/nano/internal/tomlfile"
+	"github.com/nanoproc/nano/policy"
+)
+
+// FileName is the name of a package's manifest.
+const FileName = "nano.toml"
+
+// A Manifest is a parsed and valid nano.toml.
+type Manifest struct {
+	File    string // the path it was read from, for messages
+	Name    string
+	Version *semver.Version
+	Module  string // slash path of the core module, relative to the manifest
+	WIT     string // slash path of the WIT file or directory, or ""
+
+	Description string
+	License     string
+
+	// Registry is the [registry] path, relative to the manifest. Only the
+	// root's is used.
+	Registry string
+
+	// Keys is every key the package declares in [capabilities].
+	Keys policy.Set
+	// Deps are the dependencies, sorted by name.
+	Deps []*Dependency
+}
+
+// ID returns "name version", the package's identity in messages and locks.
+func (m *Manifest) ID() string { return m.Name + " " + m.Version.String() }
+
+// Dir returns the directory holding the manifest.
+func (m *Manifest) Dir() string { return filepath.Dir(m.File) }
+
+// Dep returns the dependency on name, or nil.
+func (m *Manifest) Dep(name string) *Dependency {
+	i, ok := slices.BinarySearchFunc(m.Deps, name, func(d *Dependency, n string) int { return strings.Compare(d.Name, n) })
+	if !ok {
+		return nil
+	}
+	return m.Deps[i]
+}
+
+// A Dependency is one entry of [dependencies].
+type Dependency struct {
+	Name string
+	Req  string // the requirement as written
+	// Constraint is Req in Masterminds/semver syntax.
+	Constraint *semver.Constraints
+	// Path is a local source directory, relative to the manifest, or "".
+	Path string
+	// Grant is the keys handed down, as written: fs keys name the parent's
+	// slot and sub-path in Source, and may leave Access to the child.
+	Grant []policy.Key
+}
+
+// The shapes of nano.toml, as decoded.
+type (
+	fileTOML struct {
+		Package struct {
+			Name        string `toml:"name"`
+			Version     string `toml:"version"`
+			Module      string `toml:"module"`
+			WIT         string `toml:"wit"`
+			Description string `toml:"description"`
+			License     string `toml:"license"`
+		} `toml:"package"`
+		Registry struct {
+			Path string `toml:"path"`
+		} `toml:"registry"`
+		Capabilities keysTOML                  `toml:"capabilities"`
+		Dependencies map[string]toml.Primitive `toml:"dependencies"`
+	}
+	keysTOML struct {
+		FS     map[string]string `toml:"fs"`
+		Net    []string          `toml:"net"`
+		Env    []string          `toml:"env"`
+		Clock  bool              `toml:"clock"`
+		Random bool              `toml:"random"`
+		Stdio  []string          `toml:"stdio"`
+		Spawn  []string          `toml:"spawn"`
+	}
+	depTOML struct {
+		Version string   `toml:"version"`
+		Path    string   `toml:"path"`
+		Grant   keysTOML `toml:"grant"`
+	}
+)
+
+// ParseFile reads and parses a manifest.
+func ParseFile(file string) (*Manifest, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(file, data)
+}
+
+// Parse parses and validates data, the contents of file. Every problem is
+// reported at once, in a tomlfile.List.
+func Parse(file string, data []byte) (*Manifest, error) {
+	var f fileTOML
+	doc, err := tomlfile.Decode(file, data, &f)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manifest{
+		File:        file,
+		Name:        f.Package.Name,
+		Module:      f.Package.Module,
+		WIT:         f.Package.WIT,
+		Description: f.Package.Description,
+		License:     f.Package.License,
+		Registry:    f.Registry.Path,
+	}
+	p := &parser{doc: doc}
+	if !doc.MD.IsDefined("package") {
+		doc.Errorf(nil, "no [package] table")
+	} else {
+		p.check([]any{"package", "name"}, m.Name, policy.CheckName)
+		if f.Package.Version == "" {
+			doc.Errorf([]any{"package", "version"}, "missing")
+		} else if m.Version, err = ParseVersion(f.Package.Version); err != nil {
+			doc.Errorf([]any{"package", "version"}, "%v", err)
+		}
+		p.check([]any{"package", "module"}, m.Module, checkRel)
+		if m.WIT != "" {
+			p.check([]any{"package", "wit"}, m.WIT, checkRel)
+		}
+	}
+	if m.Registry != "" {
+		p.check([]any{"registry", "path"}, m.Registry, checkRel)
+	}
+	m.Keys = policy.NewSet(p.keys([]any{"capabilities"}, f.Capabilities, nil)...)
+
+	for _, name := range slices.Sorted(mapsKeys(f.Dependencies)) {
+		if d := p.dep(m, name, f.Dependencies[name]); d != nil {
+			m.Deps = append(m.Deps, d)
+		}
+	}
+	for _, s := range f.Capabilities.Spawn {
+		if m.Dep(s) == nil && policy.CheckName(s) == nil {
+			doc.Errorf([]any{"capabilities", "spawn"}, "%s is not a dependency of this package", s)
+		}
+	}
+	doc.Unknown()
+	if err := doc.Err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+type parser struct{ doc *tomlfile.Doc }
+
+func (p *parser) check(key []any, v string, check func(string) error) bool {
+	if v == "" {
+		p.doc.Errorf(key, "missing")
+		return false
+	}
+	if err := check(v); err != nil {
+		p.doc.Errorf(key, "%v", err)
+		return false
+	}
+	return true
+}
+
+func (p *parser) dep(m *Manifest, name string, prim toml.Primitive) *Dependency {
+	key := []any{"dependencies", name}
+	d := &Dependency{Name: name}
+	var t depTOML
+	md := p.doc.MD
+	short := md.Type("dependencies", name) == "String"
+	if short {
+		if err := md.PrimitiveDecode(prim, &d.Req); err != nil {
+			p.doc.Errorf(key, "%v", err)
+			return nil
+		}
+	} else {
+		if err := md.PrimitiveDecode(prim, &t); err != nil {
+			p.doc.Errorf(key, "want a requirement string or a table: %v", err)
+			return nil
+		}
+		d.Req, d.Path = t.Version, t.Path
+	}
+	ok := p.check(key, name, policy.CheckName)
+	if ok && name == m.Name {
+		p.doc.Errorf(key, "a package cannot depend on itself")
+		ok = false
+	}
+	reqKey := key
+	if !short {
+		reqKey = append(slices.Clip(key), "version")
+	}
+	if d.Req == "" && d.Path != "" {
+		d.Req = "*"
+	}
+	if d.Req == "" {
+		p.doc.Errorf(reqKey, "missing version requirement")
+		ok = false
+	} else if c, err := ParseRequirement(d.Req); err != nil {
+		p.doc.Errorf(reqKey, "%v", err)
+		ok = false
+	} else {
+		d.Constraint = c
+	}
+	if d.Path != "" && !p.check(append(slices.Clip(key), "path"), d.Path, checkRel) {
+		ok = false
+	}
+	n := len(p.doc.Errs())
+	d.Grant = p.keys(append(slices.Clip(key), "grant"), t.Grant, func(slot, v string) (policy.Key, error) {
+		return policy.ParseGrantFS(slot, v)
+	})
+	if !ok || len(p.doc.Errs()) > n {
+		return nil
+	}
+	return d
+}
+
+// keys converts a [capabilities] or grant table. fsKey parses an fs value;
+// nil means a declaration ("ro" or "rw").
+func (p *parser) keys(key []any, t keysTOML, fsKey func(slot, v string) (policy.Key, error)) []policy.Key {
+	at := func(k ...any) []any { return append(slices.Clip(key), k...) }
+	if fsKey == nil {
+		fsKey = func(slot, v string) (policy.Key, error) {
+			if err := policy.CheckSlot(slot); err != nil {
+				return policy.Key{}, err
+			}
+			a, err := policy.ParseAccess(v)
+			return policy.Key{Kind: policy.FS, Name: slot, Access: a}, err
+		}
+	}
+	var keys []policy.Key
+	for _, slot := range slices.Sorted(mapsKeys(t.FS)) {
+		k, err := fsKey(slot, t.FS[slot])
+		if err != nil {
+			p.doc.Errorf(at("fs", slot), "%v", err)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	list := func(name string, vals []string, parse func(string) (policy.Key, error)) {
+		seen := map[string]bool{}
+		for _, v := range vals {
+			k, err := parse(v)
+			switch {
+			case err != nil:
+				p.doc.Errorf(at(name), "%v", err)
+			case seen[v]:
+				p.doc.Errorf(at(name), "%q listed twice", v)
+			default:
+				keys = append(keys, k)
+			}
+			seen[v] = true
+		}
+	}
+	list("net", t.Net, policy.ParseNet)
+	list("env", t.Env, named(policy.Env, policy.CheckEnv))
+	list("stdio", t.Stdio, named(policy.Stdio, policy.CheckStream))
+	list("spawn", t.Spawn, named(policy.Spawn, policy.CheckName))
+	if t.Clock {
+		keys = append(keys, policy.Key{Kind: policy.Clock})
+	}
+	if t.Random {
+		keys = append(keys, policy.Key{Kind: policy.Random})
+	}
+	return keys
+}
+
+func named(kind policy.Kind, check func(string) error) func(string) (policy.Key, error) {
+	return func(s string) (policy.Key, error) {
+		return policy.Key{Kind: kind, Name: s}, check(s)
+	}
+}
+
+// checkRel accepts a relative slash path.
+func checkRel(p string) error {
+	if path.IsAbs(p) || filepath.IsAbs(p) || strings.Contains(p, "\\") {
+		return fmt.Errorf("path %q is not relative", p)
+	}
+	if path.Clean(p) != p {
+		return fmt.Errorf("path %q is not clean (want %q)", p, path.Clean(p))
+	}
+	return nil
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
