@@ -1,0 +1,512 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/nanoproc/nano/graph"
+	"github.com/nanoproc/nano/internal/project"
+	"github.com/nanoproc/nano/internal/tomlfile"
+	"github.com/nanoproc/nano/lockfile"
+	"github.com/nanoproc/nano/manifest"
+	"github.com/nanoproc/nano/policy"
+	"github.com/nanoproc/nano/registry"
+)
+
+// An exitError carries the exit status for an error. Its message has been
+// printed already when err is nil.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// failf returns an error with exit status code.
+func failf(code int, format string, args ...any) error {
+	return &exitError{code, fmt.Errorf(format, args...)}
+}
+
+// classify gives an error from the library its exit status: malformed input
+// is 2, everything else the command found is 1.
+func classify(err error) error {
+	var (
+		ee   *exitError
+		list tomlfile.List
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ee):
+		return err
+	case errors.As(err, &list):
+		return &exitError{exitUsage, err}
+	}
+	return &exitError{exitFound, err}
+}
+
+// env is what every command works with.
+type env struct {
+	dir      string // -C, joined to the working directory
+	registry string // --registry
+	stdout   io.Writer
+	stderr   io.Writer
+}
+
+// run runs nano with args as if in directory dir and returns the exit status.
+func run(ctx context.Context, dir string, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	app := newApp(e, dir)
+	err := app.RunContext(ctx, append([]string{"nano"}, args...))
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "nano: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "nano: %v\n", err) // from flag parsing: usage
+	return exitUsage
+}
+
+func newApp(e *env, dir string) *cli.App {
+	// action wraps a command so that every error it returns has a status.
+	action := func(f func(c *cli.Context) error) cli.ActionFunc {
+		return func(c *cli.Context) error {
+			e.dir = dir
+			if d := c.String("C"); d != "" {
+				if !filepath.IsAbs(d) {
+					d = filepath.Join(dir, d)
+				}
+				e.dir = d
+			}
+			e.registry = c.String("registry")
+			if e.registry != "" && !filepath.IsAbs(e.registry) {
+				e.registry = filepath.Join(dir, e.registry)
+			}
+			return classify(f(c))
+		}
+	}
+	formatFlag := &cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text or json"}
+	return &cli.App{
+		Name:            "nano",
+		Usage:           "make third-party WebAssembly code safe to depend on",
+		Writer:          e.stdout,
+		ErrWriter:       e.stderr,
+		HideHelpCommand: true,
+		ExitErrHandler:  func(*cli.Context, error) {}, // run maps errors to statuses
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "C", Usage: "run as if in `DIR`"},
+			&cli.StringFlag{Name: "registry", Usage: "use the local registry in `DIR` instead of the manifest's"},
+			&cli.BoolFlag{Name: "offline", Usage: "use no network (local registries never do)"},
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(e.stderr, "nano: unknown command %q; run nano help\n", name)
+		},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
+		Commands: []*cli.Command{
+			{
+				Name:      "init",
+				Usage:     "write a starter nano.toml",
+				ArgsUsage: " ",
+				Flags:     []cli.Flag{&cli.StringFlag{Name: "name", Usage: "package `NS:NAME` (default local:DIRNAME)"}},
+				Action:    action(e.init),
+			},
+			{
+				Name:      "lock",
+				Usage:     "resolve the dependency graph and write nano.lock",
+				ArgsUsage: " ",
+				Flags:     []cli.Flag{&cli.BoolFlag{Name: "check", Usage: "write nothing; fail if nano.lock is missing or out of date"}},
+				Action:    action(e.lock),
+			},
+			{
+				Name:      "update",
+				Usage:     "re-resolve allowing newer versions, write nano.lock and print the capability diff",
+				ArgsUsage: "[PKG...]",
+				Action:    action(e.update),
+			},
+			{
+				Name:      "audit",
+				Usage:     "the CI gate: check nano.lock and diff its keys against a baseline",
+				ArgsUsage: " ",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "base", Usage: "read the baseline nano.lock at git revision `GITREF`"},
+					&cli.StringFlag{Name: "base-lock", Usage: "read the baseline from `FILE`"},
+					&cli.StringFlag{Name: "policy", Usage: "approvals `FILE` (default nano-policy.toml beside nano.toml)"},
+					formatFlag,
+				},
+				Action: action(e.audit),
+			},
+			{
+				Name:      "diff",
+				Usage:     "print the capability diff between two lockfiles",
+				ArgsUsage: "OLD.lock NEW.lock",
+				Flags:     []cli.Flag{formatFlag},
+				Action:    action(e.diff),
+			},
+			{
+				Name:      "why",
+				Usage:     "print every path from the root to a package, with the grant on each edge",
+				ArgsUsage: "PKG [KEY]",
+				Action:    action(e.why),
+			},
+			{
+				Name:      "publish",
+				Usage:     "publish the current package to a local registry",
+				ArgsUsage: " ",
+				Flags:     []cli.Flag{&cli.StringFlag{Name: "registry", Usage: "the registry `DIR`"}},
+				Action:    action(e.publish),
+			},
+		},
+	}
+}
+
+func noArgs(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return failf(exitUsage, "%s takes no arguments, got %q", c.Command.Name, c.Args().First())
+	}
+	return nil
+}
+
+func (e *env) load() (*project.Project, error) {
+	return project.Load(e.dir, e.registry)
+}
+
+func (e *env) rel(path string) string {
+	if r, err := filepath.Rel(e.dir, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
+
+func (e *env) init(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
+	name := c.String("name")
+	if name == "" {
+		abs, err := filepath.Abs(e.dir)
+		if err != nil {
+			return err
+		}
+		base := strings.Trim(nonName.ReplaceAllString(strings.ToLower(filepath.Base(abs)), "-"), "-")
+		if base == "" || base[0] < 'a' || base[0] > 'z' {
+			base = "app-" + base
+		}
+		name = "local:" + base
+	}
+	if err := policy.CheckName(name); err != nil {
+		return failf(exitUsage, "--name: %v", err)
+	}
+	_, short, _ := strings.Cut(name, ":")
+	file := filepath.Join(e.dir, manifest.FileName)
+	if err := writeNew(file, []byte(fmt.Sprintf(starter, name, short))); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s for %s\n", file, name)
+	return nil
+}
+
+const starter = `[package]
+name = %q
+version = "0.1.0"
+module = "%s.wasm"
+
+# Every key the package needs, to use or to hand down.
+[capabilities]
+stdio = ["stdout", "stderr"]
+# fs.data = "rw"
+# net = ["api.example.com:443"]
+# env = ["LANG"]
+# clock = true
+# random = true
+
+[dependencies]
+# "acme:zip" = "^1.4"
+`
+
+// writeNew writes a file that must not exist yet, all at once.
+func writeNew(file string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".nano-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), file); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return failf(exitFound, "%s already exists", file)
+		}
+		return err
+	}
+	return nil
+}
+
+func (e *env) lock(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
+	p, err := e.load()
+	if err != nil {
+		return err
+	}
+	old, err := p.ReadLock()
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if c.Bool("check") {
+		if old == nil {
+			return failf(exitFound, "%s is missing: run nano lock", e.rel(p.LockPath()))
+		}
+		fs := p.Check(old)
+		if len(fs) == 0 {
+			fmt.Fprintf(e.stdout, "%s is up to date\n", e.rel(p.LockPath()))
+			return nil
+		}
+		writeText(e.stdout, fs, "")
+		return failf(exitFound, "%s is out of date: run nano lock", e.rel(p.LockPath()))
+	}
+	_, err = e.relock(p, old, nil, false)
+	return err
+}
+
+// relock resolves, prints the notes, and writes nano.lock.
+func (e *env) relock(p *project.Project, old *lockfile.Lock, update []string, all bool) (*lockfile.Lock, error) {
+	g, err := p.Resolve(old, update, all)
+	if err != nil {
+		return nil, err
+	}
+	printNotes(e.stderr, g)
+	l, err := p.Lock(g)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockfile.WriteFile(p.LockPath(), l); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: %d packages, %d edges\n", e.rel(p.LockPath()), len(l.Packages), len(l.Edges))
+	return l, nil
+}
+
+func printNotes(w io.Writer, g *graph.Graph) {
+	for _, n := range g.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}
+
+func (e *env) update(c *cli.Context) error {
+	p, err := e.load()
+	if err != nil {
+		return err
+	}
+	old, err := p.ReadLock()
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	names := c.Args().Slice()
+	for _, n := range names {
+		if old == nil || !hasPackage(old, n) {
+			return failf(exitUsage, "%s is not in %s", n, e.rel(p.LockPath()))
+		}
+	}
+	l, err := e.relock(p, old, names, len(names) == 0)
+	if err != nil {
+		return err
+	}
+	if old == nil {
+		old = new(lockfile.Lock)
+	}
+	writeText(e.stdout, project.Changes(old, l), "")
+	return nil
+}
+
+func hasPackage(l *lockfile.Lock, name string) bool {
+	for _, p := range l.Packages {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *env) audit(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
+	format := c.String("format")
+	if err := checkFormat(format); err != nil {
+		return err
+	}
+	p, err := e.load()
+	if err != nil {
+		return err
+	}
+	opts := project.AuditOptions{Today: today()}
+	base := ""
+	switch ref, file := c.String("base"), c.String("base-lock"); {
+	case ref != "" && file != "":
+		return failf(exitUsage, "use --base or --base-lock, not both")
+	case ref != "":
+		base = ref
+		if opts.Base, err = gitLock(c.Context, p.Dir, ref); err != nil {
+			return err
+		}
+	case file != "":
+		base = file
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(e.dir, file)
+		}
+		if opts.Base, err = lockfile.ReadFile(file); err != nil {
+			return err
+		}
+	}
+	pol := c.String("policy")
+	if pol == "" {
+		if def := filepath.Join(p.Dir, policy.PolicyFile); exists(def) {
+			pol = def
+		}
+	} else if !filepath.IsAbs(pol) {
+		pol = filepath.Join(e.dir, pol)
+	}
+	if pol != "" {
+		if opts.Policy, err = policy.ReadPolicy(pol); err != nil {
+			return err
+		}
+	}
+	fs, err := p.Audit(opts)
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		err = writeJSON(e.stdout, "audit", base, fs)
+	} else {
+		writeText(e.stdout, fs, base)
+	}
+	if err != nil {
+		return err
+	}
+	if blocking(fs) > 0 {
+		return &exitError{code: exitFound}
+	}
+	return nil
+}
+
+func today() time.Time {
+	y, m, d := time.Now().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func exists(file string) bool {
+	_, err := os.Stat(file)
+	return err == nil
+}
+
+// gitLock reads nano.lock at a git revision. A revision without nano.lock
+// is an empty baseline: everything is new.
+func gitLock(ctx context.Context, dir, ref string) (*lockfile.Lock, error) {
+	cmd := exec.CommandContext(ctx, "git", "show", ref+":./"+project.LockFile)
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, "exists on disk, but not in") || strings.Contains(msg, "does not exist in") {
+			return new(lockfile.Lock), nil
+		}
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, failf(exitUsage, "--base %s: git: %s", ref, msg)
+	}
+	return lockfile.Parse(ref+":"+project.LockFile, out)
+}
+
+func checkFormat(f string) error {
+	if f != "text" && f != "json" {
+		return failf(exitUsage, "--format %q: want text or json", f)
+	}
+	return nil
+}
+
+func (e *env) diff(c *cli.Context) error {
+	format := c.String("format")
+	if err := checkFormat(format); err != nil {
+		return err
+	}
+	if c.NArg() != 2 {
+		return failf(exitUsage, "diff takes OLD.lock NEW.lock")
+	}
+	var locks [2]*lockfile.Lock
+	for i, f := range c.Args().Slice() {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(e.dir, f)
+		}
+		l, err := lockfile.ReadFile(f)
+		if err != nil {
+			return failf(exitUsage, "%v", err)
+		}
+		locks[i] = l
+	}
+	fs := project.Changes(locks[0], locks[1])
+	if format == "json" {
+		return writeJSON(e.stdout, "diff", c.Args().First(), fs)
+	}
+	writeText(e.stdout, fs, c.Args().First())
+	return nil
+}
+
+func (e *env) publish(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
+	m, err := manifest.ParseFile(filepath.Join(e.dir, manifest.FileName))
+	if err != nil {
+		return err
+	}
+	dir := c.String("registry")
+	switch {
+	case dir != "" && !filepath.IsAbs(dir):
+		dir = filepath.Join(e.dir, dir)
+	case dir == "":
+		dir = e.registry
+	}
+	if dir == "" && m.Registry != "" {
+		dir = filepath.Join(e.dir, filepath.FromSlash(m.Registry))
+	}
+	if dir == "" {
+		return failf(exitUsage, "publish needs --registry DIR")
+	}
+	dst, err := (&registry.Registry{Dir: dir}).Publish(m)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "published %s to %s\n", m.ID(), dst)
+	return nil
+}

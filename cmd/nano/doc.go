@@ -1,0 +1,25 @@
+// Nano makes third-party WebAssembly code safe to depend on: every package
+// declares the keys (capabilities) it needs in nano.toml, nano.lock records
+// who holds which key, and nano audit fails CI when an upgrade escalates.
+//
+// Usage:
+//
+//	nano [-C DIR] [--registry DIR] [--offline] COMMAND [ARGS]
+//
+// Commands: init, lock, update, audit, diff, why, publish. Run nano help
+// COMMAND for each one's flags.
+//
+// Exit status, the same for every output format:
+//
+//	0  success
+//	1  the command did its job and found something blocking: an escalation,
+//	   a stale or tampered lock, a resolution or key-flow error
+//	2  bad usage or malformed input: flags, nano.toml, nano.lock, policy
+package main
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFound = 1
+	exitUsage = 2
+)

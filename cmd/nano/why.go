@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/nanoproc/nano/lockfile"
+	"github.com/nanoproc/nano/policy"
+)
+
+// maxPaths bounds the paths why prints: a wide graph has exponentially many.
+const maxPaths = 50
+
+func (e *env) why(c *cli.Context) error {
+	if c.NArg() < 1 || c.NArg() > 2 {
+		return failf(exitUsage, "why takes PKG [KEY]")
+	}
+	name := c.Args().Get(0)
+	var key *policy.Key
+	if c.NArg() == 2 {
+		k, err := policy.ParseKey(c.Args().Get(1))
+		if err != nil {
+			return failf(exitUsage, "%v", err)
+		}
+		key = &k
+	}
+	p, err := e.load()
+	if err != nil {
+		return err
+	}
+	l, err := p.ReadLock()
+	if err != nil {
+		return err
+	}
+	paths := findPaths(l, p.Root.ID(), name)
+	if len(paths) == 0 {
+		return failf(exitFound, "%s is not in %s", name, e.rel(p.LockPath()))
+	}
+	found := false
+	for i, path := range paths {
+		if i == maxPaths {
+			fmt.Fprintf(e.stdout, "... and %d more paths\n", len(paths)-maxPaths)
+			break
+		}
+		if key == nil {
+			printPath(e, l, path)
+			found = true
+			continue
+		}
+		if via, ok := trace(l, path, *key); ok {
+			printTrace(e, path, via)
+			found = true
+		}
+	}
+	if !found {
+		return failf(exitFound, "%s does not hold %s", name, key)
+	}
+	return nil
+}
+
+// findPaths returns every path of edges from root to a package named name,
+// shortest first.
+func findPaths(l *lockfile.Lock, root, name string) [][]*lockfile.Edge {
+	out := map[string][]*lockfile.Edge{}
+	for _, e := range l.Edges {
+		out[e.Parent] = append(out[e.Parent], e)
+	}
+	var paths [][]*lockfile.Edge
+	var walk func(id string, path []*lockfile.Edge)
+	walk = func(id string, path []*lockfile.Edge) {
+		if len(paths) > maxPaths*4 {
+			return
+		}
+		if strings.HasPrefix(id, name+" ") && len(path) > 0 {
+			paths = append(paths, slices.Clone(path))
+		}
+		for _, e := range out[id] {
+			if !slices.ContainsFunc(path, func(p *lockfile.Edge) bool { return p.Parent == e.Child }) {
+				walk(e.Child, append(path, e))
+			}
+		}
+	}
+	walk(root, nil)
+	slices.SortStableFunc(paths, func(a, b []*lockfile.Edge) int { return len(a) - len(b) })
+	return paths
+}
+
+func printPath(e *env, l *lockfile.Lock, path []*lockfile.Edge) {
+	fmt.Fprintln(e.stdout, path[0].Parent)
+	for i, edge := range path {
+		grant := "no keys"
+		if len(edge.Grant) > 0 {
+			grant = strings.Join(edge.Grant.Strings(), ", ")
+		}
+		fmt.Fprintf(e.stdout, "%s-> %s: %s\n", strings.Repeat("  ", i+1), edge.Child, grant)
+	}
+}
+
+// trace follows key back from the end of path: on each edge, the grant key
+// that hands it down. It reports false if the package does not hold key.
+func trace(l *lockfile.Lock, path []*lockfile.Edge, key policy.Key) ([]policy.Key, bool) {
+	via := make([]policy.Key, len(path))
+	want := key
+	for i := len(path) - 1; i >= 0; i-- {
+		j := slices.IndexFunc(path[i].Grant, func(g policy.Key) bool {
+			if want.Kind == policy.FS {
+				return g.Kind == policy.FS && g.Name == want.Name
+			}
+			return g.Covers(want)
+		})
+		if j < 0 {
+			return nil, false
+		}
+		g := path[i].Grant[j]
+		if i == len(path)-1 && g.Kind == policy.FS && want.Access != policy.AsDeclared && g.Access != want.Access {
+			return nil, false
+		}
+		via[i] = g
+		if g.Kind == policy.FS {
+			want = policy.Key{Kind: policy.FS, Name: g.SourceSlot()}
+		}
+	}
+	return via, true
+}
+
+func printTrace(e *env, path []*lockfile.Edge, via []policy.Key) {
+	held := via[0]
+	if held.Kind == policy.FS {
+		held = policy.Key{Kind: policy.FS, Name: held.SourceSlot()}
+	}
+	fmt.Fprintf(e.stdout, "%s holds %s from the operator (nano run)\n", path[0].Parent, strings.TrimSuffix(held.String(), ":"))
+	for i, edge := range path {
+		fmt.Fprintf(e.stdout, "%s-> %s: %s\n", strings.Repeat("  ", i+1), edge.Child, via[i])
+	}
+}

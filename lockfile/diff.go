@@ -1,0 +1,209 @@
+package lockfile
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/nanoproc/nano/policy"
+)
+
+// Changes is the difference between two lockfiles.
+type Changes struct {
+	Packages []PackageChange
+	Edges    []EdgeChange
+}
+
+// A PackageChange is a package whose version, source, keys or content
+// changed, or that was added or removed.
+type PackageChange struct {
+	Name     string
+	Old, New *Package // Old is nil for a new package, New for a removed one
+	// Content reports that a digest changed at the same version.
+	Content bool
+	// Keys is policy.Diff of the old and new keys: every key Added for a
+	// new package, every key Dropped for a removed one.
+	Keys []policy.Delta
+}
+
+// Major reports whether the version change crosses a Cargo compatibility
+// class: the majors differ, or for 0.x the minors, or for 0.0.x the patches.
+// It is false for a new or removed package.
+func (c PackageChange) Major() bool {
+	return c.Old != nil && c.New != nil && class(c.Old.Version) != class(c.New.Version)
+}
+
+// An EdgeChange is an edge whose grant changed, or that was added or removed.
+type EdgeChange struct {
+	// Parent and Child are package names, not IDs, so that an edge matches
+	// across version changes of either side.
+	Parent, Child string
+	Old, New      *Edge // nil when absent on that side
+	// Grant is policy.Diff of the old and new grants.
+	Grant []policy.Delta
+}
+
+// compat is a Cargo compatibility class: versions in one class are
+// compatible with each other.
+type compat struct{ major, minor, patch uint64 }
+
+func class(v *semver.Version) compat {
+	switch {
+	case v.Major() > 0:
+		return compat{major: v.Major()}
+	case v.Minor() > 0:
+		return compat{minor: v.Minor()}
+	}
+	return compat{patch: v.Patch()}
+}
+
+// Diff returns the changes from old to new, sorted by name.
+//
+// Packages match by name; when a name has several versions on a side, they
+// match by compatibility class first, then the rest in version order.
+// Edges match by parent and child name; several edges between the same names
+// match in sorted order.
+func Diff(old, new *Lock) *Changes {
+	c := &Changes{}
+	for _, pair := range matchPackages(old.Packages, new.Packages) {
+		o, n := pair[0], pair[1]
+		ch := PackageChange{Old: o, New: n}
+		var oldKeys, newKeys policy.Set
+		if o != nil {
+			ch.Name, oldKeys = o.Name, o.Keys
+		}
+		if n != nil {
+			ch.Name, newKeys = n.Name, n.Keys
+		}
+		if o != nil && n != nil {
+			same := o.Version.String() == n.Version.String()
+			ch.Content = same && (o.Manifest != n.Manifest || o.Module != n.Module || o.WIT != n.WIT)
+			if same && o.Source == n.Source && slices.Equal(o.Keys, n.Keys) && !ch.Content {
+				continue
+			}
+		}
+		ch.Keys = policy.Diff(oldKeys, newKeys)
+		c.Packages = append(c.Packages, ch)
+	}
+	for _, pair := range matchEdges(old.Edges, new.Edges) {
+		o, n := pair[0], pair[1]
+		ch := EdgeChange{Old: o, New: n}
+		var oldGrant, newGrant policy.Set
+		if o != nil {
+			ch.Parent, ch.Child, oldGrant = name(o.Parent), name(o.Child), o.Grant
+		}
+		if n != nil {
+			ch.Parent, ch.Child, newGrant = name(n.Parent), name(n.Child), n.Grant
+		}
+		if o != nil && n != nil && slices.Equal(oldGrant, newGrant) {
+			continue
+		}
+		ch.Grant = policy.Diff(oldGrant, newGrant)
+		c.Edges = append(c.Edges, ch)
+	}
+	return c
+}
+
+// name returns the name part of a package ID.
+func name(id string) string {
+	n, _, _ := strings.Cut(id, " ")
+	return n
+}
+
+// matchPackages pairs old and new packages: [old, new], either nil when
+// unmatched. The pairs come sorted by name, then version.
+func matchPackages(old, new []*Package) [][2]*Package {
+	old, new = sorted(old, comparePackages), sorted(new, comparePackages)
+	var pairs [][2]*Package
+	for _, names := range group(old, new, func(p *Package) string { return p.Name }) {
+		olds, news := names[0], names[1]
+		used := make([]bool, len(news))
+		var leftOld, leftNew []*Package
+	Old:
+		for _, o := range olds {
+			for i, n := range news {
+				if !used[i] && class(n.Version) == class(o.Version) {
+					used[i] = true
+					pairs = append(pairs, [2]*Package{o, n})
+					continue Old
+				}
+			}
+			leftOld = append(leftOld, o)
+		}
+		for i, n := range news {
+			if !used[i] {
+				leftNew = append(leftNew, n)
+			}
+		}
+		pairs = append(pairs, zip(leftOld, leftNew)...)
+	}
+	slices.SortStableFunc(pairs, func(a, b [2]*Package) int {
+		return comparePackages(either(a), either(b))
+	})
+	return pairs
+}
+
+// either returns the old package of a pair, or else the new one.
+func either(p [2]*Package) *Package {
+	if p[0] != nil {
+		return p[0]
+	}
+	return p[1]
+}
+
+// matchEdges pairs old and new edges by parent and child name, in sorted
+// order: [old, new], either nil when unmatched.
+func matchEdges(old, new []*Edge) [][2]*Edge {
+	old, new = sorted(old, compareEdges), sorted(new, compareEdges)
+	var pairs [][2]*Edge
+	for _, g := range group(old, new, func(e *Edge) string { return name(e.Parent) + " " + name(e.Child) }) {
+		pairs = append(pairs, zip(g[0], g[1])...)
+	}
+	return pairs
+}
+
+func sorted[T any](s []T, cmp func(a, b T) int) []T {
+	s = slices.Clone(s)
+	slices.SortStableFunc(s, cmp)
+	return s
+}
+
+// group splits two sorted lists by key, in key order: for each key, its
+// elements in old and in new.
+func group[T any](old, new []T, key func(T) string) [][2][]T {
+	m := map[string]*[2][]T{}
+	var keys []string
+	for side, s := range [2][]T{old, new} {
+		for _, x := range s {
+			k := key(x)
+			if m[k] == nil {
+				m[k] = &[2][]T{}
+				keys = append(keys, k)
+			}
+			m[k][side] = append(m[k][side], x)
+		}
+	}
+	slices.Sort(keys)
+	out := make([][2][]T, len(keys))
+	for i, k := range keys {
+		out[i] = *m[k]
+	}
+	return out
+}
+
+// zip pairs a and b in order; the longer one's rest pairs with nil.
+func zip[T any](a, b []T) [][2]T {
+	var out [][2]T
+	for i := range max(len(a), len(b)) {
+		var p [2]T
+		if i < len(a) {
+			p[0] = a[i]
+		}
+		if i < len(b) {
+			p[1] = b[i]
+		}
+		out = append(out, p)
+	}
+	return out
+}

@@ -1,0 +1,480 @@
+// Package lockfile reads and writes nano.lock, the record of a resolved
+// package tree, and diffs two lockfiles.
+//
+// A lockfile is TOML, written by nano only: sorted, one fact per line, so
+// that a diff of two lockfiles reads well and the same tree always gives the
+// same bytes.
+package lockfile
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/nanoproc/nano/internal/tomlfile"
+	"github.com/nanoproc/nano/policy"
+)
+
+// Version is the version of the lockfile format that this package reads and
+// writes.
+const Version = 1
+
+// header is the first line of every lockfile.
+const header = "# nano.lock: written by nano, do not edit.\n"
+
+// A Lock is the content of a lockfile.
+type Lock struct {
+	Packages []*Package
+	Edges    []*Edge
+}
+
+// A Package is one locked package.
+type Package struct {
+	Name    string
+	Version *semver.Version
+	// Source is "registry", or "path+" and a slash-separated path relative
+	// to the lockfile's directory ("path+.", "path+../zip").
+	Source string
+	// Manifest, Module and WIT are "sha256:" and 64 lowercase hex digits, the
+	// digests of the manifest, the module and the WIT files (see HashFile
+	// and HashTree). WIT is "" when the package has none.
+	Manifest, Module, WIT string
+	// Keys are the keys the package declares.
+	Keys policy.Set
+	// Dependencies are the IDs of the package's dependencies.
+	Dependencies []string
+}
+
+// ID returns the package's ID, "name version".
+func (p *Package) ID() string { return p.Name + " " + p.Version.String() }
+
+// An Edge is one dependency edge and the keys handed down it.
+type Edge struct {
+	Parent, Child string // package IDs
+	Grant         policy.Set
+}
+
+// Package returns the package with the given ID, or nil.
+func (l *Lock) Package(id string) *Package {
+	for _, p := range l.Packages {
+		if p.ID() == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// Sort sorts the packages by name and version, each package's dependencies
+// by name and version, and the edges by parent and child. It removes nothing.
+func (l *Lock) Sort() {
+	slices.SortStableFunc(l.Packages, comparePackages)
+	for _, p := range l.Packages {
+		slices.SortStableFunc(p.Dependencies, compareIDs)
+	}
+	slices.SortStableFunc(l.Edges, compareEdges)
+}
+
+func comparePackages(a, b *Package) int {
+	return cmpVersions(a.Name, a.Version, b.Name, b.Version)
+}
+
+func compareEdges(a, b *Edge) int {
+	if c := compareIDs(a.Parent, b.Parent); c != 0 {
+		return c
+	}
+	return compareIDs(a.Child, b.Child)
+}
+
+// compareIDs orders package IDs by name, then version. An ID whose version
+// does not parse sorts by its text.
+func compareIDs(a, b string) int {
+	an, av, _ := strings.Cut(a, " ")
+	bn, bv, _ := strings.Cut(b, " ")
+	va, erra := semver.StrictNewVersion(av)
+	vb, errb := semver.StrictNewVersion(bv)
+	if erra != nil || errb != nil {
+		return strings.Compare(a, b)
+	}
+	return cmpVersions(an, va, bn, vb)
+}
+
+// cmpVersions orders by name, then semver order, then version text (which
+// differs for versions that differ only in build metadata).
+func cmpVersions(an string, av *semver.Version, bn string, bv *semver.Version) int {
+	if c := strings.Compare(an, bn); c != 0 {
+		return c
+	}
+	if c := av.Compare(bv); c != 0 {
+		return c
+	}
+	return strings.Compare(av.String(), bv.String())
+}
+
+// Marshal returns the lockfile's text. The output is sorted, whatever the
+// order of l, and l is left unchanged.
+func (l *Lock) Marshal() []byte {
+	var b bytes.Buffer
+	b.WriteString(header)
+	fmt.Fprintf(&b, "version = %d\n", Version)
+	pkgs := slices.Clone(l.Packages)
+	slices.SortStableFunc(pkgs, comparePackages)
+	for _, p := range pkgs {
+		b.WriteString("\n[[package]]\n")
+		field(&b, "name", p.Name)
+		field(&b, "version", p.Version.String())
+		field(&b, "source", p.Source)
+		field(&b, "manifest", p.Manifest)
+		field(&b, "module", p.Module)
+		if p.WIT != "" {
+			field(&b, "wit", p.WIT)
+		}
+		list(&b, "keys", policy.NewSet(p.Keys...).Strings())
+		deps := slices.Clone(p.Dependencies)
+		slices.SortStableFunc(deps, compareIDs)
+		list(&b, "dependencies", deps)
+	}
+	edges := slices.Clone(l.Edges)
+	slices.SortStableFunc(edges, compareEdges)
+	for _, e := range edges {
+		b.WriteString("\n[[edge]]\n")
+		field(&b, "parent", e.Parent)
+		field(&b, "child", e.Child)
+		list(&b, "grant", policy.NewSet(e.Grant...).Strings())
+	}
+	return b.Bytes()
+}
+
+func field(b *bytes.Buffer, key, value string) {
+	fmt.Fprintf(b, "%s = %s\n", key, quote(value))
+}
+
+// list writes a non-empty array one element per line.
+func list(b *bytes.Buffer, key string, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	b.WriteString(key + " = [\n")
+	for _, v := range values {
+		b.WriteString("  " + quote(v) + ",\n")
+	}
+	b.WriteString("]\n")
+}
+
+// quote returns s as a TOML basic string.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// The file as decoded. Pointers tell a missing key from an empty one.
+type (
+	lockFile struct {
+		Version *int64
+		Package []pkgFile
+		Edge    []edgeFile
+	}
+	pkgFile struct {
+		Name, Version, Source, Manifest, Module, WIT *string
+		Keys, Dependencies                           []string
+	}
+	edgeFile struct {
+		Parent, Child *string
+		Grant         []string
+	}
+)
+
+// Parse parses data, the contents of file, and checks it. It reports every
+// problem at once, as a tomlfile.List whose entries read
+// FILE:LINE:COL: KEY: message.
+func Parse(file string, data []byte) (*Lock, error) {
+	var f lockFile
+	d, err := tomlfile.Decode(file, data, &f)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case f.Version == nil:
+		d.Errorf([]any{"version"}, "missing")
+	case *f.Version != Version:
+		d.Errorf([]any{"version"}, "unsupported lockfile version %d, want %d", *f.Version, Version)
+	}
+
+	l := new(Lock)
+	ids := map[string]bool{}
+	var valid []bool // whether the package has a valid ID
+	for i, pf := range f.Package {
+		at := func(key string) []any { return []any{"package", i, key} }
+		p := &Package{Dependencies: pf.Dependencies}
+		ok := need(d, at("name"), pf.Name, &p.Name, policy.CheckName)
+		ok = need(d, at("version"), pf.Version, nil, func(s string) (err error) {
+			p.Version, err = semver.StrictNewVersion(s)
+			if err != nil {
+				return fmt.Errorf("version %q is not strict semver: %v", s, err)
+			}
+			return nil
+		}) && ok
+		need(d, at("source"), pf.Source, &p.Source, checkSource)
+		need(d, at("manifest"), pf.Manifest, &p.Manifest, checkDigest)
+		need(d, at("module"), pf.Module, &p.Module, checkDigest)
+		if pf.WIT != nil {
+			need(d, at("wit"), pf.WIT, &p.WIT, checkDigest)
+		}
+		p.Keys = parseKeys(d, at("keys"), pf.Keys, func(k policy.Key) error {
+			if k.Source != "" {
+				return fmt.Errorf("key %q: a package's own key has no source", k)
+			}
+			return nil
+		})
+		l.Packages = append(l.Packages, p)
+		valid = append(valid, ok)
+		if !ok {
+			continue
+		}
+		if ids[p.ID()] {
+			d.Errorf([]any{"package", i}, "duplicate package %q", p.ID())
+		}
+		ids[p.ID()] = true
+	}
+	deps := map[string]bool{} // "parent\x00child"
+	for i, p := range l.Packages {
+		seen := map[string]bool{}
+		for _, dep := range p.Dependencies {
+			switch {
+			case seen[dep]:
+				d.Errorf([]any{"package", i, "dependencies"}, "dependency %q listed twice", dep)
+			case !ids[dep]:
+				d.Errorf([]any{"package", i, "dependencies"}, "dependency %q is not a package in the lock", dep)
+			}
+			seen[dep] = true
+			if valid[i] {
+				deps[p.ID()+"\x00"+dep] = true
+			}
+		}
+	}
+
+	edges := map[string]bool{}
+	for i, ef := range f.Edge {
+		at := func(key string) []any { return []any{"edge", i, key} }
+		e := new(Edge)
+		inLock := func(id string) error {
+			if !ids[id] {
+				return fmt.Errorf("package %q is not in the lock", id)
+			}
+			return nil
+		}
+		ok := need(d, at("parent"), ef.Parent, &e.Parent, inLock)
+		ok = need(d, at("child"), ef.Child, &e.Child, inLock) && ok
+		e.Grant = parseKeys(d, at("grant"), ef.Grant, nil)
+		l.Edges = append(l.Edges, e)
+		if !ok {
+			continue
+		}
+		pair := e.Parent + "\x00" + e.Child
+		switch {
+		case !deps[pair]:
+			d.Errorf(at("child"), "%q is not a dependency of %q", e.Child, e.Parent)
+		case edges[pair]:
+			d.Errorf([]any{"edge", i}, "duplicate edge from %q to %q", e.Parent, e.Child)
+		}
+		edges[pair] = true
+	}
+
+	unknown(d, data)
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// fields lists the keys of the format: at the top, and in each [[package]]
+// and [[edge]].
+var fields = map[string][]string{
+	"":        {"version", "package", "edge"},
+	"package": {"name", "version", "source", "manifest", "module", "wit", "keys", "dependencies"},
+	"edge":    {"parent", "child", "grant"},
+}
+
+// unknown reports every key that the format does not define, naming the
+// keys inside an unknown table rather than the table. Unlike
+// tomlfile's Doc.Unknown, it names the array element the key is in, so that
+// the error points into the right [[package]], and it does not let the
+// decoder's case-insensitive matching hide a key like "Name".
+func unknown(d *tomlfile.Doc, data []byte) {
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		return // cannot happen: the file decoded once already
+	}
+	var report func(path []any, v any)
+	report = func(path []any, v any) {
+		if m, ok := v.(map[string]any); ok && len(m) > 0 {
+			for _, k := range slices.Sorted(maps.Keys(m)) {
+				report(append(slices.Clip(path), k), m[k])
+			}
+			return
+		}
+		d.Errorf(path, "unknown key")
+	}
+	check := func(path []any, m map[string]any, known []string) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !slices.Contains(known, k) {
+				report(append(slices.Clip(path), k), m[k])
+			}
+		}
+	}
+	check(nil, raw, fields[""])
+	for _, table := range []string{"package", "edge"} {
+		switch elems := raw[table].(type) {
+		case []map[string]any:
+			for i, m := range elems {
+				check([]any{table, i}, m, fields[table])
+			}
+		case []any: // an inline array of tables
+			for i, e := range elems {
+				if m, ok := e.(map[string]any); ok {
+					check([]any{table, i}, m, fields[table])
+				}
+			}
+		}
+	}
+}
+
+// need checks the required value v at path and stores it in dst, if not nil.
+// It reports
+// whether v is present and valid.
+func need(d *tomlfile.Doc, path []any, v *string, dst *string, check func(string) error) bool {
+	if v == nil {
+		d.Errorf(path, "missing")
+		return false
+	}
+	if err := check(*v); err != nil {
+		d.Errorf(path, "%v", err)
+		return false
+	}
+	if dst != nil {
+		*dst = *v
+	}
+	return true
+}
+
+// parseKeys parses the keys at path, reporting each one that does not parse
+// or that check rejects.
+func parseKeys(d *tomlfile.Doc, path []any, texts []string, check func(policy.Key) error) policy.Set {
+	var keys []policy.Key
+	for _, t := range texts {
+		k, err := policy.ParseKey(t)
+		if err == nil && check != nil {
+			err = check(k)
+		}
+		if err != nil {
+			d.Errorf(path, "%v", err)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	return policy.NewSet(keys...)
+}
+
+// checkSource checks a package source: "registry" or "path+" and a clean,
+// relative, slash-separated path.
+func checkSource(s string) error {
+	if s == "registry" {
+		return nil
+	}
+	p, ok := strings.CutPrefix(s, "path+")
+	switch {
+	case !ok:
+		return fmt.Errorf("source %q is not \"registry\" or \"path+RELATIVE\"", s)
+	case p == "":
+		return fmt.Errorf("source %q has an empty path", s)
+	case path.IsAbs(p) || strings.Contains(p, `\`) || filepath.VolumeName(p) != "":
+		return fmt.Errorf("source %q is not a relative slash-separated path", s)
+	case path.Clean(p) != p:
+		return fmt.Errorf("source %q is not a clean path", s)
+	case !utf8.ValidString(p) || strings.ContainsFunc(p, unicode.IsControl):
+		return fmt.Errorf("source %q has a control character or invalid UTF-8", s)
+	}
+	return nil
+}
+
+// checkDigest checks a digest: "sha256:" and 64 lowercase hex digits.
+func checkDigest(s string) error {
+	hex, ok := strings.CutPrefix(s, "sha256:")
+	if !ok || len(hex) != 64 || strings.Trim(hex, "0123456789abcdef") != "" {
+		return fmt.Errorf("digest %q is not sha256: and 64 lowercase hex digits", s)
+	}
+	return nil
+}
+
+// ReadFile reads and parses the lockfile at path. When the file does not
+// exist, the error satisfies errors.Is(err, fs.ErrNotExist).
+func ReadFile(path string) (*Lock, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// WriteFile writes l to path atomically: it writes a temporary file in the
+// same directory, syncs it and renames it over path. On error, path is left
+// as it was and no temporary file remains.
+func WriteFile(path string, l *Lock) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err := f.Write(l.Marshal()); err != nil {
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	// Make the rename itself durable where the system allows it.
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}

@@ -1,0 +1,246 @@
+package policy
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nanoproc/nano/internal/tomlfile"
+)
+
+// A FindingKind is a kind of audit finding (SPEC section 6).
+type FindingKind string
+
+// The kinds of findings.
+const (
+	Escalation       FindingKind = "escalation"
+	GrantChange      FindingKind = "grant-change"
+	NewPackage       FindingKind = "new-package"
+	Integrity        FindingKind = "integrity"
+	StaleLock        FindingKind = "stale-lock"
+	UndeclaredImport FindingKind = "undeclared-import"
+	UnusedKey        FindingKind = "unused-key"
+	Reduction        FindingKind = "reduction"
+)
+
+// Blocks reports whether a finding of kind k fails the audit unless approved.
+func (k FindingKind) Blocks() bool { return k != UnusedKey && k != Reduction }
+
+// Approvable reports whether a reviewer can approve a finding of kind k.
+func (k FindingKind) Approvable() bool {
+	return k == Escalation || k == GrantChange || k == NewPackage
+}
+
+// A Finding is one result of an audit.
+type Finding struct {
+	Kind    FindingKind `json:"kind"`
+	Package string      `json:"package"`
+	From    string      `json:"from,omitempty"`   // version in the baseline
+	To      string      `json:"to,omitempty"`     // version now
+	Parent  string      `json:"parent,omitempty"` // for grant-change: the granting package
+	Key     string      `json:"key,omitempty"`    // canonical key text
+	Change  string      `json:"change,omitempty"` // added, widened, narrowed or dropped
+	Was     string      `json:"was,omitempty"`    // the key before, when widened or narrowed
+	// Breaking marks an escalation in an upgrade that is not a major bump.
+	Breaking bool   `json:"breaking,omitempty"`
+	Reason   string `json:"reason"`
+	// Blocks reports whether the finding fails the audit: its kind blocks
+	// and no valid approval covers it.
+	Blocks   bool      `json:"blocks"`
+	Approval *Approval `json:"approval,omitempty"`
+}
+
+// PackageFindings returns the findings for one package whose keys changed
+// between the baseline (version from) and now (version to). from is "" for
+// a package new since the baseline; major reports a major version bump.
+func PackageFindings(name, from, to string, major bool, deltas []Delta) []Finding {
+	var out []Finding
+	for _, d := range deltas {
+		f := newFinding(d, name, to)
+		f.From = from
+		switch {
+		case from == "" && d.Escalates():
+			f.Kind, f.Reason = NewPackage, "held by a new package"
+		case d.Escalates() && from == to:
+			f.Kind = Escalation
+			f.Reason += " at the same version"
+		case d.Escalates():
+			f.Kind, f.Breaking = Escalation, !major
+			f.Reason += " in a " + bump(from, to) + " upgrade"
+		default:
+			f.Kind = Reduction
+		}
+		f.Blocks = f.Kind.Blocks()
+		out = append(out, f)
+	}
+	return out
+}
+
+// EdgeFindings returns the findings for an edge whose grant changed: parent
+// hands child (now at version to) more, or less, than before.
+func EdgeFindings(parent, child, to string, deltas []Delta) []Finding {
+	var out []Finding
+	for _, d := range deltas {
+		f := newFinding(d, child, to)
+		f.Parent = parent
+		f.Kind = Reduction
+		if d.Escalates() {
+			f.Kind = GrantChange
+		}
+		if d.Op == Added {
+			f.Reason = parent + " now hands it down"
+		} else {
+			f.Reason = parent + " hands it down " + f.Reason
+		}
+		f.Blocks = f.Kind.Blocks()
+		out = append(out, f)
+	}
+	return out
+}
+
+func newFinding(d Delta, pkg, to string) Finding {
+	f := Finding{Package: pkg, To: to, Key: d.Key.String(), Change: d.Op.String(), Reason: d.Op.String()}
+	if d.Op == Widened || d.Op == Narrowed {
+		f.Was = d.Old.String()
+		f.Reason += " from " + f.Was
+	}
+	return f
+}
+
+// bump names the kind of version change from a to b.
+func bump(a, b string) string {
+	am, bm := strings.Split(a, "."), strings.Split(b, ".")
+	switch {
+	case len(am) < 3 || len(bm) < 3:
+		return "version"
+	case am[0] != bm[0]:
+		return "major"
+	case am[1] != bm[1]:
+		return "minor"
+	}
+	return "patch"
+}
+
+// SortFindings orders findings by package, kind and key.
+func SortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmpStrings(a.Package, b.Package, a.To, b.To, string(a.Kind), string(b.Kind), a.Parent, b.Parent, a.Key, b.Key)
+	})
+}
+
+func cmpStrings(pairs ...string) int {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if c := strings.Compare(pairs[i], pairs[i+1]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// An Approval is a reviewer's [[approve]] entry in the policy file: it lets
+// one key of one pinned package version through the audit.
+type Approval struct {
+	Package string    `json:"package"`
+	Version string    `json:"version"`
+	Key     string    `json:"key"`
+	Reason  string    `json:"reason"`
+	By      string    `json:"by,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
+}
+
+// A Policy is a parsed policy file, nano-policy.toml.
+type Policy struct {
+	File      string
+	Approvals []*Approval
+}
+
+// PolicyFile is the default name of the policy file, next to the root manifest.
+const PolicyFile = "nano-policy.toml"
+
+// ReadPolicy reads and parses a policy file.
+func ReadPolicy(file string) (*Policy, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePolicy(file, data)
+}
+
+// ParsePolicy parses a policy file, reporting every problem at once.
+func ParsePolicy(file string, data []byte) (*Policy, error) {
+	var f struct {
+		Approve []struct {
+			Package string    `toml:"package"`
+			Version string    `toml:"version"`
+			Key     string    `toml:"key"`
+			Reason  string    `toml:"reason"`
+			By      string    `toml:"by"`
+			Expires time.Time `toml:"expires"`
+		} `toml:"approve"`
+	}
+	doc, err := tomlfile.Decode(file, data, &f)
+	if err != nil {
+		return nil, err
+	}
+	p := &Policy{File: file}
+	for i, a := range f.Approve {
+		at := func(k string) []any { return []any{"approve", i, k} }
+		if err := CheckName(a.Package); err != nil {
+			doc.Errorf(at("package"), "%v", err)
+		}
+		if a.Version == "" {
+			doc.Errorf(at("version"), "missing: an approval is pinned to one version")
+		} else if strings.ContainsAny(a.Version, "^~*<>=, ") || strings.Count(a.Version, ".") < 2 {
+			doc.Errorf(at("version"), "version %q is not one exact version", a.Version)
+		}
+		if a.Key == "" {
+			doc.Errorf(at("key"), "missing")
+		} else if err := checkApprovalKey(a.Key); err != nil {
+			doc.Errorf(at("key"), "%v", err)
+		}
+		if strings.TrimSpace(a.Reason) == "" {
+			doc.Errorf(at("reason"), "missing: say why the key is needed")
+		}
+		p.Approvals = append(p.Approvals, &Approval{Package: a.Package, Version: a.Version, Key: a.Key, Reason: a.Reason, By: a.By, Expires: a.Expires})
+	}
+	doc.Unknown()
+	if err := doc.Err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkApprovalKey accepts a key in canonical form, or an fs grant with its
+// source ("fs:out=data/uploads:rw").
+func checkApprovalKey(s string) error {
+	_, err := ParseKey(s)
+	return err
+}
+
+// Apply marks each approvable finding that an unexpired approval covers as
+// approved and no longer blocking. An approval matches the finding's
+// package, its new version exactly, and its key.
+func (p *Policy) Apply(fs []Finding, today time.Time) {
+	if p == nil {
+		return
+	}
+	for i := range fs {
+		f := &fs[i]
+		if !f.Kind.Approvable() || !f.Blocks {
+			continue
+		}
+		for _, a := range p.Approvals {
+			if a.Package != f.Package || a.Version != f.To || a.Key != f.Key {
+				continue
+			}
+			if !a.Expires.IsZero() && today.After(a.Expires) {
+				f.Reason += fmt.Sprintf(" (approval expired %s)", a.Expires.Format(time.DateOnly))
+				continue
+			}
+			f.Approval, f.Blocks = a, false
+			break
+		}
+	}
+}

@@ -1,0 +1,123 @@
+// Package registry reads and publishes packages in a local registry: a
+// directory in which REGISTRY/NAMESPACE/NAME/VERSION/ holds a package's files
+// exactly as published.
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/nanoproc/nano/manifest"
+)
+
+// A Registry is a local registry directory. It implements graph.Source.
+type Registry struct {
+	Dir string
+}
+
+// Path returns the directory of one version of a package.
+func (r *Registry) Path(name string, v *semver.Version) string {
+	ns, n, _ := strings.Cut(name, ":")
+	return filepath.Join(r.Dir, ns, n, v.String())
+}
+
+// Versions lists the published versions of a package. Entries that are not
+// versions, such as an interrupted publish, are ignored.
+func (r *Registry) Versions(name string) ([]*semver.Version, error) {
+	ns, n, _ := strings.Cut(name, ":")
+	entries, err := os.ReadDir(filepath.Join(r.Dir, ns, n))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]*semver.Version, 0, len(entries))
+	for _, e := range entries {
+		if v, err := semver.StrictNewVersion(e.Name()); err == nil && e.IsDir() {
+			vs = append(vs, v)
+		}
+	}
+	return vs, nil
+}
+
+// Manifest reads the manifest of one version.
+func (r *Registry) Manifest(name string, v *semver.Version) (*manifest.Manifest, error) {
+	return manifest.ParseFile(filepath.Join(r.Path(name, v), manifest.FileName))
+}
+
+// ErrExists is returned by Publish for a version that is already published.
+var ErrExists = errors.New("version already published; published versions are immutable")
+
+// Publish copies the package of m, its manifest, module and WIT, into the
+// registry and returns the new directory. The copy appears all at once.
+func (r *Registry) Publish(m *manifest.Manifest) (string, error) {
+	for _, d := range m.Deps {
+		if d.Path != "" {
+			return "", fmt.Errorf("%s: dependency %s has a path; a published package must use the registry", m.File, d.Name)
+		}
+	}
+	dst := r.Path(m.Name, m.Version)
+	if _, err := os.Lstat(dst); err == nil {
+		return "", fmt.Errorf("%s %s: %w", m.Name, m.Version, ErrExists)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dst), ".publish-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	files := []string{manifest.FileName, m.Module}
+	if m.WIT != "" {
+		files = append(files, m.WIT)
+	}
+	for _, f := range files {
+		if f == ".." || strings.HasPrefix(f, "../") {
+			return "", fmt.Errorf("%s: %s is outside the package directory", m.File, f)
+		}
+		if err := copyTree(filepath.Join(m.Dir(), filepath.FromSlash(f)), filepath.Join(tmp, filepath.FromSlash(f))); err != nil {
+			return "", err
+		}
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		if _, serr := os.Lstat(dst); serr == nil {
+			return "", fmt.Errorf("%s %s: %w", m.Name, m.Version, ErrExists)
+		}
+		return "", err
+	}
+	return dst, nil
+}
+
+// copyTree copies a regular file or a directory of them. Anything else,
+// such as a symbolic link, is an error: a package is plain files.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
+		case !d.Type().IsRegular():
+			return fmt.Errorf("%s: not a regular file", p)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(to, data, 0o644)
+	})
+}
