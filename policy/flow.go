@@ -40,6 +40,7 @@ func CheckFlow(parent Set, grant []Key, child Set) *Flow {
 				}
 			}
 			if i >= 0 && grant[i].Access != AsDeclared && grant[i].Access < c.Access {
+				used[i] = true // the grant for this slot, too narrow: missing, not unused
 				i = -1
 			}
 		} else {

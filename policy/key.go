@@ -194,8 +194,8 @@ func CheckSubPath(p string) error {
 		case ".", "..":
 			return fmt.Errorf("sub-path %q has a %q part", p, part)
 		}
-		if strings.ContainsAny(part, "\\\x00") {
-			return fmt.Errorf("sub-path %q has a backslash or NUL", p)
+		if strings.ContainsAny(part, "\\:\x00") {
+			return fmt.Errorf("sub-path %q has a backslash, colon or NUL", p)
 		}
 	}
 	return nil
