@@ -51,7 +51,7 @@ func (e *env) why(c *cli.Context) error {
 			continue
 		}
 		if via, ok := trace(l, path, *key); ok {
-			printTrace(e, path, via)
+			printTrace(e, l, path, via)
 			found = true
 		}
 	}
@@ -126,12 +126,14 @@ func trace(l *lockfile.Lock, path []*lockfile.Edge, key policy.Key) ([]policy.Ke
 	return via, true
 }
 
-func printTrace(e *env, path []*lockfile.Edge, via []policy.Key) {
+func printTrace(e *env, l *lockfile.Lock, path []*lockfile.Edge, via []policy.Key) {
 	held := via[0]
-	if held.Kind == policy.FS {
-		held = policy.Key{Kind: policy.FS, Name: held.SourceSlot()}
+	if root := l.Package(path[0].Parent); root != nil && held.Kind == policy.FS {
+		if k, ok := root.Keys.FS(held.SourceSlot()); ok {
+			held = k
+		}
 	}
-	fmt.Fprintf(e.stdout, "%s holds %s from the operator (nano run)\n", path[0].Parent, strings.TrimSuffix(held.String(), ":"))
+	fmt.Fprintf(e.stdout, "%s holds %s from the operator (nano run)\n", path[0].Parent, held)
 	for i, edge := range path {
 		fmt.Fprintf(e.stdout, "%s-> %s: %s\n", strings.Repeat("  ", i+1), edge.Child, via[i])
 	}
