@@ -62,9 +62,15 @@ func class(v *semver.Version) compat {
 //
 // Packages match by name; when a name has several versions on a side, they
 // match by compatibility class first, then the rest in version order.
-// Edges match by parent and child name; several edges between the same names
-// match in sorted order.
+// Edges match by parent and child name, and then the same way by the
+// classes of their parent's and child's versions. A nil Lock is empty.
 func Diff(old, new *Lock) *Changes {
+	if old == nil {
+		old = &Lock{}
+	}
+	if new == nil {
+		new = &Lock{}
+	}
 	c := &Changes{}
 	for _, pair := range matchPackages(old.Packages, new.Packages) {
 		o, n := pair[0], pair[1]
@@ -116,27 +122,10 @@ func name(id string) string {
 func matchPackages(old, new []*Package) [][2]*Package {
 	old, new = sorted(old, comparePackages), sorted(new, comparePackages)
 	var pairs [][2]*Package
-	for _, names := range group(old, new, func(p *Package) string { return p.Name }) {
-		olds, news := names[0], names[1]
-		used := make([]bool, len(news))
-		var leftOld, leftNew []*Package
-	Old:
-		for _, o := range olds {
-			for i, n := range news {
-				if !used[i] && class(n.Version) == class(o.Version) {
-					used[i] = true
-					pairs = append(pairs, [2]*Package{o, n})
-					continue Old
-				}
-			}
-			leftOld = append(leftOld, o)
-		}
-		for i, n := range news {
-			if !used[i] {
-				leftNew = append(leftNew, n)
-			}
-		}
-		pairs = append(pairs, zip(leftOld, leftNew)...)
+	for _, g := range group(old, new, func(p *Package) string { return p.Name }) {
+		pairs = append(pairs, pairUp(g[0], g[1], func(o, n *Package) bool {
+			return class(o.Version) == class(n.Version)
+		})...)
 	}
 	slices.SortStableFunc(pairs, func(a, b [2]*Package) int {
 		return comparePackages(either(a), either(b))
@@ -152,13 +141,61 @@ func either(p [2]*Package) *Package {
 	return p[1]
 }
 
-// matchEdges pairs old and new edges by parent and child name, in sorted
-// order: [old, new], either nil when unmatched.
+// matchEdges pairs old and new edges by parent and child name, and then as
+// packages pair: [old, new], either nil when unmatched. The pairs come sorted
+// by parent and child name.
 func matchEdges(old, new []*Edge) [][2]*Edge {
 	old, new = sorted(old, compareEdges), sorted(new, compareEdges)
 	var pairs [][2]*Edge
 	for _, g := range group(old, new, func(e *Edge) string { return name(e.Parent) + " " + name(e.Child) }) {
-		pairs = append(pairs, zip(g[0], g[1])...)
+		pairs = append(pairs, pairUp(g[0], g[1], func(o, n *Edge) bool {
+			return sameClass(o.Parent, n.Parent) && sameClass(o.Child, n.Child)
+		})...)
+	}
+	return pairs
+}
+
+// sameClass reports whether two package IDs have versions in the same
+// compatibility class.
+func sameClass(a, b string) bool {
+	_, av, _ := strings.Cut(a, " ")
+	_, bv, _ := strings.Cut(b, " ")
+	va, erra := semver.StrictNewVersion(av)
+	vb, errb := semver.StrictNewVersion(bv)
+	return erra == nil && errb == nil && class(va) == class(vb)
+}
+
+// pairUp pairs each old element with the first unpaired compatible new one,
+// then the rest in order; the longer list's remainder pairs with nil.
+func pairUp[T any](old, new []T, compatible func(o, n T) bool) [][2]T {
+	var pairs [][2]T
+	used := make([]bool, len(new))
+	var restOld, restNew []T
+Old:
+	for _, o := range old {
+		for i, n := range new {
+			if !used[i] && compatible(o, n) {
+				used[i] = true
+				pairs = append(pairs, [2]T{o, n})
+				continue Old
+			}
+		}
+		restOld = append(restOld, o)
+	}
+	for i, n := range new {
+		if !used[i] {
+			restNew = append(restNew, n)
+		}
+	}
+	for i := range max(len(restOld), len(restNew)) {
+		var p [2]T
+		if i < len(restOld) {
+			p[0] = restOld[i]
+		}
+		if i < len(restNew) {
+			p[1] = restNew[i]
+		}
+		pairs = append(pairs, p)
 	}
 	return pairs
 }
@@ -188,22 +225,6 @@ func group[T any](old, new []T, key func(T) string) [][2][]T {
 	out := make([][2][]T, len(keys))
 	for i, k := range keys {
 		out[i] = *m[k]
-	}
-	return out
-}
-
-// zip pairs a and b in order; the longer one's rest pairs with nil.
-func zip[T any](a, b []T) [][2]T {
-	var out [][2]T
-	for i := range max(len(a), len(b)) {
-		var p [2]T
-		if i < len(a) {
-			p[0] = a[i]
-		}
-		if i < len(b) {
-			p[1] = b[i]
-		}
-		out = append(out, p)
 	}
 	return out
 }

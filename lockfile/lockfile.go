@@ -318,10 +318,10 @@ var fields = map[string][]string{
 }
 
 // unknown reports every key that the format does not define, naming the
-// keys inside an unknown table rather than the table. Unlike
-// tomlfile's Doc.Unknown, it names the array element the key is in, so that
-// the error points into the right [[package]], and it does not let the
-// decoder's case-insensitive matching hide a key like "Name".
+// keys inside an unknown table rather than the table. Unlike tomlfile's
+// Doc.Unknown, it names the array element the key is in ("package[2].yanked",
+// not "package.yanked"), and the decoder's case-insensitive matching does not
+// hide a key like "Name".
 func unknown(d *tomlfile.Doc, data []byte) {
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {

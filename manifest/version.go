@@ -42,7 +42,7 @@ func ParseRequirement(s string) (*semver.Constraints, error) {
 	}
 	c, err := semver.NewConstraint(strings.Join(parts, ", "))
 	if err != nil {
-		return nil, fmt.Errorf("requirement %q: %v", s, err)
+		return nil, fmt.Errorf("requirement %q is not a Cargo version requirement", s)
 	}
 	return c, nil
 }

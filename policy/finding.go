@@ -1,11 +1,14 @@
 package policy
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/Masterminds/semver/v3"
 
 	"github.com/nanoproc/nano/internal/tomlfile"
 )
@@ -68,7 +71,7 @@ func PackageFindings(name, from, to string, major bool, deltas []Delta) []Findin
 			f.Reason += " at the same version"
 		case d.Escalates():
 			f.Kind, f.Breaking = Escalation, !major
-			f.Reason += " in a " + bump(from, to) + " upgrade"
+			f.Reason += " in a " + bump(from, to)
 		default:
 			f.Kind = Reduction
 		}
@@ -89,9 +92,12 @@ func EdgeFindings(parent, child, to string, deltas []Delta) []Finding {
 		if d.Escalates() {
 			f.Kind = GrantChange
 		}
-		if d.Op == Added {
+		switch d.Op {
+		case Added:
 			f.Reason = parent + " now hands it down"
-		} else {
+		case Dropped:
+			f.Reason = parent + " no longer hands it down"
+		default:
 			f.Reason = parent + " hands it down " + f.Reason
 		}
 		f.Blocks = f.Kind.Blocks()
@@ -109,18 +115,27 @@ func newFinding(d Delta, pkg, to string) Finding {
 	return f
 }
 
-// bump names the kind of version change from a to b.
+// bump names the kind of version change from a to b: "patch upgrade",
+// "minor downgrade".
 func bump(a, b string) string {
-	am, bm := strings.Split(a, "."), strings.Split(b, ".")
-	switch {
-	case len(am) < 3 || len(bm) < 3:
-		return "version"
-	case am[0] != bm[0]:
-		return "major"
-	case am[1] != bm[1]:
-		return "minor"
+	av, aerr := semver.StrictNewVersion(a)
+	bv, berr := semver.StrictNewVersion(b)
+	if aerr != nil || berr != nil {
+		return "version change"
 	}
-	return "patch"
+	dir := " upgrade"
+	if bv.LessThan(av) {
+		dir = " downgrade"
+	}
+	switch {
+	case av.Major() != bv.Major():
+		return "major" + dir
+	case av.Minor() != bv.Minor():
+		return "minor" + dir
+	case av.Patch() != bv.Patch():
+		return "patch" + dir
+	}
+	return "pre-release" + dir
 }
 
 // SortFindings orders findings by package, kind and key.
@@ -147,7 +162,20 @@ type Approval struct {
 	Key     string    `json:"key"`
 	Reason  string    `json:"reason"`
 	By      string    `json:"by,omitempty"`
-	Expires time.Time `json:"expires,omitzero"`
+	Expires time.Time `json:"-"`
+}
+
+// MarshalJSON writes Expires as a date, as in the policy file.
+func (a *Approval) MarshalJSON() ([]byte, error) {
+	type plain Approval
+	var out = struct {
+		*plain
+		Expires string `json:"expires,omitempty"`
+	}{plain: (*plain)(a)}
+	if !a.Expires.IsZero() {
+		out.Expires = a.Expires.Format(time.DateOnly)
+	}
+	return json.Marshal(out)
 }
 
 // A Policy is a parsed policy file, nano-policy.toml.

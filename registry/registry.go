@@ -63,6 +63,15 @@ func (r *Registry) Publish(m *manifest.Manifest) (string, error) {
 			return "", fmt.Errorf("%s: dependency %s has a path; a published package must use the registry", m.File, d.Name)
 		}
 	}
+	files := []string{manifest.FileName, m.Module}
+	if m.WIT != "" {
+		files = append(files, m.WIT)
+	}
+	for _, f := range files {
+		if f == ".." || strings.HasPrefix(f, "../") {
+			return "", fmt.Errorf("%s: %s is outside the package directory", m.File, f)
+		}
+	}
 	dst := r.Path(m.Name, m.Version)
 	if _, err := os.Lstat(dst); err == nil {
 		return "", fmt.Errorf("%s %s: %w", m.Name, m.Version, ErrExists)
@@ -75,14 +84,7 @@ func (r *Registry) Publish(m *manifest.Manifest) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	files := []string{manifest.FileName, m.Module}
-	if m.WIT != "" {
-		files = append(files, m.WIT)
-	}
 	for _, f := range files {
-		if f == ".." || strings.HasPrefix(f, "../") {
-			return "", fmt.Errorf("%s: %s is outside the package directory", m.File, f)
-		}
 		if err := copyTree(filepath.Join(m.Dir(), filepath.FromSlash(f)), filepath.Join(tmp, filepath.FromSlash(f))); err != nil {
 			return "", err
 		}

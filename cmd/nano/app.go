@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,13 +67,17 @@ type env struct {
 	registry string // --registry
 	stdout   io.Writer
 	stderr   io.Writer
+	unknown  string // a command not found
 }
 
 // run runs nano with args as if in directory dir and returns the exit status.
 func run(ctx context.Context, dir string, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
 	app := newApp(e, dir)
-	err := app.RunContext(ctx, append([]string{"nano"}, args...))
+	err := app.RunContext(ctx, append([]string{"nano"}, intersperse(app, args)...))
+	if err == nil && e.unknown != "" {
+		err = failf(exitUsage, "unknown command %q; run nano help", e.unknown)
+	}
 	var ee *exitError
 	switch {
 	case err == nil:
@@ -98,28 +103,25 @@ func newApp(e *env, dir string) *cli.App {
 				}
 				e.dir = d
 			}
-			e.registry = c.String("registry")
-			if e.registry != "" && !filepath.IsAbs(e.registry) {
-				e.registry = filepath.Join(dir, e.registry)
-			}
+			lineage := c.Lineage()
+			e.registry = e.path(lineage[len(lineage)-1].String("registry"))
 			return classify(f(c))
 		}
 	}
 	formatFlag := &cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text or json"}
-	return &cli.App{
-		Name:            "nano",
-		Usage:           "make third-party WebAssembly code safe to depend on",
-		Writer:          e.stdout,
-		ErrWriter:       e.stderr,
-		HideHelpCommand: true,
-		ExitErrHandler:  func(*cli.Context, error) {}, // run maps errors to statuses
+	app := &cli.App{
+		Name:           "nano",
+		Usage:          "make third-party WebAssembly code safe to depend on",
+		Writer:         e.stdout,
+		ErrWriter:      e.stderr,
+		ExitErrHandler: func(*cli.Context, error) {}, // run maps errors to statuses
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "C", Usage: "run as if in `DIR`"},
 			&cli.StringFlag{Name: "registry", Usage: "use the local registry in `DIR` instead of the manifest's"},
 			&cli.BoolFlag{Name: "offline", Usage: "use no network (local registries never do)"},
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(e.stderr, "nano: unknown command %q; run nano help\n", name)
+			e.unknown = name
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
 		Commands: []*cli.Command{
@@ -177,6 +179,58 @@ func newApp(e *env, dir string) *cli.App {
 			},
 		},
 	}
+	for _, c := range app.Commands {
+		c.HideHelpCommand = true
+		c.OnUsageError = app.OnUsageError
+	}
+	return app
+}
+
+// intersperse lets a command's flags follow its arguments, as in
+// "nano diff OLD NEW --format json": urfave/cli stops at the first argument,
+// so the flags move in front of the arguments.
+func intersperse(app *cli.App, args []string) []string {
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
+		if !strings.Contains(args[i], "=") && (args[i] == "-C" || args[i] == "--C" || args[i] == "-registry" || args[i] == "--registry") {
+			i++
+		}
+		i++
+	}
+	if i >= len(args) {
+		return args
+	}
+	cmd := app.Command(args[i])
+	if cmd == nil {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var flags, rest []string
+	for j := i + 1; j < len(args); j++ {
+		a := args[j]
+		if a == "--" {
+			rest = append(rest, args[j:]...)
+			break
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		if takesValue[name] && !hasValue && j+1 < len(args) {
+			j++
+			flags = append(flags, args[j])
+		}
+	}
+	out := append(slices.Clone(args[:i+1]), flags...)
+	return append(out, rest...)
 }
 
 func noArgs(c *cli.Context) error {
@@ -188,6 +242,14 @@ func noArgs(c *cli.Context) error {
 
 func (e *env) load() (*project.Project, error) {
 	return project.Load(e.dir, e.registry)
+}
+
+// path resolves a path from the command line: relative to -C's directory.
+func (e *env) path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(e.dir, p)
 }
 
 func (e *env) rel(path string) string {
@@ -289,7 +351,7 @@ func (e *env) lock(c *cli.Context) error {
 			fmt.Fprintf(e.stdout, "%s is up to date\n", e.rel(p.LockPath()))
 			return nil
 		}
-		writeText(e.stdout, fs, "")
+		writeText(e.stdout, fs, "", true)
 		return failf(exitFound, "%s is out of date: run nano lock", e.rel(p.LockPath()))
 	}
 	_, err = e.relock(p, old, nil, false)
@@ -307,11 +369,21 @@ func (e *env) relock(p *project.Project, old *lockfile.Lock, update []string, al
 	if err != nil {
 		return nil, err
 	}
+	if err := project.CheckDigests(old, l); err != nil {
+		return nil, err
+	}
 	if err := lockfile.WriteFile(p.LockPath(), l); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: %d packages, %d edges\n", e.rel(p.LockPath()), len(l.Packages), len(l.Edges))
+	fmt.Fprintf(e.stdout, "wrote %s: %s, %s\n", e.rel(p.LockPath()), plural(len(l.Packages), "package"), plural(len(l.Edges), "edge"))
 	return l, nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func printNotes(w io.Writer, g *graph.Graph) {
@@ -342,7 +414,7 @@ func (e *env) update(c *cli.Context) error {
 	if old == nil {
 		old = new(lockfile.Lock)
 	}
-	writeText(e.stdout, project.Changes(old, l), "")
+	writeText(e.stdout, project.Changes(old, l), "", false)
 	return nil
 }
 
@@ -379,24 +451,17 @@ func (e *env) audit(c *cli.Context) error {
 		}
 	case file != "":
 		base = file
-		if !filepath.IsAbs(file) {
-			file = filepath.Join(e.dir, file)
-		}
-		if opts.Base, err = lockfile.ReadFile(file); err != nil {
-			return err
+		if opts.Base, err = lockfile.ReadFile(e.path(file)); err != nil {
+			return usageIfMissing(err)
 		}
 	}
-	pol := c.String("policy")
-	if pol == "" {
-		if def := filepath.Join(p.Dir, policy.PolicyFile); exists(def) {
-			pol = def
-		}
-	} else if !filepath.IsAbs(pol) {
-		pol = filepath.Join(e.dir, pol)
+	pol := e.path(c.String("policy"))
+	if def := filepath.Join(p.Dir, policy.PolicyFile); pol == "" && exists(def) {
+		pol = def
 	}
 	if pol != "" {
 		if opts.Policy, err = policy.ReadPolicy(pol); err != nil {
-			return err
+			return usageIfMissing(err)
 		}
 	}
 	fs, err := p.Audit(opts)
@@ -406,7 +471,7 @@ func (e *env) audit(c *cli.Context) error {
 	if format == "json" {
 		err = writeJSON(e.stdout, "audit", base, fs)
 	} else {
-		writeText(e.stdout, fs, base)
+		writeText(e.stdout, fs, base, true)
 	}
 	if err != nil {
 		return err
@@ -415,6 +480,15 @@ func (e *env) audit(c *cli.Context) error {
 		return &exitError{code: exitFound}
 	}
 	return nil
+}
+
+// usageIfMissing makes a file named on the command line that does not
+// exist a usage error.
+func usageIfMissing(err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return &exitError{exitUsage, err}
+	}
+	return err
 }
 
 func today() time.Time {
@@ -465,10 +539,7 @@ func (e *env) diff(c *cli.Context) error {
 	}
 	var locks [2]*lockfile.Lock
 	for i, f := range c.Args().Slice() {
-		if !filepath.IsAbs(f) {
-			f = filepath.Join(e.dir, f)
-		}
-		l, err := lockfile.ReadFile(f)
+		l, err := lockfile.ReadFile(e.path(f))
 		if err != nil {
 			return failf(exitUsage, "%v", err)
 		}
@@ -478,7 +549,7 @@ func (e *env) diff(c *cli.Context) error {
 	if format == "json" {
 		return writeJSON(e.stdout, "diff", c.Args().First(), fs)
 	}
-	writeText(e.stdout, fs, c.Args().First())
+	writeText(e.stdout, fs, c.Args().First(), false)
 	return nil
 }
 
@@ -490,11 +561,8 @@ func (e *env) publish(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	dir := c.String("registry")
-	switch {
-	case dir != "" && !filepath.IsAbs(dir):
-		dir = filepath.Join(e.dir, dir)
-	case dir == "":
+	dir := e.path(c.String("registry"))
+	if dir == "" {
 		dir = e.registry
 	}
 	if dir == "" && m.Registry != "" {

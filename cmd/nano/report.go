@@ -24,8 +24,9 @@ func blocking(fs []policy.Finding) int {
 }
 
 // writeText prints findings grouped by package, one +/- line per key, like
-// a diff, and a summary line.
-func writeText(w io.Writer, fs []policy.Finding, base string) {
+// a diff, and a summary line: for an audit, or for a diff, which blocks
+// nothing itself.
+func writeText(w io.Writer, fs []policy.Finding, base string, audit bool) {
 	if base != "" {
 		fmt.Fprintf(w, "baseline: %s\n", base)
 	}
@@ -61,7 +62,11 @@ func writeText(w io.Writer, fs []policy.Finding, base string) {
 		fmt.Fprintln(w, "no findings")
 		return
 	}
-	fmt.Fprintf(w, "%d blocking, %d approved, %d reported\n", blocking(fs), approved, reported)
+	if audit {
+		fmt.Fprintf(w, "%d blocking, %d approved, %d reported\n", blocking(fs), approved, reported)
+	} else {
+		fmt.Fprintf(w, "%d would block an audit, %d reported\n", blocking(fs), reported)
+	}
 }
 
 func heading(f policy.Finding) string {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -22,6 +24,9 @@ func (e *env) why(c *cli.Context) error {
 	var key *policy.Key
 	if c.NArg() == 2 {
 		k, err := policy.ParseKey(c.Args().Get(1))
+		if slot, ok := strings.CutPrefix(c.Args().Get(1), "fs:"); err != nil && ok && policy.CheckSlot(slot) == nil {
+			k, err = policy.Key{Kind: policy.FS, Name: slot}, nil // any access
+		}
 		if err != nil {
 			return failf(exitUsage, "%v", err)
 		}
@@ -32,8 +37,18 @@ func (e *env) why(c *cli.Context) error {
 		return err
 	}
 	l, err := p.ReadLock()
+	if errors.Is(err, fs.ErrNotExist) {
+		return failf(exitFound, "%s is missing: run nano lock", e.rel(p.LockPath()))
+	}
 	if err != nil {
 		return err
+	}
+	if name == p.Root.Name {
+		if root := l.Package(p.Root.ID()); root != nil && (key == nil || root.Keys.Covers(*key) || key.Access == policy.AsDeclared && hasSlot(root.Keys, key.Name)) {
+			fmt.Fprintf(e.stdout, "%s is the root: its keys come from the operator (nano run)\n", root.ID())
+			return nil
+		}
+		return failf(exitFound, "%s does not hold %s", name, key)
 	}
 	paths := findPaths(l, p.Root.ID(), name)
 	if len(paths) == 0 {
@@ -115,7 +130,7 @@ func trace(l *lockfile.Lock, path []*lockfile.Edge, key policy.Key) ([]policy.Ke
 			return nil, false
 		}
 		g := path[i].Grant[j]
-		if i == len(path)-1 && g.Kind == policy.FS && want.Access != policy.AsDeclared && g.Access != want.Access {
+		if i == len(path)-1 && g.Kind == policy.FS && g.Access < want.Access {
 			return nil, false
 		}
 		via[i] = g
@@ -124,6 +139,11 @@ func trace(l *lockfile.Lock, path []*lockfile.Edge, key policy.Key) ([]policy.Ke
 		}
 	}
 	return via, true
+}
+
+func hasSlot(keys policy.Set, slot string) bool {
+	_, ok := keys.FS(slot)
+	return ok
 }
 
 func printTrace(e *env, l *lockfile.Lock, path []*lockfile.Edge, via []policy.Key) {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -150,6 +151,28 @@ func (p *Project) Lock(g *graph.Graph) (*lockfile.Lock, error) {
 	return l, nil
 }
 
+// CheckDigests compares the registry packages of a fresh lock with the same
+// versions in the old lock: published versions are immutable, so a changed
+// digest means the registry content was tampered with.
+func CheckDigests(old, fresh *lockfile.Lock) error {
+	if old == nil {
+		return nil
+	}
+	var errs []error
+	for _, pkg := range fresh.Packages {
+		o := old.Package(pkg.ID())
+		if pkg.Source != "registry" || o == nil || o.Source != "registry" {
+			continue
+		}
+		for _, f := range [][3]string{{"manifest", o.Manifest, pkg.Manifest}, {"module", o.Module, pkg.Module}, {"wit", o.WIT, pkg.WIT}} {
+			if f[1] != f[2] {
+				errs = append(errs, fmt.Errorf("%s: integrity: %s is %s, nano.lock says %s", pkg.ID(), f[0], orNone(f[2]), orNone(f[1])))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // digests fills in the digests of the files of m.
 func (p *Project) digests(pkg *lockfile.Package, m *manifest.Manifest) error {
 	var err error
@@ -157,12 +180,14 @@ func (p *Project) digests(pkg *lockfile.Package, m *manifest.Manifest) error {
 		return err
 	}
 	if pkg.Module, err = p.hash(filepath.Join(m.Dir(), filepath.FromSlash(m.Module)), lockfile.HashFile); err != nil {
-		return err
+		return fmt.Errorf("%s: package.module: %w", m.File, err)
 	}
 	if m.WIT != "" {
-		pkg.WIT, err = p.hash(filepath.Join(m.Dir(), filepath.FromSlash(m.WIT)), lockfile.HashTree)
+		if pkg.WIT, err = p.hash(filepath.Join(m.Dir(), filepath.FromSlash(m.WIT)), lockfile.HashTree); err != nil {
+			return fmt.Errorf("%s: package.wit: %w", m.File, err)
+		}
 	}
-	return err
+	return nil
 }
 
 // hash memoizes the digests of the files a command reads.
@@ -214,8 +239,14 @@ func (p *Project) Check(lock *lockfile.Lock) []policy.Finding {
 		out = append(out, policy.Finding{Kind: policy.StaleLock, Package: c.Name, To: version(c.New), From: version(c.Old), Reason: staleReason(c), Blocks: true})
 	}
 	for _, c := range ch.Edges {
-		out = append(out, policy.Finding{Kind: policy.StaleLock, Package: c.Child, Parent: c.Parent,
-			Reason: fmt.Sprintf("the grant from %s to %s differs from the manifests", c.Parent, c.Child), Blocks: true})
+		why := fmt.Sprintf("the grant from %s differs from the manifests", c.Parent)
+		switch {
+		case c.Old == nil:
+			why = fmt.Sprintf("the manifests add an edge from %s, which nano.lock lacks", c.Parent)
+		case c.New == nil:
+			why = fmt.Sprintf("nano.lock has an edge from %s, which the manifests no longer have", c.Parent)
+		}
+		out = append(out, policy.Finding{Kind: policy.StaleLock, Package: c.Child, Parent: c.Parent, Reason: why, Blocks: true})
 	}
 	return out
 }
@@ -229,7 +260,15 @@ func staleReason(c lockfile.PackageChange) string {
 	case !c.Old.Version.Equal(c.New.Version):
 		return fmt.Sprintf("nano.lock has %s, the manifests resolve to %s", c.Old.Version, c.New.Version)
 	case len(c.Keys) > 0:
-		return "the keys in nano.lock differ from the manifest"
+		var ds []string
+		for _, d := range c.Keys {
+			sign := "+"
+			if !d.Escalates() {
+				sign = "-"
+			}
+			ds = append(ds, sign+d.String())
+		}
+		return "the manifest's keys differ from nano.lock: " + strings.Join(ds, ", ")
 	}
 	return "the files changed since nano.lock was written"
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,15 +106,40 @@ func (d *Doc) Errorf(path []any, format string, args ...any) {
 
 // Unknown records every key of the file that decoding did not use.
 func (d *Doc) Unknown() {
+	seen := map[string]int{}
 	for _, k := range d.MD.Undecoded() {
 		if d.MD.Type(k...) == "Table" && len(k) > 0 {
 			continue // a table is unknown only through its keys
 		}
-		path := make([]any, len(k))
-		for i, s := range k {
-			path[i] = s
+		path := make([]any, 0, len(k)+1)
+		for _, s := range k {
+			path = append(path, s)
+		}
+		if len(k) == 2 && d.MD.Type(k[0]) == "ArrayHash" {
+			// The n-th time this key is undecoded, it is in the n-th
+			// element of the array that has it.
+			n := seen[k.String()]
+			seen[k.String()]++
+			if elems := d.elementsWith(k[0], k[1]); n < len(elems) {
+				path = []any{k[0], elems[n], k[1]}
+			}
 		}
 		d.Errorf(path, "unknown key")
+	}
+}
+
+// elementsWith returns the indexes of the elements of the array of tables
+// name that set key.
+func (d *Doc) elementsWith(name, key string) []int {
+	var out []int
+	for i := 0; ; i++ {
+		line, _, ok := d.inArray([]any{name, i})
+		if !ok {
+			return out
+		}
+		if kl, _, _ := d.inArray([]any{name, i, key}); kl != line {
+			out = append(out, i)
+		}
 	}
 }
 
@@ -185,11 +211,11 @@ func (d *Doc) position(path []any) (int, int) {
 		toml.Decode(d.data, &d.raw) // the file already decoded once
 	}
 	for len(path) > 0 {
-		if _, ok := path[len(path)-1].(int); ok {
-			// The decoder knows only where the last [[header]] of an array of
-			// tables is: point at the element's first key instead.
-			if line, col, ok := d.firstKey(path); ok {
-				return line, col
+		if len(path) > 1 {
+			if _, ok := path[1].(int); ok {
+				if line, col, ok := d.inArray(path); ok {
+					return line, col
+				}
 			}
 		}
 		if line, col, ok := d.probe(path); ok {
@@ -200,29 +226,51 @@ func (d *Doc) position(path []any) (int, int) {
 	return 1, 1
 }
 
-// firstKey finds the first key of the table at path.
-func (d *Doc) firstKey(path []any) (line, col int, ok bool) {
-	v := any(d.raw)
-	for _, p := range path {
-		switch p := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[p]
-		case int:
-			elems, _ := v.([]map[string]any)
-			if p < 0 || p >= len(elems) {
-				return 0, 0, false
+// inArray finds the position of a path into an array of tables, such as
+// ["package", 3, "version"]. The decoder keys positions by dotted name, so
+// every element's "version" shares one position, the last one's; instead,
+// find the element's [[header]] in the text and the key's line below it.
+func (d *Doc) inArray(path []any) (line, col int, ok bool) {
+	name, ok1 := path[0].(string)
+	index, ok2 := path[1].(int)
+	if !ok1 || !ok2 || len(path) > 3 {
+		return 0, 0, false
+	}
+	header := regexp.MustCompile(`^\s*\[\[\s*"?` + regexp.QuoteMeta(name) + `"?\s*\]\]`)
+	lines := strings.Split(d.data, "\n")
+	n := -1
+	for i, l := range lines {
+		if !header.MatchString(l) {
+			continue
+		}
+		if n++; n < index {
+			continue
+		}
+		if len(path) == 2 {
+			return i + 1, strings.Index(l, "[") + 1, true
+		}
+		key := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(fmt.Sprint(path[2])) + `"?\s*=`)
+		for j := i + 1; j < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[j]), "["); j++ {
+			if key.MatchString(lines[j]) {
+				return j + 1, valueCol(lines[j]), true
 			}
-			v = elems[p]
 		}
+		return i + 1, strings.Index(l, "[") + 1, true
 	}
-	m, _ := v.(map[string]any)
-	for k := range m {
-		if l, c, found := d.probe(append(slices.Clip(path), k)); found && (!ok || l < line || l == line && c < col) {
-			line, col, ok = l, c, true
-		}
+	return 0, 0, false
+}
+
+// valueCol returns the column of the value on a key = value line, inside
+// its opening quote or bracket, as the decoder reports positions.
+func valueCol(line string) int {
+	i := strings.Index(line, "=") + 1
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
 	}
-	return line, col, ok
+	if i < len(line) && (line[i] == '"' || line[i] == '[') {
+		i++
+	}
+	return i + 1
 }
 
 func (d *Doc) probe(path []any) (line, col int, ok bool) {

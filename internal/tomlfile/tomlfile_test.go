@@ -19,6 +19,7 @@ parent = "a"
 
 [[edge]]
 child = "b"
+colour = 1
 
 [[edge]]
 parent = "c"
@@ -52,8 +53,9 @@ func TestPositions(t *testing.T) {
 		"nano.toml:4:12: package.version: bad version",
 		"nano.toml:5:9: package.bogus: unknown key",
 		`nano.toml:8:13: dependencies."acme:zip".grant.fs.out: bad grant`,
-		"nano.toml:14:10: edge[1]: second edge has no parent",
-		"nano.toml:17:11: edge[2].parent: third edge",
+		"nano.toml:13:1: edge[1]: second edge has no parent",
+		"nano.toml:15:10: edge[1].colour: unknown key",
+		"nano.toml:18:11: edge[2].parent: third edge",
 	}, "\n")
 	if got != want {
 		t.Errorf("Err() =\n%s\nwant\n%s", got, want)
