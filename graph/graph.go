@@ -16,7 +16,9 @@ import (
 	"github.com/nanoproc/nano/policy"
 )
 
-// A Source lists and reads the packages the resolver may choose from.
+// A Source lists and reads the packages the resolver may choose from. The
+// resolver reads ahead from several goroutines at once: a Source must be
+// safe for concurrent use.
 type Source interface {
 	// Versions returns every version of the named package, in any order.
 	Versions(name string) ([]*semver.Version, error)
@@ -60,11 +62,9 @@ type Edge struct {
 // the Source.
 func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) {
 	r := &resolver{
-		src:       src,
-		opts:      opts,
-		versions:  map[string][]*semver.Version{},
-		manifests: map[string]*manifest.Manifest{},
-		selected:  map[slot]*choice{},
+		src:      newFetcher(src),
+		opts:     opts,
+		selected: map[slot]*choice{},
 	}
 	const maxPasses = 100
 	for range maxPasses {
@@ -101,11 +101,9 @@ type in struct {
 }
 
 type resolver struct {
-	src       Source
-	opts      Options
-	versions  map[string][]*semver.Version // descending
-	manifests map[string]*manifest.Manifest
-	selected  map[slot]*choice
+	src      *fetcher
+	opts     Options
+	selected map[slot]*choice
 
 	// From the latest pass:
 	reached []*manifest.Manifest
@@ -124,6 +122,7 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 	r.order = r.order[:0]
 	for i := 0; i < len(r.reached); i++ {
 		m := r.reached[i]
+		r.src.readAhead(m)
 		for _, d := range m.Deps {
 			s, cerr, err := r.slotFor(m, d)
 			if err != nil {
@@ -261,33 +260,22 @@ func (r *resolver) choose(s slot, ins []in) (*choice, error, error) {
 }
 
 func (r *resolver) list(name string) ([]*semver.Version, error) {
-	if vs, ok := r.versions[name]; ok {
-		return vs, nil
-	}
-	vs, err := r.src.Versions(name)
-	if err != nil {
-		return nil, err
-	}
-	vs = slices.Clone(vs)
-	slices.SortFunc(vs, func(a, b *semver.Version) int { return b.Compare(a) })
-	r.versions[name] = vs
-	return vs, nil
+	return r.src.Versions(name)
 }
 
 func (r *resolver) manifest(name string, v *semver.Version) (*manifest.Manifest, error) {
-	id := name + " " + v.String()
-	if m, ok := r.manifests[id]; ok {
-		return m, nil
-	}
 	m, err := r.src.Manifest(name, v)
 	if err != nil {
 		return nil, err
 	}
 	if m.Name != name || !m.Version.Equal(v) {
-		return nil, fmt.Errorf("%s: declares %s, want %s", m.File, m.ID(), id)
+		return nil, fmt.Errorf("%s: declares %s, want %s %s", m.File, m.ID(), name, v)
 	}
-	r.manifests[id] = m
 	return m, nil
+}
+
+func sortDesc(vs []*semver.Version) {
+	slices.SortFunc(vs, func(a, b *semver.Version) int { return b.Compare(a) })
 }
 
 // chain describes how the walk reached the requirement dep of parent, from

@@ -319,10 +319,13 @@ var fields = map[string][]string{
 
 // unknown reports every key that the format does not define, naming the
 // keys inside an unknown table rather than the table. Unlike tomlfile's
-// Doc.Unknown, it names the array element the key is in ("package[2].yanked",
-// not "package.yanked"), and the decoder's case-insensitive matching does not
-// hide a key like "Name".
+// Doc.Unknown, it names the element of keys in a sub-table of an element
+// ("package[1].sub.y") or in an inline array of tables, and the decoder's
+// case-insensitive matching does not hide a key like "NAME".
 func unknown(d *tomlfile.Doc, data []byte) {
+	if allKnown(d.MD.Keys()) {
+		return // the common case: no second decode
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		return // cannot happen: the file decoded once already
@@ -359,6 +362,20 @@ func unknown(d *tomlfile.Doc, data []byte) {
 			}
 		}
 	}
+}
+
+// allKnown reports whether every key, compared case-sensitively, is one the
+// lock format has.
+func allKnown(keys []toml.Key) bool {
+	for _, k := range keys {
+		switch {
+		case len(k) == 1 && (slices.Contains(fields[""], k[0]) || k[0] == "package" || k[0] == "edge"):
+		case len(k) == 2 && (k[0] == "package" || k[0] == "edge") && slices.Contains(fields[k[0]], k[1]):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // need checks the required value v at path and stores it in dst, if not nil.

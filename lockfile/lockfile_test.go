@@ -175,9 +175,6 @@ grant = ["fs:out=data/uploads:rw"]
 `
 
 // badTests are tampered locks: each replaces the first old in base with new.
-//
-// Problems in a [[package]] other than the last are reported at the wrong
-// line: see TestParseBadEarlierElement.
 var badTests = []struct {
 	name     string
 	old, new string
@@ -206,6 +203,7 @@ var badTests = []struct {
 		`nano.lock:12:12: package[1].version: version "0.3" is not strict semver: invalid semantic version`,
 		`nano.lock:20:11: edge[0].parent: package "acme:app 0.3.0" is not in the lock`,
 	)},
+	{"first package", `"registry"`, `"git+https://x"`, `nano.lock:6:11: package[0].source: source "git+https://x" is not "registry" or "path+RELATIVE"`},
 	{"source", `"path+."`, `"git+https://x"`, `nano.lock:13:11: package[1].source: source "git+https://x" is not "registry" or "path+RELATIVE"`},
 	{"empty path", `"path+."`, `"path+"`, `nano.lock:13:11: package[1].source: source "path+" has an empty path`},
 	{"absolute path", `"path+."`, `"path+/src/app"`, `nano.lock:13:11: package[1].source: source "path+/src/app" is not a relative slash-separated path`},
@@ -358,21 +356,5 @@ func checkOnly(t *testing.T, dir string, names ...string) {
 	}
 	if !slices.Equal(got, names) {
 		t.Errorf("ReadDir(%q) = %q, want %q", dir, got, names)
-	}
-}
-
-// TestParseBadEarlierElement pins a problem in the first of two [[package]]
-// elements. internal/tomlfile finds positions through BurntSushi/toml, which
-// keeps one position per dotted key and so only knows where the last
-// element's keys are.
-func TestParseBadEarlierElement(t *testing.T) {
-	data := strings.Replace(base, `"registry"`, `"git+https://x"`, 1)
-	want := `nano.lock:6:11: package[0].source: source "git+https://x" is not "registry" or "path+RELATIVE"`
-	_, err := Parse("nano.lock", []byte(data))
-	if err != nil && err.Error() == strings.Replace(want, ":6:", ":13:", 1) {
-		t.Skip("internal/tomlfile reports the position of the last [[package]]")
-	}
-	if err == nil || err.Error() != want {
-		t.Errorf("Parse(%q) = %v, want %q", data, err, want)
 	}
 }

@@ -103,8 +103,11 @@ func newApp(e *env, dir string) *cli.App {
 				}
 				e.dir = d
 			}
-			lineage := c.Lineage()
-			e.registry = e.path(lineage[len(lineage)-1].String("registry"))
+			// The global --registry: publish has a flag of the same name, so
+			// read it from the app's context, the command's parent.
+			if lineage := c.Lineage(); len(lineage) > 1 {
+				e.registry = e.path(lineage[1].String("registry"))
+			}
 			return classify(f(c))
 		}
 	}

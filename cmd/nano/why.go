@@ -57,7 +57,7 @@ func (e *env) why(c *cli.Context) error {
 	found := false
 	for i, path := range paths {
 		if i == maxPaths {
-			fmt.Fprintf(e.stdout, "... and %d more paths\n", len(paths)-maxPaths)
+			fmt.Fprintf(e.stdout, "... and more paths\n")
 			break
 		}
 		if key == nil {
@@ -76,24 +76,44 @@ func (e *env) why(c *cli.Context) error {
 	return nil
 }
 
-// findPaths returns every path of edges from root to a package named name,
-// shortest first.
+// findPaths returns paths of edges from root to a package named name,
+// shortest first, at most maxPaths+1 of them. Only edges into packages that
+// can reach name are followed, so the search never wanders a wide graph.
 func findPaths(l *lockfile.Lock, root, name string) [][]*lockfile.Edge {
 	out := map[string][]*lockfile.Edge{}
+	in := map[string][]string{}
 	for _, e := range l.Edges {
 		out[e.Parent] = append(out[e.Parent], e)
+		in[e.Child] = append(in[e.Child], e.Parent)
+	}
+	// reaches: the packages from which name can be reached.
+	reaches := map[string]bool{}
+	var queue []string
+	for _, p := range l.Packages {
+		if p.Name == name {
+			reaches[p.ID()] = true
+			queue = append(queue, p.ID())
+		}
+	}
+	for ; len(queue) > 0; queue = queue[1:] {
+		for _, parent := range in[queue[0]] {
+			if !reaches[parent] {
+				reaches[parent] = true
+				queue = append(queue, parent)
+			}
+		}
 	}
 	var paths [][]*lockfile.Edge
 	var walk func(id string, path []*lockfile.Edge)
 	walk = func(id string, path []*lockfile.Edge) {
-		if len(paths) > maxPaths*4 {
+		if len(paths) > maxPaths {
 			return
 		}
 		if strings.HasPrefix(id, name+" ") && len(path) > 0 {
 			paths = append(paths, slices.Clone(path))
 		}
 		for _, e := range out[id] {
-			if !slices.ContainsFunc(path, func(p *lockfile.Edge) bool { return p.Parent == e.Child }) {
+			if reaches[e.Child] && !slices.ContainsFunc(path, func(p *lockfile.Edge) bool { return p.Parent == e.Child }) {
 				walk(e.Child, append(path, e))
 			}
 		}

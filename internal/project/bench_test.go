@@ -1,6 +1,7 @@
 package project
 
 import (
+	"github.com/nanoproc/nano/lockfile"
 	"os"
 	"path/filepath"
 	"testing"
@@ -25,4 +26,16 @@ func BenchmarkLockExisting(b *testing.B) {
 		}
 	}
 	_ = filepath.Join
+}
+
+func BenchmarkReadLock(b *testing.B) {
+	dir := os.Getenv("NANO_BENCH_APP")
+	if dir == "" {
+		b.Skip("NANO_BENCH_APP not set")
+	}
+	for b.Loop() {
+		if _, err := lockfile.ReadFile(filepath.Join(dir, "nano.lock")); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

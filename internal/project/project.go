@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -32,7 +35,8 @@ type Project struct {
 	Registry *registry.Registry // nil when none is configured
 
 	local  map[string]*manifest.Manifest // the root and its path dependencies
-	hashes map[string]string
+	mu     sync.Mutex
+	hashes map[string]string // by file
 }
 
 // Load reads the root manifest in dir and the manifests of its path
@@ -134,11 +138,25 @@ func (p *Project) source(m *manifest.Manifest) string {
 // package's files.
 func (p *Project) Lock(g *graph.Graph) (*lockfile.Lock, error) {
 	l := new(lockfile.Lock)
-	for _, n := range g.Nodes {
-		pkg := &lockfile.Package{Name: n.Name, Version: n.Version, Source: p.source(n.Manifest), Keys: n.Keys}
-		if err := p.digests(pkg, n.Manifest); err != nil {
-			return nil, err
-		}
+	pkgs := make([]*lockfile.Package, len(g.Nodes))
+	errs := make([]error, len(g.Nodes))
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(g.Nodes); i = int(next.Add(1) - 1) {
+				n := g.Nodes[i]
+				pkgs[i] = &lockfile.Package{Name: n.Name, Version: n.Version, Source: p.source(n.Manifest), Keys: n.Keys}
+				errs[i] = p.digests(pkgs[i], n.Manifest)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for i, n := range g.Nodes {
+		pkg := pkgs[i]
 		for _, e := range n.Edges {
 			pkg.Dependencies = append(pkg.Dependencies, e.Child.ID())
 			l.Edges = append(l.Edges, &lockfile.Edge{Parent: n.ID(), Child: e.Child.ID(), Grant: e.Flow.Handed})
@@ -158,9 +176,13 @@ func CheckDigests(old, fresh *lockfile.Lock) error {
 	if old == nil {
 		return nil
 	}
+	byID := make(map[string]*lockfile.Package, len(old.Packages))
+	for _, o := range old.Packages {
+		byID[o.ID()] = o
+	}
 	var errs []error
 	for _, pkg := range fresh.Packages {
-		o := old.Package(pkg.ID())
+		o := byID[pkg.ID()]
 		if pkg.Source != "registry" || o == nil || o.Source != "registry" {
 			continue
 		}
@@ -192,14 +214,19 @@ func (p *Project) digests(pkg *lockfile.Package, m *manifest.Manifest) error {
 
 // hash memoizes the digests of the files a command reads.
 func (p *Project) hash(file string, h func(string) (string, error)) (string, error) {
-	if d, ok := p.hashes[file]; ok {
+	p.mu.Lock()
+	d, ok := p.hashes[file]
+	p.mu.Unlock()
+	if ok {
 		return d, nil
 	}
 	d, err := h(file)
 	if err != nil {
 		return "", err
 	}
+	p.mu.Lock()
 	p.hashes[file] = d
+	p.mu.Unlock()
 	return d, nil
 }
 
@@ -239,14 +266,23 @@ func (p *Project) Check(lock *lockfile.Lock) []policy.Finding {
 		out = append(out, policy.Finding{Kind: policy.StaleLock, Package: c.Name, To: version(c.New), From: version(c.Old), Reason: staleReason(c), Blocks: true})
 	}
 	for _, c := range ch.Edges {
-		why := fmt.Sprintf("the grant from %s differs from the manifests", c.Parent)
+		f := policy.Finding{Kind: policy.StaleLock, Package: c.Child, Parent: c.Parent, Blocks: true}
 		switch {
 		case c.Old == nil:
-			why = fmt.Sprintf("the manifests add an edge from %s, which nano.lock lacks", c.Parent)
+			f.To = childVersion(c.New)
+			f.Reason = fmt.Sprintf("the manifests add an edge from %s, which nano.lock lacks", c.Parent)
 		case c.New == nil:
-			why = fmt.Sprintf("nano.lock has an edge from %s, which the manifests no longer have", c.Parent)
+			f.From = childVersion(c.Old)
+			f.Reason = fmt.Sprintf("nano.lock has an edge from %s, which the manifests no longer have", c.Parent)
+		default:
+			f.From, f.To = childVersion(c.Old), childVersion(c.New)
+			var ds []string
+			for _, d := range c.Grant {
+				ds = append(ds, map[bool]string{true: "+", false: "-"}[d.Escalates()]+d.String())
+			}
+			f.Reason = fmt.Sprintf("the grant from %s differs from the manifests: %s", c.Parent, strings.Join(ds, ", "))
 		}
-		out = append(out, policy.Finding{Kind: policy.StaleLock, Package: c.Child, Parent: c.Parent, Reason: why, Blocks: true})
+		out = append(out, f)
 	}
 	return out
 }
