@@ -77,7 +77,8 @@ func Diff(old, new Set) []Delta {
 }
 
 // related finds the key of s that k replaced: one inside or around it as
-// inside says, or the same fs slot with another access or source.
+// inside says, or the same fs slot on a path inside or around its own with
+// another access. A slot moved to a sibling path is added and dropped.
 func related(s Set, k Key, inside func(Key) bool) (Key, bool) {
 	for _, o := range s {
 		if inside(o) {
@@ -86,7 +87,7 @@ func related(s Set, k Key, inside func(Key) bool) (Key, bool) {
 	}
 	if k.Kind == FS {
 		for _, o := range s {
-			if o.Kind == FS && o.Name == k.Name {
+			if o.Kind == FS && o.Name == k.Name && (within(o.Source, k.Source) || within(k.Source, o.Source)) {
 				return o, true
 			}
 		}

@@ -61,7 +61,7 @@ func TestDiff(t *testing.T) {
 			"widened fs:out=data/uploads:rw -> fs:out=data:ro; narrowed fs:out=data/uploads:rw -> fs:out=data:ro"},
 		// an fs slot that moves sideways is reported as both, like the above
 		{"fs:out=data/a:rw", "fs:out=data/b:rw",
-			"widened fs:out=data/a:rw -> fs:out=data/b:rw; narrowed fs:out=data/a:rw -> fs:out=data/b:rw"},
+			"added fs:out=data/b:rw; dropped fs:out=data/a:rw"},
 		// mixed: escalations first in key order, then reductions in key order
 		{"fs:cache:rw fs:data:ro net:a.com:443 env:LANG clock stdio:stdout",
 			"fs:cache:ro fs:data:rw net:a.com:* env:TZ random stdio:stdout spawn:acme:w",

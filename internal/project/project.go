@@ -272,7 +272,7 @@ func (p *Project) Check(lock *lockfile.Lock) []policy.Finding {
 			f.To = childVersion(c.New)
 			f.Reason = fmt.Sprintf("the manifests add an edge from %s, which nano.lock lacks", c.Parent)
 		case c.New == nil:
-			f.From = childVersion(c.Old)
+			f.To = childVersion(c.Old)
 			f.Reason = fmt.Sprintf("nano.lock has an edge from %s, which the manifests no longer have", c.Parent)
 		default:
 			f.From, f.To = childVersion(c.Old), childVersion(c.New)
