@@ -168,6 +168,17 @@ func sameClass(a, b string) bool {
 // pairUp pairs each old element with the first unpaired compatible new one,
 // then the rest in order; the longer list's remainder pairs with nil.
 func pairUp[T any](old, new []T, compatible func(o, n T) bool) [][2]T {
+	if len(old) <= 1 && len(new) <= 1 {
+		// One on each side at most, the common case: classes decide nothing.
+		var p [2]T
+		if len(old) == 1 {
+			p[0] = old[0]
+		}
+		if len(new) == 1 {
+			p[1] = new[0]
+		}
+		return [][2]T{p}
+	}
 	var pairs [][2]T
 	used := make([]bool, len(new))
 	var restOld, restNew []T

@@ -100,6 +100,9 @@ func compareEdges(a, b *Edge) int {
 func compareIDs(a, b string) int {
 	an, av, _ := strings.Cut(a, " ")
 	bn, bv, _ := strings.Cut(b, " ")
+	if c := strings.Compare(an, bn); c != 0 || av == bv {
+		return c // names differ, or the same ID: no need to parse versions
+	}
 	va, erra := semver.StrictNewVersion(av)
 	vb, errb := semver.StrictNewVersion(bv)
 	if erra != nil || errb != nil {
