@@ -92,6 +92,7 @@ func (s slot) String() string { return s.name + "@" + s.class }
 type choice struct {
 	m     *manifest.Manifest
 	skips []string
+	ins   []in // the requirements it satisfies
 }
 
 // An in is one requirement on a slot: parent's dependency dep.
@@ -160,6 +161,9 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 		}
 	}
 	for _, s := range r.order {
+		if c := r.selected[s]; c != nil && slices.Equal(r.ins[s], c.ins) {
+			continue // the same requirements as when it was chosen
+		}
 		c, cerr, err := r.choose(s, r.ins[s])
 		if err != nil {
 			return false, nil, err
@@ -247,7 +251,7 @@ func (r *resolver) choose(s slot, ins []in) (*choice, error, error) {
 			break
 		}
 		if skip == "" {
-			c.m = m
+			c.m, c.ins = m, slices.Clone(ins)
 			return c, nil, nil
 		}
 		c.skips = append(c.skips, skip)
