@@ -60,8 +60,8 @@ func (m *Manifest) Dep(name string) *Dependency {
 type Dependency struct {
 	Name string
 	Req  string // the requirement as written
-	// Constraint is Req in Masterminds/semver syntax.
-	Constraint *semver.Constraints
+	// Constraint is Req, parsed.
+	Constraint *Requirement
 	// Path is a local source directory, relative to the manifest, or "".
 	Path string
 	// Grant is the keys handed down, as written: fs keys name the parent's

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -20,23 +21,63 @@ func ParseVersion(s string) (*semver.Version, error) {
 	return v, nil
 }
 
+// A Requirement is a version requirement in Cargo's syntax.
+type Requirement struct {
+	c *semver.Constraints
+	// pre holds the MAJOR.MINOR.PATCH of every pre-release a comparator
+	// names: only pre-releases of those versions are admitted.
+	pre map[[3]uint64]bool
+}
+
+// Check reports whether v satisfies the requirement.
+func (r *Requirement) Check(v *semver.Version) bool {
+	if v.Prerelease() != "" && !r.pre[[3]uint64{v.Major(), v.Minor(), v.Patch()}] {
+		return false
+	}
+	return r.c.Check(v)
+}
+
+// comparatorRE is one comparator of a Cargo requirement: an optional
+// operator and a version whose missing or wildcard parts come last.
+var comparatorRE = regexp.MustCompile(`^(=|>=|<=|>|<|~|\^)?\s*` +
+	`(0|[1-9][0-9]*)` +
+	`(?:\.(0|[1-9][0-9]*|\*|x|X)` +
+	`(?:\.(0|[1-9][0-9]*|\*|x|X)` +
+	`(-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)?)?$`)
+
 // ParseRequirement parses a version requirement in Cargo's syntax: "1.4"
 // and "^1.4" mean >=1.4.0, <2.0.0 (and "^0.3" means >=0.3.0, <0.4.0);
-// "~1.4", "=1.4.2", ">=1.2, <1.5" and "*" mean what they do in Cargo. A
-// comma joins requirements that must all hold.
-func ParseRequirement(s string) (*semver.Constraints, error) {
+// "~1.4", "=1.4.2", "1.4.*", ">=1.2, <1.5" and "*" mean what they do in
+// Cargo. A comma joins comparators that must all hold. As in Cargo, a
+// pre-release is only admitted when a comparator names a pre-release of the
+// same MAJOR.MINOR.PATCH.
+func ParseRequirement(s string) (*Requirement, error) {
+	r := &Requirement{pre: map[[3]uint64]bool{}}
 	parts := strings.Split(s, ",")
 	for i, p := range parts {
 		p = strings.TrimSpace(p)
-		switch {
-		case p == "":
+		if p == "" {
 			return nil, fmt.Errorf("requirement %q has an empty part", s)
-		case strings.Contains(p, "||") || strings.Contains(p, " - ") || strings.HasPrefix(p, "~>"):
+		}
+		if strings.Contains(p, "||") || strings.Contains(p, " - ") || strings.HasPrefix(p, "~>") {
 			return nil, fmt.Errorf("requirement %q is not Cargo syntax (no ||, ranges or ~>)", s)
-		case p[0] >= '0' && p[0] <= '9':
+		}
+		if isWild(p) {
+			continue
+		}
+		m := comparatorRE.FindStringSubmatch(p)
+		if m == nil || isWild(m[3]) && m[4] != "" && !isWild(m[4]) {
+			return nil, fmt.Errorf("requirement %q is not a Cargo version requirement", s)
+		}
+		wild := isWild(m[3]) || isWild(m[4])
+		if m[1] == "" && !wild {
 			p = "^" + p // Cargo's default operator
-		case strings.ContainsRune(p, 'v'):
-			return nil, fmt.Errorf("requirement %q is not Cargo syntax", s)
+		}
+		if m[5] != "" {
+			v, err := semver.NewVersion(strings.TrimLeft(p, "=<>~^ "))
+			if err == nil {
+				r.pre[[3]uint64{v.Major(), v.Minor(), v.Patch()}] = true
+			}
 		}
 		parts[i] = p
 	}
@@ -44,8 +85,11 @@ func ParseRequirement(s string) (*semver.Constraints, error) {
 	if err != nil {
 		return nil, fmt.Errorf("requirement %q is not a Cargo version requirement", s)
 	}
-	return c, nil
+	r.c = c
+	return r, nil
 }
+
+func isWild(s string) bool { return s == "*" || s == "x" || s == "X" }
 
 // Class returns v's compatibility class, in which Cargo allows one version
 // per graph: the major version, or for 0.y.z the minor, or for 0.0.z the

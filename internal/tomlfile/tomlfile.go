@@ -107,9 +107,12 @@ func (d *Doc) Errorf(path []any, format string, args ...any) {
 // Unknown records every key of the file that decoding did not use.
 func (d *Doc) Unknown() {
 	seen := map[string]int{}
-	for _, k := range d.MD.Undecoded() {
-		if d.MD.Type(k...) == "Table" && len(k) > 0 {
-			continue // a table is unknown only through its keys
+	undecoded := d.MD.Undecoded()
+	for _, k := range undecoded {
+		if t := d.MD.Type(k...); (t == "Hash" || t == "ArrayHash") && slices.ContainsFunc(undecoded, func(sub toml.Key) bool {
+			return len(sub) > len(k) && slices.Equal(sub[:len(k)], k)
+		}) {
+			continue // a table with keys is unknown through its keys
 		}
 		path := make([]any, 0, len(k)+1)
 		for _, s := range k {
@@ -143,21 +146,32 @@ func (d *Doc) elementsWith(name, key string) []int {
 	}
 }
 
+// maxErrors bounds the problems reported for one file: finding a position
+// decodes the file again.
+const maxErrors = 50
+
 // Err returns the problems recorded so far as a List sorted by position, or nil.
 func (d *Doc) Err() error {
 	if len(d.errs) == 0 {
 		return nil
 	}
-	for i, e := range d.errs {
+	errs, more := d.errs, len(d.errs)-maxErrors
+	if more > 0 {
+		errs = errs[:maxErrors:maxErrors]
+	}
+	for i, e := range errs {
 		e.Line, e.Col = d.position(d.keys[i])
 	}
-	slices.SortStableFunc(d.errs, func(a, b *Error) int {
+	slices.SortStableFunc(errs, func(a, b *Error) int {
 		if a.Line != b.Line {
 			return a.Line - b.Line
 		}
 		return a.Col - b.Col
 	})
-	return d.errs
+	if more > 0 {
+		errs = append(errs, &Error{File: d.File, Msg: fmt.Sprintf("and %d more problems", more)})
+	}
+	return errs
 }
 
 func keyString(path []any) string {
@@ -218,7 +232,7 @@ func (d *Doc) position(path []any) (int, int) {
 				}
 			}
 		}
-		if line, col, ok := d.probe(path); ok {
+		if line, col, ok := d.probe(path); ok && line > 0 {
 			return line, col
 		}
 		path = path[:len(path)-1]
