@@ -15,6 +15,8 @@ import (
 // every core.
 type fetcher struct {
 	src       Source
+	locked    map[string][]*semver.Version
+	ahead     map[string]bool // packages read ahead
 	sem       chan struct{}
 	mu        sync.Mutex
 	versions  map[string]*future[[]*semver.Version]
@@ -27,9 +29,11 @@ type future[T any] struct {
 	err  error
 }
 
-func newFetcher(src Source) *fetcher {
+func newFetcher(src Source, locked map[string][]*semver.Version) *fetcher {
 	return &fetcher{
 		src:       src,
+		locked:    locked,
+		ahead:     map[string]bool{},
 		sem:       make(chan struct{}, runtime.GOMAXPROCS(0)),
 		versions:  map[string]*future[[]*semver.Version]{},
 		manifests: map[string]*future[*manifest.Manifest]{},
@@ -76,12 +80,14 @@ func (f *fetcher) Manifest(name string, v *semver.Version) (*manifest.Manifest, 
 	})
 }
 
-// readAhead starts reading the dependencies of m: their versions and the
-// manifest of the highest version each requirement allows.
+// readAhead starts reading the dependencies of m: the manifest of the
+// locked version each requirement allows, or else their versions and the
+// manifest of the highest version allowed.
 func (f *fetcher) readAhead(m *manifest.Manifest) {
 	for _, d := range m.Deps {
 		f.mu.Lock()
-		_, started := f.versions[d.Name]
+		started := f.ahead[d.Name]
+		f.ahead[d.Name] = true
 		f.mu.Unlock()
 		if started {
 			continue
@@ -89,6 +95,12 @@ func (f *fetcher) readAhead(m *manifest.Manifest) {
 		go func() {
 			f.sem <- struct{}{}
 			defer func() { <-f.sem }()
+			for _, lv := range f.locked[d.Name] {
+				if d.Constraint.Check(lv) {
+					f.Manifest(d.Name, lv)
+					return
+				}
+			}
 			vs, err := f.Versions(d.Name)
 			if err != nil {
 				return

@@ -62,9 +62,10 @@ type Edge struct {
 // the Source.
 func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) {
 	r := &resolver{
-		src:      newFetcher(src),
+		src:      newFetcher(src, opts.Locked),
 		opts:     opts,
 		selected: map[slot]*choice{},
+		slots:    map[*manifest.Dependency]slot{},
 	}
 	const maxPasses = 100
 	for range maxPasses {
@@ -105,6 +106,7 @@ type resolver struct {
 	src      *fetcher
 	opts     Options
 	selected map[slot]*choice
+	slots    map[*manifest.Dependency]slot // memoized slotFor
 
 	// From the latest pass:
 	reached []*manifest.Manifest
@@ -183,13 +185,25 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 // slotFor returns the slot dep falls in: the class of the highest version
 // that satisfies it.
 func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) (slot, error, error) {
+	if s, ok := r.slots[dep]; ok {
+		return s, nil, nil
+	}
+	if lv := r.locked(dep); lv != nil {
+		// A locked version that satisfies the requirement is kept, and so
+		// is its class, even if a higher class satisfies it too.
+		s := slot{dep.Name, manifest.Class(lv)}
+		r.slots[dep] = s
+		return s, nil, nil
+	}
 	vs, err := r.list(dep.Name)
 	if err != nil {
 		return slot{}, nil, err
 	}
 	for _, v := range vs {
 		if dep.Constraint.Check(v) {
-			return slot{dep.Name, manifest.Class(v)}, nil, nil
+			s := slot{dep.Name, manifest.Class(v)}
+			r.slots[dep] = s
+			return s, nil, nil
 		}
 	}
 	e := &ConflictError{Package: dep.Name, Chains: [][]string{r.chain(parent, dep)}}
@@ -205,6 +219,9 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 // whose keys every parent grants: the locked one if it qualifies, or else
 // the highest.
 func (r *resolver) choose(s slot, ins []in) (*choice, error, error) {
+	if c := r.chooseLocked(s, ins); c != nil {
+		return c, nil, nil
+	}
 	all, err := r.list(s.name)
 	if err != nil {
 		return nil, nil, err
@@ -261,6 +278,39 @@ func (r *resolver) choose(s slot, ins []in) (*choice, error, error) {
 		e.Chains = append(e.Chains, r.chain(i.parent, i.dep))
 	}
 	return nil, e, nil
+}
+
+// locked returns the locked version that satisfies dep, if any.
+func (r *resolver) locked(dep *manifest.Dependency) *semver.Version {
+	for _, lv := range r.opts.Locked[dep.Name] {
+		if dep.Constraint.Check(lv) {
+			return lv
+		}
+	}
+	return nil
+}
+
+// chooseLocked returns the locked version of s if it still satisfies every
+// requirement and every parent still grants its keys, without listing the
+// package's versions. A locked version that is gone from the source is
+// not chosen.
+func (r *resolver) chooseLocked(s slot, ins []in) *choice {
+	for _, lv := range r.opts.Locked[s.name] {
+		if manifest.Class(lv) != s.class || slices.ContainsFunc(ins, func(i in) bool { return !i.dep.Constraint.Check(lv) }) {
+			continue
+		}
+		m, err := r.manifest(s.name, lv)
+		if err != nil {
+			return nil
+		}
+		for _, i := range ins {
+			if f := policy.CheckFlow(i.parent.Keys, i.dep.Grant, m.Keys); len(f.Missing) > 0 {
+				return nil
+			}
+		}
+		return &choice{m: m, ins: slices.Clone(ins)}
+	}
+	return nil
 }
 
 func (r *resolver) list(name string) ([]*semver.Version, error) {

@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 )
 
 // FuzzParse checks that Parse never panics, and that a lock it accepts
 // marshals to text that parses again and marshals to the same bytes.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*")
+	files, _ := filepath.Glob("testdata/*.[lg]o*") // the .lock and .golden files
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -37,4 +40,45 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Marshal(Parse(%q)) =\n%s\nwant\n%s", out, out2, out)
 		}
 	})
+}
+
+// FuzzCanonical checks the fast reader against the TOML decoder: whatever
+// it accepts, the decoder decodes to the same values.
+func FuzzCanonical(f *testing.F) {
+	for _, name := range []string{"app", "messy", "empty"} {
+		for _, ext := range []string{".lock", ".golden"} {
+			if data, err := os.ReadFile(filepath.Join("testdata", name+ext)); err == nil {
+				f.Add(data)
+			}
+		}
+	}
+	f.Add([]byte("version = 1\n[[package]]\nname = \"a:b\"\nkeys = [\n  \"clock\",\n]\n"))
+	f.Add([]byte("version = 1\n[[edge]]\nparent = \"a\\u0041\"\n"))
+	f.Add([]byte("version = 01\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := parseCanonical(data)
+		if !ok {
+			return
+		}
+		var slow lockFile
+		if _, err := toml.Decode(string(data), &slow); err != nil {
+			t.Fatalf("parseCanonical accepted %q, which TOML rejects: %v", data, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("parseCanonical(%q) = %+v, TOML decodes %+v", data, fast, slow)
+		}
+	})
+}
+
+func TestCanonicalGoldens(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.golden")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := parseCanonical(data); !ok {
+			t.Errorf("parseCanonical(%s) = false: Marshal's output must take the fast path", file)
+		}
+	}
 }

@@ -213,10 +213,14 @@ type (
 // problem at once, as a tomlfile.List whose entries read
 // FILE:LINE:COL: KEY: message.
 func Parse(file string, data []byte) (*Lock, error) {
-	var f lockFile
-	d, err := tomlfile.Decode(file, data, &f)
-	if err != nil {
-		return nil, err
+	f, canonical := parseCanonical(data)
+	d := tomlfile.NewDoc(file, data)
+	if !canonical {
+		f = lockFile{}
+		var err error
+		if d, err = tomlfile.Decode(file, data, &f); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case f.Version == nil:
@@ -305,7 +309,9 @@ func Parse(file string, data []byte) (*Lock, error) {
 		edges[pair] = true
 	}
 
-	unknown(d, data)
+	if !canonical {
+		unknown(d, data) // the canonical form has only known keys
+	}
 	if err := d.Err(); err != nil {
 		return nil, err
 	}

@@ -39,10 +39,17 @@ type Manifest struct {
 	Keys policy.Set
 	// Deps are the dependencies, sorted by name.
 	Deps []*Dependency
+
+	id string // ID, computed once by Parse
 }
 
 // ID returns "name version", the package's identity in messages and locks.
-func (m *Manifest) ID() string { return m.Name + " " + m.Version.String() }
+func (m *Manifest) ID() string {
+	if m.id != "" {
+		return m.id
+	}
+	return m.Name + " " + m.Version.String()
+}
 
 // Dir returns the directory holding the manifest.
 func (m *Manifest) Dir() string { return filepath.Dir(m.File) }
@@ -162,6 +169,7 @@ func Parse(file string, data []byte) (*Manifest, error) {
 	if err := doc.Err(); err != nil {
 		return nil, err
 	}
+	m.id = m.ID()
 	return m, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/Masterminds/semver/v3"
 )
@@ -52,6 +53,21 @@ var comparatorRE = regexp.MustCompile(`^(=|>=|<=|>|<|~|\^)?\s*` +
 // pre-release is only admitted when a comparator names a pre-release of the
 // same MAJOR.MINOR.PATCH.
 func ParseRequirement(s string) (*Requirement, error) {
+	if r, ok := requirements.Load(s); ok {
+		return r.(*Requirement), nil // a Requirement is never modified
+	}
+	r, err := parseRequirement(s)
+	if err == nil {
+		requirements.Store(s, r)
+	}
+	return r, err
+}
+
+// requirements memoizes ParseRequirement: a registry repeats a few
+// requirements thousands of times.
+var requirements sync.Map
+
+func parseRequirement(s string) (*Requirement, error) {
 	r := &Requirement{pre: map[[3]uint64]bool{}}
 	parts := strings.Split(s, ",")
 	for i, p := range parts {

@@ -75,6 +75,12 @@ func Decode(file string, data []byte, v any) (*Doc, error) {
 	return d, nil
 }
 
+// NewDoc returns a Doc for data that the caller decoded by other means, to
+// record problems with their positions. Its MD is empty.
+func NewDoc(file string, data []byte) *Doc {
+	return &Doc{File: file, data: string(data)}
+}
+
 func (d *Doc) fromDecode(err error) *Error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
