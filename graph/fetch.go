@@ -9,15 +9,11 @@ import (
 	"github.com/nanoproc/nano/manifest"
 )
 
-// A fetcher memoizes a Source and reads ahead: while the resolver walks the
-// graph, the versions and best candidate of each dependency it will reach
-// are read by a few goroutines, so that reading and parsing manifests uses
-// every core.
+// A fetcher memoizes a Source, and preloads it on every core before the
+// resolver walks the graph.
 type fetcher struct {
 	src       Source
 	locked    map[string][]*semver.Version
-	ahead     map[string]bool // packages read ahead
-	sem       chan struct{}
 	mu        sync.Mutex
 	versions  map[string]*future[[]*semver.Version]
 	manifests map[string]*future[*manifest.Manifest]
@@ -33,8 +29,6 @@ func newFetcher(src Source, locked map[string][]*semver.Version) *fetcher {
 	return &fetcher{
 		src:       src,
 		locked:    locked,
-		ahead:     map[string]bool{},
-		sem:       make(chan struct{}, runtime.GOMAXPROCS(0)),
 		versions:  map[string]*future[[]*semver.Version]{},
 		manifests: map[string]*future[*manifest.Manifest]{},
 	}
@@ -80,37 +74,75 @@ func (f *fetcher) Manifest(name string, v *semver.Version) (*manifest.Manifest, 
 	})
 }
 
-// readAhead starts reading the dependencies of m: the manifest of the
-// locked version each requirement allows, or else their versions and the
-// manifest of the highest version allowed.
-func (f *fetcher) readAhead(m *manifest.Manifest) {
-	for _, d := range m.Deps {
-		f.mu.Lock()
-		started := f.ahead[d.Name]
-		f.ahead[d.Name] = true
-		f.mu.Unlock()
-		if started {
-			continue
+// preload reads, on every core, the manifests the resolver will most likely
+// need: from the root down, for each requirement the locked version it
+// allows, or else the highest. Errors are left for the resolver to meet.
+func (f *fetcher) preload(root *manifest.Manifest) {
+	var (
+		mu    sync.Mutex
+		cond  = sync.NewCond(&mu)
+		queue []*manifest.Dependency
+		busy  int
+		seen  = map[string]bool{}
+	)
+	push := func(m *manifest.Manifest) { // with mu held
+		for _, d := range m.Deps {
+			if k := d.Name + "\x00" + d.Req; !seen[k] {
+				seen[k] = true
+				queue = append(queue, d)
+			}
 		}
-		go func() {
-			f.sem <- struct{}{}
-			defer func() { <-f.sem }()
-			for _, lv := range f.locked[d.Name] {
-				if d.Constraint.Check(lv) {
-					f.Manifest(d.Name, lv)
-					return
-				}
-			}
-			vs, err := f.Versions(d.Name)
-			if err != nil {
-				return
-			}
-			for _, v := range vs {
-				if d.Constraint.Check(v) {
-					f.Manifest(d.Name, v)
-					return
-				}
-			}
-		}()
+		cond.Broadcast()
 	}
+	push(root)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			mu.Lock()
+			defer mu.Unlock()
+			for {
+				for len(queue) == 0 && busy > 0 {
+					cond.Wait()
+				}
+				if len(queue) == 0 {
+					return
+				}
+				d := queue[len(queue)-1]
+				queue = queue[:len(queue)-1]
+				busy++
+				mu.Unlock()
+				m := f.likely(d)
+				mu.Lock()
+				busy--
+				if m != nil {
+					push(m)
+				} else {
+					cond.Broadcast()
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// likely reads the manifest the resolver will most likely choose for d.
+func (f *fetcher) likely(d *manifest.Dependency) *manifest.Manifest {
+	for _, lv := range f.locked[d.Name] {
+		if d.Constraint.Check(lv) {
+			if m, err := f.Manifest(d.Name, lv); err == nil {
+				return m
+			}
+		}
+	}
+	vs, err := f.Versions(d.Name)
+	if err != nil {
+		return nil
+	}
+	for _, v := range vs {
+		if d.Constraint.Check(v) {
+			m, _ := f.Manifest(d.Name, v)
+			return m
+		}
+	}
+	return nil
 }

@@ -67,6 +67,7 @@ func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) 
 		selected: map[slot]*choice{},
 		slots:    map[*manifest.Dependency]slot{},
 	}
+	r.src.preload(root)
 	const maxPasses = 100
 	for range maxPasses {
 		changed, errs, err := r.pass(root)
@@ -125,7 +126,6 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 	r.order = r.order[:0]
 	for i := 0; i < len(r.reached); i++ {
 		m := r.reached[i]
-		r.src.readAhead(m)
 		for _, d := range m.Deps {
 			s, cerr, err := r.slotFor(m, d)
 			if err != nil {
