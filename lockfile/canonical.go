@@ -17,7 +17,7 @@ func parseCanonical(data []byte) (lockFile, bool) {
 		pkg   *pkgFile
 		edge  *edgeFile
 		list  *[]string // the list being read, between "key = [" and "]"
-		seen  = map[string]bool{}
+		seen  = map[string]bool{} // the keys of the current table
 		lines = bytes.Split(data, []byte("\n"))
 	)
 	for _, line := range lines {
@@ -48,11 +48,13 @@ func parseCanonical(data []byte) (lockFile, bool) {
 		switch string(line) {
 		case "[[package]]":
 			f.Package = append(f.Package, pkgFile{})
-			pkg, edge, seen = &f.Package[len(f.Package)-1], nil, map[string]bool{}
+			pkg, edge = &f.Package[len(f.Package)-1], nil
+			clear(seen)
 			continue
 		case "[[edge]]":
 			f.Edge = append(f.Edge, edgeFile{})
-			pkg, edge, seen = nil, &f.Edge[len(f.Edge)-1], map[string]bool{}
+			pkg, edge = nil, &f.Edge[len(f.Edge)-1]
+			clear(seen)
 			continue
 		}
 		key, value, ok := bytes.Cut(line, []byte(" = "))
@@ -86,14 +88,7 @@ func parseCanonical(data []byte) (lockFile, bool) {
 		if !ok {
 			return f, false
 		}
-		var dst **string
-		switch {
-		case pkg != nil:
-			dst = map[string]**string{"name": &pkg.Name, "version": &pkg.Version, "source": &pkg.Source,
-				"manifest": &pkg.Manifest, "module": &pkg.Module, "wit": &pkg.WIT}[string(key)]
-		case edge != nil:
-			dst = map[string]**string{"parent": &edge.Parent, "child": &edge.Child}[string(key)]
-		}
+		dst := stringField(pkg, edge, string(key))
 		if dst == nil {
 			return f, false
 		}
@@ -129,4 +124,32 @@ func plainComment(b []byte) bool {
 		}
 	}
 	return utf8.Valid(b)
+}
+
+// stringField returns the string field of the current package or edge named key.
+func stringField(pkg *pkgFile, edge *edgeFile, key string) **string {
+	if pkg != nil {
+		switch key {
+		case "name":
+			return &pkg.Name
+		case "version":
+			return &pkg.Version
+		case "source":
+			return &pkg.Source
+		case "manifest":
+			return &pkg.Manifest
+		case "module":
+			return &pkg.Module
+		case "wit":
+			return &pkg.WIT
+		}
+		return nil
+	}
+	switch key {
+	case "parent":
+		return &edge.Parent
+	case "child":
+		return &edge.Child
+	}
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -407,10 +408,25 @@ func need(d *tomlfile.Doc, path []any, v *string, dst *string, check func(string
 
 // parseKeys parses the keys at path, reporting each one that does not parse
 // or that check rejects.
+// keyCache memoizes policy.ParseKey: a lock repeats the same few keys on
+// thousands of edges.
+var keyCache sync.Map
+
+func parseKey(t string) (policy.Key, error) {
+	if k, ok := keyCache.Load(t); ok {
+		return k.(policy.Key), nil
+	}
+	k, err := policy.ParseKey(t)
+	if err == nil {
+		keyCache.Store(t, k)
+	}
+	return k, err
+}
+
 func parseKeys(d *tomlfile.Doc, path []any, texts []string, check func(policy.Key) error) policy.Set {
 	var keys []policy.Key
 	for _, t := range texts {
-		k, err := policy.ParseKey(t)
+		k, err := parseKey(t)
 		if err == nil && check != nil {
 			err = check(k)
 		}
