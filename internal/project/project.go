@@ -234,21 +234,33 @@ func (p *Project) hash(file string, h func(string) (string, error)) (string, err
 // from its digests is an integrity finding; a lock that differs from what
 // the manifests resolve to is a stale-lock finding.
 func (p *Project) Check(lock *lockfile.Lock) []policy.Finding {
+	g, err := p.Resolve(lock, nil, false)
+	var fresh *lockfile.Lock
+	if err == nil {
+		fresh, err = p.Lock(g)
+	}
+	resolved := map[string]*lockfile.Package{}
+	if fresh != nil {
+		for _, pkg := range fresh.Packages {
+			resolved[pkg.ID()] = pkg
+		}
+	}
 	var out []policy.Finding
 	integrity := map[string]bool{}
 	for _, pkg := range lock.Packages {
 		if pkg.Source != "registry" {
 			continue
 		}
-		for _, why := range p.verify(pkg) {
+		var whys []string
+		if got := resolved[pkg.ID()]; got != nil && got.Source == "registry" {
+			whys = digestDiffs(pkg, got) // hashed already, while locking
+		} else {
+			whys = p.verify(pkg)
+		}
+		for _, why := range whys {
 			integrity[pkg.ID()] = true
 			out = append(out, policy.Finding{Kind: policy.Integrity, Package: pkg.Name, To: pkg.Version.String(), Reason: why, Blocks: true})
 		}
-	}
-	g, err := p.Resolve(lock, nil, false)
-	var fresh *lockfile.Lock
-	if err == nil {
-		fresh, err = p.Lock(g)
 	}
 	if err != nil {
 		return append(out, policy.Finding{Kind: policy.StaleLock, Package: p.Root.Name, To: p.Root.Version.String(),
@@ -333,6 +345,11 @@ func (p *Project) verify(pkg *lockfile.Package) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
+	return digestDiffs(pkg, got)
+}
+
+// digestDiffs describes how the digests of got differ from those in the lock.
+func digestDiffs(pkg, got *lockfile.Package) []string {
 	var out []string
 	for _, f := range []struct{ name, want, got string }{
 		{"manifest", pkg.Manifest, got.Manifest},
