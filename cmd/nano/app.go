@@ -255,6 +255,19 @@ func (e *env) path(p string) string {
 	return filepath.Join(e.dir, p)
 }
 
+// loadLocked loads the project and its nano.lock, nil if there is none.
+func (e *env) loadLocked() (*project.Project, *lockfile.Lock, error) {
+	p, err := e.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := p.ReadLock()
+	if errors.Is(err, os.ErrNotExist) {
+		return p, nil, nil
+	}
+	return p, l, err
+}
+
 func (e *env) rel(path string) string {
 	if r, err := filepath.Rel(e.dir, path); err == nil && !strings.HasPrefix(r, "..") {
 		return r
@@ -337,12 +350,8 @@ func (e *env) lock(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	p, err := e.load()
+	p, old, err := e.loadLocked()
 	if err != nil {
-		return err
-	}
-	old, err := p.ReadLock()
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	if c.Bool("check") {
@@ -396,12 +405,8 @@ func printNotes(w io.Writer, g *graph.Graph) {
 }
 
 func (e *env) update(c *cli.Context) error {
-	p, err := e.load()
+	p, old, err := e.loadLocked()
 	if err != nil {
-		return err
-	}
-	old, err := p.ReadLock()
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	names := c.Args().Slice()
