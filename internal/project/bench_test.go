@@ -98,9 +98,11 @@ func peakHeap(f func()) float64 {
 // an existing nano.lock) side by side, at three sizes to show how the time
 // grows.
 //
-// The garbage collector runs at GOGC=400, as in the nano command.
+// The garbage collector runs at GOGC=400 with a 1 GiB soft limit, as in
+// the nano command.
 func BenchmarkLock(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
 	for _, n := range []int{1000, 10000, 50000} {
 		app := synthApp(b, n)
 		for _, warm := range []bool{false, true} {
