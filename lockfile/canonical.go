@@ -16,7 +16,7 @@ func parseCanonical(data []byte) (lockFile, bool) {
 	var (
 		pkg   *pkgFile
 		edge  *edgeFile
-		list  *[]string // the list being read, between "key = [" and "]"
+		list  *[]string           // the list being read, between "key = [" and "]"
 		seen  = map[string]bool{} // the keys of the current table
 		lines = bytes.Split(data, []byte("\n"))
 	)
