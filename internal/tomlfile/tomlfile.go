@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -200,26 +199,14 @@ func keyString(path []any) string {
 	return b.String()
 }
 
-// The probe: decoding into a type whose only field is at the key path, of a
-// type whose UnmarshalTOML fails on its target-th call, makes the decoder
-// report that key's position. Calls are counted across the whole decode, so
-// probes run one at a time.
-var (
-	probeMu     sync.Mutex
-	probeCalls  int
-	probeTarget int
-	errProbe    = errors.New("tomlfile: position probe")
-)
+// The probe: decoding into a type whose only field is at the key path, of
+// a type whose UnmarshalTOML always fails, makes the decoder report that
+// key's position.
+var errProbe = errors.New("tomlfile: position probe")
 
 type probe struct{}
 
-func (*probe) UnmarshalTOML(any) error {
-	probeCalls++
-	if probeCalls == probeTarget {
-		return errProbe
-	}
-	return nil
-}
+func (*probe) UnmarshalTOML(any) error { return errProbe }
 
 var probeType = reflect.TypeFor[probe]()
 
@@ -253,7 +240,7 @@ func (d *Doc) position(path []any) (int, int) {
 func (d *Doc) inArray(path []any) (line, col int, ok bool) {
 	name, ok1 := path[0].(string)
 	index, ok2 := path[1].(int)
-	if !ok1 || !ok2 || len(path) > 3 {
+	if !ok1 || !ok2 || len(path) > 4 {
 		return 0, 0, false
 	}
 	header := regexp.MustCompile(`^\s*\[\[\s*"?` + regexp.QuoteMeta(name) + `"?\s*\]\]`)
@@ -266,16 +253,28 @@ func (d *Doc) inArray(path []any) (line, col int, ok bool) {
 		if n++; n < index {
 			continue
 		}
-		if len(path) == 2 {
-			return i + 1, strings.Index(l, "[") + 1, true
-		}
-		key := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(fmt.Sprint(path[2])) + `"?\s*=`)
-		for j := i + 1; j < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[j]), "["); j++ {
-			if key.MatchString(lines[j]) {
-				return j + 1, valueCol(lines[j]), true
+		line, col = i+1, strings.Index(l, "[")+1
+		rest := path[2:]
+		if len(rest) == 2 {
+			// A key of a sub-table: find the element's [name.sub] header.
+			sub := regexp.MustCompile(`^\s*\[\s*"?` + regexp.QuoteMeta(name) + `"?\s*\.\s*"?` + regexp.QuoteMeta(fmt.Sprint(rest[0])) + `"?\s*\]`)
+			for i++; i < len(lines) && !header.MatchString(lines[i]); i++ {
+				if sub.MatchString(lines[i]) {
+					line, col = i+1, strings.Index(lines[i], "[")+1
+					rest = rest[1:]
+					break
+				}
 			}
 		}
-		return i + 1, strings.Index(l, "[") + 1, true
+		if len(rest) == 1 {
+			key := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(fmt.Sprint(rest[0])) + `"?\s*=`)
+			for j := line; j < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[j]), "["); j++ {
+				if key.MatchString(lines[j]) {
+					return j + 1, valueCol(lines[j]), true
+				}
+			}
+		}
+		return line, col, true
 	}
 	return 0, 0, false
 }
@@ -294,26 +293,25 @@ func valueCol(line string) int {
 }
 
 func (d *Doc) probe(path []any) (line, col int, ok bool) {
-	target, found := d.countBefore(d.raw, path)
-	if !found {
-		return 0, 0, false
-	}
 	t := probeType
-	for i := len(path) - 1; i >= 0; i-- {
-		switch p := path[i].(type) {
-		case int:
-			t = reflect.SliceOf(t)
-		case string:
-			t = reflect.StructOf([]reflect.StructField{{
-				Name: "F",
-				Type: t,
-				Tag:  reflect.StructTag(`toml:` + strconv.Quote(p)),
-			}})
+	v := any(d.raw)
+	for _, p := range path {
+		key, isKey := p.(string)
+		m, isTable := v.(map[string]any)
+		if !isKey || !isTable {
+			return 0, 0, false // arrays of tables are inArray's
+		}
+		if v, ok = m[key]; !ok {
+			return 0, 0, false
 		}
 	}
-	probeMu.Lock()
-	defer probeMu.Unlock()
-	probeCalls, probeTarget = 0, target
+	for i := len(path) - 1; i >= 0; i-- {
+		t = reflect.StructOf([]reflect.StructField{{
+			Name: "F",
+			Type: t,
+			Tag:  reflect.StructTag(`toml:` + strconv.Quote(path[i].(string))),
+		}})
+	}
 	_, err := toml.Decode(d.data, reflect.New(t).Interface())
 	var pe toml.ParseError
 	// ParseError has no Unwrap: recognise the probe by its message.
@@ -321,64 +319,6 @@ func (d *Doc) probe(path []any) (line, col int, ok bool) {
 		return 0, 0, false
 	}
 	return pe.Position.Line, pe.Position.Col, true
-}
-
-// countBefore reports whether path exists in v, and how many probe calls
-// decoding reaches up to and including it: one more than the earlier
-// elements of its arrays of tables that also hold the rest of the path.
-func (d *Doc) countBefore(v any, path []any) (int, bool) {
-	if len(path) == 0 {
-		return 1, true
-	}
-	switch p := path[0].(type) {
-	case string:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return 0, false
-		}
-		if _, exact := m[p]; !exact {
-			return 0, false
-		}
-		return d.countBefore(m[p], path[1:])
-	case int:
-		elems, ok := v.([]map[string]any)
-		if !ok || p < 0 || p >= len(elems) {
-			return 0, false
-		}
-		n := 0
-		for _, e := range elems[:p] {
-			if _, ok := d.countBefore(e, path[1:]); ok {
-				n += d.countAll(e, path[1:])
-			}
-		}
-		m, ok := d.countBefore(elems[p], path[1:])
-		return n + m, ok
-	}
-	return 0, false
-}
-
-// countAll counts the probe calls for path inside v.
-func (d *Doc) countAll(v any, path []any) int {
-	if len(path) == 0 {
-		return 1
-	}
-	switch p := path[0].(type) {
-	case string:
-		if m, ok := v.(map[string]any); ok {
-			if sub, ok := m[p]; ok {
-				return d.countAll(sub, path[1:])
-			}
-		}
-	case int:
-		n := 0
-		if elems, ok := v.([]map[string]any); ok {
-			for _, e := range elems {
-				n += d.countAll(e, path[1:])
-			}
-		}
-		return n
-	}
-	return 0
 }
 
 // Errs returns the problems recorded so far, without positions.
