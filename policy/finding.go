@@ -225,7 +225,7 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 		}
 		if a.Key == "" {
 			doc.Errorf(at("key"), "missing")
-		} else if err := checkApprovalKey(a.Key); err != nil {
+		} else if _, err := ParseKey(a.Key); err != nil { // a grant too: fs:out=data:rw
 			doc.Errorf(at("key"), "%v", err)
 		}
 		if strings.TrimSpace(a.Reason) == "" {
@@ -238,13 +238,6 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 		return nil, err
 	}
 	return p, nil
-}
-
-// checkApprovalKey accepts a key in canonical form, or an fs grant with its
-// source ("fs:out=data/uploads:rw").
-func checkApprovalKey(s string) error {
-	_, err := ParseKey(s)
-	return err
 }
 
 // Apply marks each approvable finding that an unexpired approval covers as
