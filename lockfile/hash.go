@@ -22,6 +22,12 @@ func HashFile(path string) (string, error) {
 	return "sha256:" + sum, nil
 }
 
+// Digest returns the digest of data, in the form HashFile gives.
+func Digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 func sumFile(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {

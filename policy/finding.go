@@ -29,6 +29,9 @@ const (
 )
 
 // Blocks reports whether a finding of kind k fails the audit unless approved.
+// An undeclared-import of a WASI function whose kind of key the package
+// does not declare is the exception: it is reported only, so its
+// Finding.Blocks is false.
 func (k FindingKind) Blocks() bool { return k != UnusedKey && k != Reduction }
 
 // Approvable reports whether a reviewer can approve a finding of kind k.
@@ -44,6 +47,7 @@ type Finding struct {
 	To      string      `json:"to,omitempty"`     // version now
 	Parent  string      `json:"parent,omitempty"` // for grant-change: the granting package
 	Key     string      `json:"key,omitempty"`    // canonical key text
+	Import  string      `json:"import,omitempty"` // for undeclared-import: import["MODULE"."NAME"]
 	Change  string      `json:"change,omitempty"` // added, widened, narrowed or dropped
 	Was     string      `json:"was,omitempty"`    // the key before, when widened or narrowed
 	// Breaking marks an escalation in an upgrade that is not a major bump.

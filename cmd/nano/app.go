@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,8 +64,9 @@ func classify(err error) error {
 
 // env is what every command works with.
 type env struct {
-	dir      string // -C, joined to the working directory
-	registry string // --registry
+	dir      string    // -C, joined to the working directory
+	registry string    // --registry
+	stdin    io.Reader // nil: the process's
 	stdout   io.Writer
 	stderr   io.Writer
 	unknown  string // a command not found
@@ -173,6 +175,27 @@ func newApp(e *env, dir string) *cli.App {
 				ArgsUsage: "PKG [KEY]",
 				Action:    action(e.why),
 			},
+			inspectCommand(e, action),
+			{
+				Name:      "build",
+				Usage:     "link the locked tree into a bundle of nanoprocesses",
+				ArgsUsage: " ",
+				Flags:     []cli.Flag{&cli.StringFlag{Name: "o", Usage: "write the bundle to `FILE` (default NAME.nano)"}},
+				Action:    action(e.build),
+			},
+			{
+				Name:      "run",
+				Usage:     "run a bundle, handing the root its keys",
+				ArgsUsage: "BUNDLE [--invoke FUNC [ARGS...]] [-- ARGS...]",
+				Flags: []cli.Flag{
+					&cli.StringSliceFlag{Name: "dir", Usage: "hand the root's fs slot a host directory: `SLOT=PATH[:ro]`"},
+					&cli.StringSliceFlag{Name: "env", Usage: "hand the root an environment variable: `NAME[=VALUE]` (default the host's)"},
+					&cli.StringSliceFlag{Name: "net", Usage: "hand the root a network destination: `HOST:PORT`"},
+					&cli.StringSliceFlag{Name: "deny", Usage: "withhold a key the root declares: `clock|random|stdin|stdout|stderr`"},
+					&cli.StringFlag{Name: "invoke", Usage: "call the root's exported `FUNC` with the arguments instead of _start"},
+				},
+				Action: action(e.run),
+			},
 			{
 				Name:      "publish",
 				Usage:     "publish the current package to a local registry",
@@ -222,8 +245,8 @@ func intersperse(app *cli.App, args []string) []string {
 			break
 		}
 		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			rest = append(rest, a)
+		if !strings.HasPrefix(a, "-") || a == "-" || isNumber(a) {
+			rest = append(rest, a) // an argument, such as --invoke's -1
 			continue
 		}
 		flags = append(flags, a)
@@ -234,6 +257,11 @@ func intersperse(app *cli.App, args []string) []string {
 	}
 	out := append(slices.Clone(args[:i+1]), flags...)
 	return append(out, rest...)
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }
 
 func noArgs(c *cli.Context) error {
@@ -394,6 +422,9 @@ func (e *env) relock(p *project.Project, old *lockfile.Lock, update []string, al
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }

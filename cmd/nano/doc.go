@@ -6,8 +6,8 @@
 //
 //	nano [-C DIR] [--registry DIR] [--offline] COMMAND [ARGS]
 //
-// Commands: init, lock, update, audit, diff, why, publish. Run nano help
-// COMMAND for each one's flags.
+// Commands: init, lock, update, audit, diff, why, inspect, build, run,
+// publish. Run nano help COMMAND for each one's flags.
 //
 // Exit status, the same for every output format:
 //
@@ -15,6 +15,9 @@
 //	1  the command did its job and found something blocking: an escalation,
 //	   a stale or tampered lock, a resolution or key-flow error
 //	2  bad usage or malformed input: flags, nano.toml, nano.lock, policy
+//
+// nano run exits with the guest's exit status, or 125 when nano itself
+// fails: a trap, a missing key, a bad bundle.
 package main
 
 // Exit statuses.

@@ -41,6 +41,9 @@ func writeText(w io.Writer, fs []policy.Finding, base string, audit bool) {
 		}
 		key := f.Key
 		if key == "" {
+			key = f.Import
+		}
+		if key == "" {
 			key = "*"
 		}
 		label := string(f.Kind)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -16,7 +18,9 @@ import (
 //	nano ARGS...   run nano in-process in the current directory; it must exit 0,
 //	               or, with !, non-zero
 //	status N       the last nano exited with status N
-//	mkwasm FILE... write a minimal valid wasm module to each FILE
+//	mkwasm [-import MODULE.NAME]... FILE...
+//	               write a minimal valid wasm module to each FILE, importing
+//	               each function MODULE.NAME with type () -> ()
 //
 // $EXAMPLE is the bundled example, testdata/example. Run with -update to
 // rewrite the expected files in the scripts from the actual output.
@@ -55,12 +59,48 @@ func TestScripts(t *testing.T) {
 				}
 			},
 			"mkwasm": func(ts *testscript.TestScript, neg bool, args []string) {
+				var imports []string
+				for len(args) > 1 && args[0] == "-import" {
+					imports, args = append(imports, args[1]), args[2:]
+				}
+				wasm, err := mkwasm(imports)
+				if err != nil {
+					ts.Fatalf("mkwasm: %v", err)
+				}
 				for _, f := range args {
-					if err := os.WriteFile(ts.MkAbs(f), []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
+					if err := os.WriteFile(ts.MkAbs(f), wasm, 0o644); err != nil {
 						ts.Fatalf("%v", err)
 					}
 				}
 			},
 		},
 	})
+}
+
+// mkwasm returns a wasm module that imports each function MODULE.NAME of
+// imports with type () -> (), and has no other section; without imports,
+// the 8-byte empty module.
+func mkwasm(imports []string) ([]byte, error) {
+	wasm := []byte("\x00asm\x01\x00\x00\x00")
+	if len(imports) == 0 {
+		return wasm, nil
+	}
+	vec := func(b []byte, n int) []byte { // n in unsigned LEB128
+		for ; n >= 0x80; n >>= 7 {
+			b = append(b, byte(n)|0x80)
+		}
+		return append(b, byte(n))
+	}
+	wasm = append(wasm, 1, 4, 1, 0x60, 0, 0) // type 0: () -> ()
+	sect := vec(nil, len(imports))
+	for _, im := range imports {
+		mod, name, ok := strings.Cut(im, ".")
+		if !ok {
+			return nil, fmt.Errorf("-import %q: want MODULE.NAME", im)
+		}
+		sect = append(vec(sect, len(mod)), mod...)
+		sect = append(vec(sect, len(name)), name...)
+		sect = append(sect, 0, 0) // a function of type 0
+	}
+	return append(vec(append(wasm, 2), len(sect)), sect...), nil
 }

@@ -4,9 +4,12 @@
 package project
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -18,6 +21,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/nanoproc/nano/graph"
+	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
@@ -36,7 +40,8 @@ type Project struct {
 
 	local  map[string]*manifest.Manifest // the root and its path dependencies
 	mu     sync.Mutex
-	hashes map[string]string // by file
+	hashes map[string]string             // by file
+	locked map[string]*manifest.Manifest // by package ID: the manifests Lock locked
 }
 
 // Load reads the root manifest in dir and the manifests of its path
@@ -155,6 +160,14 @@ func (p *Project) Lock(g *graph.Graph) (*lockfile.Lock, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	p.mu.Lock()
+	if p.locked == nil {
+		p.locked = make(map[string]*manifest.Manifest, len(g.Nodes))
+	}
+	for _, n := range g.Nodes {
+		p.locked[n.ID()] = n.Manifest
+	}
+	p.mu.Unlock()
 	for i, n := range g.Nodes {
 		pkg := pkgs[i]
 		for _, e := range n.Edges {
@@ -434,10 +447,235 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 		return nil, err
 	}
 	out := p.Check(lock)
+	imports := p.CheckImports(context.Background(), lock)
 	if opts.Base != nil {
-		out = append(out, Changes(opts.Base, lock)...)
+		changes := Changes(opts.Base, lock)
+		out = append(out, changes...)
+		// An import finding shows the version change that the package's
+		// other findings show.
+		from := map[string]string{}
+		for _, f := range changes {
+			if f.From != "" && f.To != "" {
+				from[f.Package+" "+f.To] = f.From
+			}
+		}
+		for i := range imports {
+			imports[i].From = from[imports[i].Package+" "+imports[i].To]
+		}
 	}
+	out = append(out, imports...)
 	opts.Policy.Apply(out, opts.Today)
 	policy.SortFindings(out)
 	return out, nil
+}
+
+// Module reads the module of a locked package and checks it against the
+// lock's digest.
+func (p *Project) Module(pkg *lockfile.Package) ([]byte, error) {
+	var dir string
+	switch src, _ := strings.CutPrefix(pkg.Source, "path+"); {
+	case pkg.Source == "registry" && p.Registry != nil:
+		dir = p.Registry.Path(pkg.Name, pkg.Version)
+	case strings.HasPrefix(pkg.Source, "path+"):
+		dir = filepath.Join(p.Dir, filepath.FromSlash(src))
+	default:
+		return nil, fmt.Errorf("%s: no registry configured to read it from", pkg.ID())
+	}
+	m, err := manifest.ParseFile(filepath.Join(dir, manifest.FileName))
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(m.Module)))
+	if err != nil {
+		return nil, err
+	}
+	if got := lockfile.Digest(data); got != pkg.Module {
+		return nil, fmt.Errorf("%s: integrity: module is %s, nano.lock says %s", pkg.ID(), got, pkg.Module)
+	}
+	return data, nil
+}
+
+// CheckImports compares what the module of every package in the lock
+// imports with what the package declares. It reports as undeclared-import
+// an import from a module that is neither a declared dependency nor WASI
+// (blocking), and a WASI import that needs a kind of key the package does
+// not declare (reported only); as unused-key a declared key that the
+// module never imports a function for and that the package hands to no
+// dependency. A module that differs from the lock's digest is skipped:
+// integrity or stale-lock findings report it.
+func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock) []policy.Finding {
+	handed := map[string][]policy.Key{} // by parent ID
+	for _, e := range lock.Edges {
+		handed[e.Parent] = append(handed[e.Parent], e.Grant...)
+	}
+	// Locate each module and check its digest; analyze each distinct
+	// module once.
+	files := map[string]string{} // by digest
+	for _, pkg := range lock.Packages {
+		file, err := p.moduleFile(pkg)
+		if err != nil {
+			continue
+		}
+		if d, err := p.hash(file, lockfile.HashFile); err == nil && d == pkg.Module {
+			files[pkg.Module] = file
+		}
+	}
+	type result struct {
+		m   *linker.Module
+		err error
+	}
+	digests := slices.Sorted(maps.Keys(files))
+	results := make([]result, len(digests))
+	a := linker.NewAnalyzer(ctx)
+	defer a.Close(ctx)
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range min(runtime.GOMAXPROCS(0), len(digests)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(digests); i = int(next.Add(1) - 1) {
+				r := &results[i]
+				data, err := os.ReadFile(files[digests[i]])
+				switch {
+				case err != nil:
+					r.err = err
+				case lockfile.Digest(data) != digests[i]:
+					r.err = fmt.Errorf("%s changed while nano read it", files[digests[i]])
+				default:
+					r.m, r.err = a.Analyze(ctx, data)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	var out []policy.Finding
+	for _, pkg := range lock.Packages {
+		i, ok := slices.BinarySearch(digests, pkg.Module)
+		if !ok || files[pkg.Module] == "" {
+			continue
+		}
+		if err := results[i].err; err != nil {
+			out = append(out, policy.Finding{Kind: policy.UndeclaredImport, Package: pkg.Name, To: pkg.Version.String(),
+				Reason: "cannot read the module's imports: " + err.Error(), Blocks: true})
+			continue
+		}
+		deps := make([]string, len(pkg.Dependencies))
+		for j, d := range pkg.Dependencies {
+			deps[j], _, _ = strings.Cut(d, " ")
+		}
+		out = append(out, ImportFindings(pkg.Name, pkg.Version.String(), results[i].m, deps, pkg.Keys, handed[pkg.ID()])...)
+	}
+	return out
+}
+
+// moduleFile returns the path of a locked package's module.
+func (p *Project) moduleFile(pkg *lockfile.Package) (string, error) {
+	p.mu.Lock()
+	m := p.locked[pkg.ID()]
+	p.mu.Unlock()
+	if l := p.local[pkg.Name]; m == nil && l != nil && l.Version.Equal(pkg.Version) && p.source(l) == pkg.Source {
+		m = l
+	}
+	if m == nil {
+		var dir string
+		switch src, ok := strings.CutPrefix(pkg.Source, "path+"); {
+		case ok:
+			dir = filepath.Join(p.Dir, filepath.FromSlash(src))
+		case pkg.Source == "registry" && p.Registry != nil:
+			dir = p.Registry.Path(pkg.Name, pkg.Version)
+		default:
+			return "", fmt.Errorf("%s: no registry configured to read it from", pkg.ID())
+		}
+		var err error
+		if m, err = manifest.ParseFile(filepath.Join(dir, manifest.FileName)); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(m.Dir(), filepath.FromSlash(m.Module)), nil
+}
+
+// ImportFindings compares what the module m of package name at version
+// imports with what the package declares: its dependencies (by name), its
+// keys, and the keys it hands down its edges (fs keys naming its own slot in
+// Source, as in a grant).
+//
+//   - An import from a module that is not a declared dependency, an import
+//     of a function WASI preview1 does not have, and an imported memory,
+//     table or global are undeclared-import, blocking: they never link.
+//   - A WASI import that needs a kind of key the package does not declare is
+//     undeclared-import, reported only: toolchains import functions that
+//     the code never calls, and without the key the call fails anyway. One
+//     finding per kind, naming the first such import.
+//   - A declared key of a kind the module imports no function for, and that
+//     the package hands to no dependency, is unused-key, reported only.
+//     stdio keys need no import of their own (fd_write is always there) and
+//     spawn keys are about children, so neither is ever unused.
+func ImportFindings(name, version string, m *linker.Module, deps []string, keys policy.Set, handed []policy.Key) []policy.Finding {
+	var out []policy.Finding
+	add := func(imp string, blocks bool, format string, args ...any) {
+		out = append(out, policy.Finding{Kind: policy.UndeclaredImport, Package: name, To: version,
+			Import: imp, Reason: fmt.Sprintf(format, args...), Blocks: blocks})
+	}
+	for _, s := range m.ImportedNonFuncs {
+		add(s, true, "nanoprocesses share no memory, table or global")
+	}
+	imported := map[policy.Kind][]linker.Import{}
+	for _, im := range m.Imports {
+		switch im.Need.Kind {
+		case linker.NeedDependency:
+			if !slices.Contains(deps, im.Module) {
+				add(im.String(), true, "%s is not a dependency of %s", im.Module, name)
+			}
+		case linker.NeedUnknown:
+			if im.Module == linker.WASI {
+				add(im.String(), true, "not a WASI preview1 function")
+			} else {
+				add(im.String(), true, "%q is neither a dependency, WASI, nor a nano host API", im.Module)
+			}
+		case linker.NeedKey:
+			imported[im.Need.Key] = append(imported[im.Need.Key], im)
+		}
+	}
+	for _, kind := range slices.Sorted(maps.Keys(imported)) {
+		if slices.ContainsFunc(keys, func(k policy.Key) bool { return k.Kind == kind }) {
+			continue
+		}
+		ims := imported[kind]
+		also := ""
+		if len(ims) > 1 {
+			names := make([]string, len(ims)-1)
+			for i, im := range ims[1:] {
+				names[i] = im.Name
+			}
+			also = " (so do " + strings.Join(names, ", ") + ")"
+		}
+		add(ims[0].String(), false, "needs %s %s key%s, which %s does not declare; reported only: toolchains import functions they never call, and without the key the call fails",
+			article(kind), kind, also, name)
+	}
+	for _, k := range keys {
+		if k.Kind == policy.Stdio || k.Kind == policy.Spawn || len(imported[k.Kind]) > 0 || handsDown(k, handed) {
+			continue
+		}
+		out = append(out, policy.Finding{Kind: policy.UnusedKey, Package: name, To: version, Key: k.String(),
+			Reason: fmt.Sprintf("the module imports no %s function, and %s hands it to no dependency", k.Kind, name)})
+	}
+	return out
+}
+
+// handsDown reports whether a package holding k hands it, or part of it,
+// down one of the grants.
+func handsDown(k policy.Key, grants []policy.Key) bool {
+	return slices.ContainsFunc(grants, func(g policy.Key) bool {
+		if k.Kind == policy.FS {
+			return g.Kind == policy.FS && g.SourceSlot() == k.Name
+		}
+		return k.Covers(g)
+	})
+}
+
+func article(k policy.Kind) string {
+	if k == policy.FS || k == policy.Env {
+		return "an"
+	}
+	return "a"
 }

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/urfave/cli/v2"
+
+	"github.com/nanoproc/nano/linker"
+	"github.com/nanoproc/nano/policy"
+)
+
+// exitRunFailure is nano run's status when nano itself fails: a trap, a
+// missing key, a bad bundle. Otherwise run exits with the guest's status.
+const exitRunFailure = 125
+
+func (e *env) build(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
+	p, l, err := e.loadLocked()
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		return failf(exitFound, "%s is missing: run nano lock", e.rel(p.LockPath()))
+	}
+	if fs := p.Check(l); blocking(fs) > 0 {
+		writeText(e.stderr, fs, "", true)
+		return failf(exitFound, "%s does not match the tree: run nano lock", e.rel(p.LockPath()))
+	}
+	b, err := linker.Build(c.Context, l, p.Root.ID(), p.Module)
+	if err != nil {
+		return err
+	}
+	out := e.path(c.String("o"))
+	if out == "" {
+		_, name, _ := strings.Cut(p.Root.Name, ":")
+		out = filepath.Join(e.dir, name+".nano")
+	}
+	if err := b.WriteFile(out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: %s, %s\n", e.rel(out), plural(len(b.Instances), "nanoprocess"), plural(len(b.Modules), "module"))
+	return nil
+}
+
+// run runs a bundle. Its failures exit 125, leaving 0-124 to the guest.
+func (e *env) run(c *cli.Context) error {
+	err := e.runBundle(c)
+	var ee *exitError
+	if err != nil && !(errors.As(err, &ee) && ee.err == nil) {
+		return &exitError{exitRunFailure, err}
+	}
+	return err
+}
+
+func (e *env) runBundle(c *cli.Context) error {
+	if c.NArg() < 1 {
+		return errors.New("run takes BUNDLE")
+	}
+	b, err := linker.ReadBundle(e.path(c.Args().First()))
+	if err != nil {
+		return err
+	}
+	cfg := &linker.Config{
+		Dirs: map[string]linker.Dir{}, Env: map[string]string{}, Deny: map[string]bool{},
+		Stdin: os.Stdin, Stdout: e.stdout, Stderr: e.stderr,
+	}
+	if e.stdin != nil {
+		cfg.Stdin = e.stdin
+	}
+	for _, d := range c.StringSlice("dir") {
+		slot, host, ok := strings.Cut(d, "=")
+		if !ok || policy.CheckSlot(slot) != nil || host == "" {
+			return fmt.Errorf("--dir %q: want SLOT=PATH[:ro]", d)
+		}
+		host, ro := strings.CutSuffix(host, ":ro")
+		cfg.Dirs[slot] = linker.Dir{Path: e.path(host), ReadOnly: ro}
+	}
+	for _, v := range c.StringSlice("env") {
+		name, value, ok := strings.Cut(v, "=")
+		if err := policy.CheckEnv(name); err != nil {
+			return fmt.Errorf("--env: %v", err)
+		}
+		if !ok {
+			value = os.Getenv(name)
+		}
+		cfg.Env[name] = value
+	}
+	for _, n := range c.StringSlice("net") {
+		k, err := policy.ParseNet(n)
+		if err != nil {
+			return fmt.Errorf("--net: %v", err)
+		}
+		cfg.Net = append(cfg.Net, k)
+	}
+	for _, d := range c.StringSlice("deny") {
+		cfg.Deny[d] = true
+	}
+	args := c.Args().Tail()
+	if c.String("invoke") == "" {
+		cfg.Args = args
+	}
+	if dir, err := os.UserCacheDir(); err == nil {
+		if cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(dir, "nano", "wazero")); err == nil {
+			cfg.Cache = cache
+			defer cache.Close(c.Context)
+		}
+	}
+	stop := e.progress("compiling " + plural(len(b.Modules), "module"))
+	p, err := linker.Start(c.Context, b, cfg)
+	stop()
+	if err != nil {
+		return err
+	}
+	defer p.Close(context.Background())
+	if fn := c.String("invoke"); fn != "" {
+		results, err := p.Invoke(c.Context, fn, args)
+		if err != nil {
+			return err
+		}
+		for _, r := range results {
+			fmt.Fprintln(e.stdout, r)
+		}
+		return nil
+	}
+	code, err := p.Main(c.Context)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// progress prints what a slow step is doing, on a terminal, once it has
+// taken longer than a moment; the returned func ends it.
+func (e *env) progress(what string) func() {
+	f, ok := e.stderr.(*os.File)
+	if !ok {
+		return func() {}
+	}
+	if info, err := f.Stat(); err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		start := time.Now()
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		shown := false
+		for {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprintf(f, "\r\033[K")
+				}
+				return
+			case <-tick.C:
+				if time.Since(start) > 500*time.Millisecond {
+					fmt.Fprintf(f, "\rnano: %s... %.1fs", what, time.Since(start).Seconds())
+					shown = true
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}

@@ -1,0 +1,380 @@
+// Package linker is nano's view of WebAssembly: what a core module imports
+// and exports, and which key each import needs; linking a locked package tree
+// into a bundle, and running it.
+package linker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/nanoproc/nano/policy"
+)
+
+// A Module is what a core module imports and exports.
+type Module struct {
+	// Imports are the imported functions, in module order.
+	Imports []Import
+	// Exports are the exported functions, sorted by name.
+	Exports []Export
+	// ImportedNonFuncs describes every imported memory, table and global,
+	// in module order: `import["env"."memory"] memory`. Nanoprocesses share
+	// none, so no such import ever links. (Exporting a memory is fine.)
+	ImportedNonFuncs []string
+}
+
+// An Import is one imported function.
+type Import struct {
+	Module, Name    string
+	Params, Results []api.ValueType
+	Need            Need
+}
+
+// String names the import as wazero does: import["module"."name"].
+func (im Import) String() string { return fmt.Sprintf("import[%q.%q]", im.Module, im.Name) }
+
+// Signature returns the import's type: (i32,i64) -> (i32).
+func (im Import) Signature() string { return Signature(im.Params, im.Results) }
+
+// An Export is one exported function.
+type Export struct {
+	Name            string
+	Params, Results []api.ValueType
+}
+
+// String names the export: export["name"].
+func (ex Export) String() string { return fmt.Sprintf("export[%q]", ex.Name) }
+
+// Signature returns the export's type: (i32,i64) -> (i32).
+func (ex Export) Signature() string { return Signature(ex.Params, ex.Results) }
+
+// Signature formats a function type: (i32,i64) -> (i32), () -> ().
+func Signature(params, results []api.ValueType) string {
+	var b strings.Builder
+	list := func(ts []api.ValueType) {
+		b.WriteByte('(')
+		for i, t := range ts {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(valueTypeName(t))
+		}
+		b.WriteByte(')')
+	}
+	list(params)
+	b.WriteString(" -> ")
+	list(results)
+	return b.String()
+}
+
+func valueTypeName(t api.ValueType) string {
+	switch t {
+	case 0x7b:
+		return "v128"
+	case 0x70:
+		return "funcref"
+	}
+	if n := api.ValueTypeName(t); n != "unknown" {
+		return n
+	}
+	return fmt.Sprintf("type(%#x)", byte(t))
+}
+
+// A NeedKind is what kind of thing an import needs.
+type NeedKind uint8
+
+// The kinds of needs.
+const (
+	// NeedUnknown: nano cannot link the import. Its module is neither WASI
+	// nor named like a package, or WASI preview1 has no such function.
+	NeedUnknown NeedKind = iota
+	// NeedNone: a WASI function that needs no key.
+	NeedNone
+	// NeedKey: a WASI function that needs a key of kind Need.Key.
+	NeedKey
+	// NeedDependency: an export of the dependency the module names.
+	NeedDependency
+)
+
+// A Need says what an import needs: a dependency's export, a key of some
+// kind, or nothing. The zero Need is unknown.
+type Need struct {
+	Kind NeedKind
+	Key  policy.Kind // when Kind is NeedKey
+}
+
+// String returns "fs", "net", ... for a key; "no key", "dependency" or
+// "unknown" otherwise.
+func (n Need) String() string {
+	switch n.Kind {
+	case NeedNone:
+		return "no key"
+	case NeedKey:
+		return n.Key.String()
+	case NeedDependency:
+		return "dependency"
+	}
+	return "unknown"
+}
+
+// An Analyzer analyzes modules with one wazero runtime, which it compiles
+// them with to validate them. It is safe for concurrent use.
+type Analyzer struct {
+	rt wazero.Runtime
+}
+
+// NewAnalyzer returns an analyzer. Close it when done.
+func NewAnalyzer(ctx context.Context) *Analyzer {
+	// The interpreter compiles fastest; nothing analyzed here ever runs.
+	return &Analyzer{rt: wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())}
+}
+
+// Close releases the analyzer's runtime.
+func (a *Analyzer) Close(ctx context.Context) error { return a.rt.Close(ctx) }
+
+// Analyze analyzes one core module with a runtime of its own. To analyze
+// many, use an Analyzer.
+func Analyze(ctx context.Context, wasm []byte) (*Module, error) {
+	a := NewAnalyzer(ctx)
+	defer a.Close(ctx)
+	return a.Analyze(ctx, wasm)
+}
+
+// Analyze validates a core module and returns what it imports and exports.
+// A module that is not valid is an error naming the problem.
+func (a *Analyzer) Analyze(ctx context.Context, wasm []byte) (*Module, error) {
+	// The import section first: it names a component or a truncated file
+	// better than the compiler does, and it has what wazero does not list.
+	raw, err := readImports(wasm)
+	if err != nil {
+		return nil, err
+	}
+	cm, err := a.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("invalid module: %w", err)
+	}
+	defer cm.Close(ctx)
+
+	m := new(Module)
+	funcs := cm.ImportedFunctions()
+	for _, r := range raw {
+		if r.kind != kindFunc {
+			m.ImportedNonFuncs = append(m.ImportedNonFuncs, fmt.Sprintf("import[%q.%q] %s", r.module, r.name, r.kind))
+			continue
+		}
+		i := len(m.Imports)
+		if i >= len(funcs) {
+			break
+		}
+		mod, name, _ := funcs[i].Import()
+		if mod != r.module || name != r.name {
+			return nil, fmt.Errorf("import %d: the import section says %q.%q, wazero %q.%q", i, r.module, r.name, mod, name)
+		}
+		m.Imports = append(m.Imports, Import{
+			Module:  mod,
+			Name:    name,
+			Params:  funcs[i].ParamTypes(),
+			Results: funcs[i].ResultTypes(),
+			Need:    ImportNeed(mod, name),
+		})
+	}
+	if len(m.Imports) != len(funcs) {
+		return nil, fmt.Errorf("the import section has %d function imports, wazero %d", len(m.Imports), len(funcs))
+	}
+	for name, f := range cm.ExportedFunctions() {
+		m.Exports = append(m.Exports, Export{Name: name, Params: f.ParamTypes(), Results: f.ResultTypes()})
+	}
+	slices.SortFunc(m.Exports, func(a, b Export) int { return strings.Compare(a.Name, b.Name) })
+	return m, nil
+}
+
+// The kinds of imports in the import section.
+type importKind byte
+
+const (
+	kindFunc importKind = iota
+	kindTable
+	kindMemory
+	kindGlobal
+)
+
+func (k importKind) String() string {
+	switch k {
+	case kindFunc:
+		return "func"
+	case kindTable:
+		return "table"
+	case kindMemory:
+		return "memory"
+	case kindGlobal:
+		return "global"
+	}
+	return fmt.Sprintf("kind(%#x)", byte(k))
+}
+
+// A rawImport is one entry of the import section.
+type rawImport struct {
+	module, name string
+	kind         importKind
+}
+
+var (
+	magic      = []byte("\x00asm")
+	coreV1     = []byte("\x01\x00\x00\x00")
+	importSect = byte(2)
+)
+
+// readImports reads the import section of a core module: wazero lists
+// neither imported tables nor globals. It reads no further than the import
+// section and checks only what it reads.
+func readImports(wasm []byte) ([]rawImport, error) {
+	if !bytes.HasPrefix(wasm, magic) {
+		return nil, errors.New("not a wasm module: no \\0asm magic number")
+	}
+	if len(wasm) < 8 {
+		return nil, errors.New("not a wasm module: truncated header")
+	}
+	if v := wasm[4:8]; !bytes.Equal(v, coreV1) {
+		if v[2] != 0 || v[3] != 0 { // the component model's layer 1
+			return nil, errors.New("a WebAssembly component, not a core module")
+		}
+		return nil, fmt.Errorf("wasm binary version %d, want 1", uint32(v[0])|uint32(v[1])<<8)
+	}
+	r := &reader{b: wasm, off: 8}
+	for r.off < len(r.b) {
+		start := r.off
+		id := r.byte()
+		body := r.bytes(r.u32())
+		if r.err != nil {
+			return nil, fmt.Errorf("section %d at byte %d: %v", id, start, r.err)
+		}
+		switch id {
+		case 0, 1: // custom and type sections come first
+		case importSect:
+			return readImportSection(body)
+		default: // the import section comes before any other
+			return nil, nil
+		}
+	}
+	return nil, nil
+}
+
+// readImportSection reads the body of an import section.
+func readImportSection(s *reader) ([]rawImport, error) {
+	n := s.u32()
+	out := make([]rawImport, 0, min(int(n), len(s.b)/4))
+	for i := 0; i < int(n) && s.err == nil; i++ {
+		start := s.off
+		im := rawImport{module: s.name(), name: s.name(), kind: importKind(s.byte())}
+		switch im.kind {
+		case kindFunc:
+			s.u32() // type index
+		case kindTable:
+			s.byte() // reference type
+			s.limits()
+		case kindMemory:
+			s.limits()
+		case kindGlobal:
+			s.byte() // value type
+			s.byte() // mutability
+		default:
+			if s.err == nil {
+				return nil, fmt.Errorf("import section: import %d at byte %d: import[%q.%q] has unknown kind %#x", i, start, im.module, im.name, byte(im.kind))
+			}
+		}
+		if s.err != nil {
+			return nil, fmt.Errorf("import section: import %d at byte %d: %v", i, start, s.err)
+		}
+		out = append(out, im)
+	}
+	if s.err == nil && s.off < len(s.b) {
+		return nil, fmt.Errorf("import section: %d trailing bytes at byte %d", len(s.b)-s.off, s.off)
+	}
+	if s.err != nil {
+		return nil, fmt.Errorf("import section: %v", s.err)
+	}
+	return out, nil
+}
+
+// A reader reads a wasm binary. The first error sticks; reads after it
+// return zero values.
+type reader struct {
+	b   []byte // the whole binary, or a section; read up to off
+	off int    // offset in the binary of the next byte
+	err error
+}
+
+func (r *reader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (r *reader) byte() byte {
+	if r.err != nil || r.off >= len(r.b) {
+		r.fail("unexpected end at byte %d", r.off)
+		return 0
+	}
+	c := r.b[r.off]
+	r.off++
+	return c
+}
+
+// bytes returns a reader of the next n bytes, which it skips.
+func (r *reader) bytes(n uint32) *reader {
+	if r.err == nil && uint64(n) > uint64(len(r.b)-r.off) {
+		r.fail("%d bytes at byte %d run past the end at byte %d", n, r.off, len(r.b))
+	}
+	if r.err != nil {
+		return &reader{err: r.err}
+	}
+	s := &reader{b: r.b[:r.off+int(n)], off: r.off}
+	r.off += int(n)
+	return s
+}
+
+// leb reads an unsigned LEB128 number of at most bits bits.
+func (r *reader) leb(bits int) uint64 {
+	start := r.off
+	var v uint64
+	for shift := 0; ; shift += 7 {
+		c := r.byte()
+		if r.err != nil {
+			return 0
+		}
+		if shift+7 > bits && c>>(bits-shift) != 0 {
+			r.fail("LEB128 at byte %d overflows %d bits", start, bits)
+			return 0
+		}
+		v |= uint64(c&0x7f) << shift
+		if c&0x80 == 0 {
+			return v
+		}
+	}
+}
+
+func (r *reader) u32() uint32 { return uint32(r.leb(32)) }
+
+func (r *reader) name() string {
+	s := r.bytes(r.u32())
+	if r.err != nil {
+		return ""
+	}
+	return string(s.b[s.off:])
+}
+
+// limits reads the limits of a memory or table: flags, min and maybe max,
+// 64-bit for memory64.
+func (r *reader) limits() {
+	flags := r.byte()
+	r.leb(64)
+	if flags&1 != 0 {
+		r.leb(64)
+	}
+}

@@ -1,0 +1,193 @@
+package linker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/nanoproc/nano/lockfile"
+	"github.com/nanoproc/nano/policy"
+)
+
+// MaxInstances bounds the instances of one bundle: every dependency edge on
+// every path from the root is a nanoprocess, and a wide diamond multiplies.
+const MaxInstances = 100_000
+
+// A LinkError is a problem with one import of one package, named the way
+// wazero names wasm locations.
+type LinkError struct {
+	Package string // "acme:app 0.3.0"
+	Module  string // the import's module
+	Name    string // the import's name
+	Err     string
+}
+
+func (e *LinkError) Error() string {
+	if e.Module == "" {
+		return fmt.Sprintf("%s: %s", e.Package, e.Err)
+	}
+	return fmt.Sprintf("%s: import[%q.%q]: %s", e.Package, e.Module, e.Name, e.Err)
+}
+
+// Build links the locked tree rooted at the package with ID root into a
+// bundle. load returns a package's module bytes, already checked against
+// the lock's digests. Every link problem is reported at once, each a
+// *LinkError, joined with errors.Join.
+func Build(ctx context.Context, l *lockfile.Lock, root string, load func(*lockfile.Package) ([]byte, error)) (*Bundle, error) {
+	pkgs := map[string]*lockfile.Package{}
+	for _, p := range l.Packages {
+		pkgs[p.ID()] = p
+	}
+	if pkgs[root] == nil {
+		return nil, fmt.Errorf("%s is not in the lock", root)
+	}
+	edges := map[string][]*lockfile.Edge{}
+	for _, e := range l.Edges {
+		edges[e.Parent] = append(edges[e.Parent], e)
+	}
+	b := &Bundle{Modules: map[string][]byte{}}
+	mods := map[string]*Module{} // by package ID
+	digests := map[string]string{}
+	a := NewAnalyzer(ctx)
+	defer a.Close(ctx)
+	for id, p := range pkgs {
+		wasm, err := load(p)
+		if err != nil {
+			return nil, err
+		}
+		m, err := a.Analyze(ctx, wasm)
+		if err != nil {
+			return nil, &LinkError{Package: id, Err: err.Error()}
+		}
+		d := lockfile.Digest(wasm)
+		b.Modules[d], mods[id], digests[id] = wasm, m, d
+	}
+	var errs []error
+	for _, id := range sortedKeys(pkgs) {
+		errs = append(errs, checkImports(id, mods, edges[id])...)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	k := &linker{b: b, pkgs: pkgs, edges: edges, digests: digests, mods: mods}
+	rootKeys := map[string]string{}
+	for _, key := range pkgs[root].Keys {
+		if key.Kind == policy.FS {
+			rootKeys[key.Name] = key.Name
+		}
+	}
+	if _, err := k.add(root, pkgs[root].Name, pkgs[root].Keys, rootKeys); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// checkImports checks every import of one package against its dependencies.
+func checkImports(id string, mods map[string]*Module, deps []*lockfile.Edge) []error {
+	m := mods[id]
+	var errs []error
+	for _, s := range m.ImportedNonFuncs {
+		errs = append(errs, &LinkError{Package: id, Err: s + ": nanoprocesses share no memory, table or global"})
+	}
+	for _, imp := range m.Imports {
+		fail := func(format string, args ...any) {
+			errs = append(errs, &LinkError{Package: id, Module: imp.Module, Name: imp.Name, Err: fmt.Sprintf(format, args...)})
+		}
+		switch imp.Need.Kind {
+		case NeedKey, NeedNone:
+			continue
+		case NeedUnknown:
+			if imp.Module == WASI {
+				fail("not a WASI preview1 function")
+			} else {
+				fail("%s is neither a declared dependency, WASI, nor a nano host API", imp.Module)
+			}
+			continue
+		}
+		i := slices.IndexFunc(deps, func(e *lockfile.Edge) bool { return idName(e.Child) == imp.Module })
+		if i < 0 {
+			fail("%s is not a dependency of %s", imp.Module, idName(id))
+			continue
+		}
+		child := deps[i].Child
+		exp, ok := export(mods[child], imp.Name)
+		switch {
+		case !ok:
+			fail("%s exports no function %q", child, imp.Name)
+		case !slices.Equal(exp.Params, imp.Params) || !slices.Equal(exp.Results, imp.Results):
+			fail("signature mismatch: imported as %s, %s exports %s", Signature(imp.Params, imp.Results), child, Signature(exp.Params, exp.Results))
+		}
+	}
+	return errs
+}
+
+func export(m *Module, name string) (Export, bool) {
+	i := slices.IndexFunc(m.Exports, func(e Export) bool { return e.Name == name })
+	if i < 0 {
+		return Export{}, false
+	}
+	return m.Exports[i], true
+}
+
+// linker expands the locked graph into the instance tree.
+type linker struct {
+	b       *Bundle
+	pkgs    map[string]*lockfile.Package
+	edges   map[string][]*lockfile.Edge
+	digests map[string]string
+	mods    map[string]*Module
+}
+
+// add appends the instance of package id reached along the path at, holding keys,
+// after its children, and returns its index. slots maps each of its fs
+// slots to the root's slot and sub-path.
+func (k *linker) add(id, at string, keys policy.Set, slots map[string]string) (int, error) {
+	p := k.pkgs[id]
+	inst := &Instance{Path: at, Package: p.Name, Version: p.Version.String(), Module: k.digests[id]}
+	for _, key := range keys {
+		if key.Kind == policy.FS {
+			key.Source = slots[key.Name]
+		}
+		inst.Keys = append(inst.Keys, key.String())
+	}
+	for _, e := range k.edges[id] {
+		childSlots := map[string]string{}
+		for _, g := range e.Grant {
+			if g.Kind == policy.FS {
+				src, sub, _ := strings.Cut(g.Source, "/")
+				childSlots[g.Name] = path.Join(slots[src], sub)
+			}
+		}
+		i, err := k.add(e.Child, at+" > "+idName(e.Child), e.Grant, childSlots)
+		if err != nil {
+			return 0, err
+		}
+		if inst.Imports == nil {
+			inst.Imports = map[string]int{}
+		}
+		inst.Imports[idName(e.Child)] = i
+	}
+	if len(k.b.Instances) >= MaxInstances {
+		return 0, fmt.Errorf("more than %d nanoprocesses: the graph is too wide to expand", MaxInstances)
+	}
+	k.b.Instances = append(k.b.Instances, inst)
+	return len(k.b.Instances) - 1, nil
+}
+
+// idName returns the name in a package ID, "name version".
+func idName(id string) string {
+	name, _, _ := strings.Cut(id, " ")
+	return name
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

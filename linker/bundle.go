@@ -1,0 +1,184 @@
+package linker
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/nanoproc/nano/lockfile"
+)
+
+// BundleVersion is the version of the bundle format.
+const BundleVersion = 1
+
+// A Bundle is a linked tree of nanoprocesses, ready to run: the modules,
+// addressed by digest, and one instance per dependency edge.
+type Bundle struct {
+	// Instances lists every nanoprocess, children before their parents:
+	// the root is last.
+	Instances []*Instance
+	// Modules holds the module bytes by digest ("sha256:...").
+	Modules map[string][]byte
+}
+
+// An Instance is one nanoprocess.
+type Instance struct {
+	Path    string `json:"path"` // "acme:app > acme:zip", the way from the root
+	Package string `json:"package"`
+	Version string `json:"version"`
+	Module  string `json:"module"` // the digest of its module
+	// Keys are the keys it holds, canonical; an fs key names the root's
+	// slot and the sub-path in it ("fs:out=data/uploads:rw"), so the
+	// operator's directories map straight to every instance's.
+	Keys []string `json:"keys,omitempty"`
+	// Imports binds each dependency the module imports from to the index
+	// of the child instance that serves it.
+	Imports map[string]int `json:"imports,omitempty"`
+}
+
+// Root returns the root instance.
+func (b *Bundle) Root() *Instance { return b.Instances[len(b.Instances)-1] }
+
+type bundleJSON struct {
+	Version   int         `json:"version"`
+	Instances []*Instance `json:"instances"`
+}
+
+// WriteTo writes the bundle as a zip archive: bundle.json and one
+// modules/HEX.wasm per module.
+func (b *Bundle) WriteTo(w io.Writer) (int64, error) {
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	meta, err := json.MarshalIndent(bundleJSON{Version: BundleVersion, Instances: b.Instances}, "", "  ")
+	if err != nil {
+		return 0, err
+	}
+	if err := writeEntry(z, "bundle.json", meta); err != nil {
+		return 0, err
+	}
+	digests := make([]string, 0, len(b.Modules))
+	for d := range b.Modules {
+		digests = append(digests, d)
+	}
+	slices.Sort(digests)
+	for _, d := range digests {
+		if err := writeEntry(z, "modules/"+strings.TrimPrefix(d, "sha256:")+".wasm", b.Modules[d]); err != nil {
+			return 0, err
+		}
+	}
+	if err := z.Close(); err != nil {
+		return 0, err
+	}
+	return buf.WriteTo(w)
+}
+
+// writeEntry stores an entry uncompressed, with no time, so that the same
+// bundle always has the same bytes.
+func writeEntry(z *zip.Writer, name string, data []byte) error {
+	w, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// WriteFile writes the bundle to file atomically.
+func (b *Bundle) WriteFile(file string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".nano-bundle-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := b.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), file)
+}
+
+// ReadBundle reads a bundle and verifies it: every module's bytes match
+// its digest, every instance's module is there, and every import binds to
+// an earlier instance.
+func ReadBundle(file string) (*Bundle, error) {
+	z, err := zip.OpenReader(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a nano bundle: %v", file, err)
+	}
+	defer z.Close()
+	b := &Bundle{Modules: map[string][]byte{}}
+	var meta *bundleJSON
+	for _, f := range z.File {
+		data, err := readEntry(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %v", file, f.Name, err)
+		}
+		switch hex, ok := strings.CutPrefix(f.Name, "modules/"); {
+		case f.Name == "bundle.json":
+			meta = new(bundleJSON)
+			if err := json.Unmarshal(data, meta); err != nil {
+				return nil, fmt.Errorf("%s: bundle.json: %v", file, err)
+			}
+		case ok && strings.HasSuffix(hex, ".wasm"):
+			d := "sha256:" + strings.TrimSuffix(hex, ".wasm")
+			if got := lockfile.Digest(data); got != d {
+				return nil, fmt.Errorf("%s: %s: integrity: content is %s", file, f.Name, got)
+			}
+			b.Modules[d] = data
+		default:
+			return nil, fmt.Errorf("%s: unexpected entry %s", file, f.Name)
+		}
+	}
+	switch {
+	case meta == nil:
+		return nil, fmt.Errorf("%s: no bundle.json", file)
+	case meta.Version != BundleVersion:
+		return nil, fmt.Errorf("%s: bundle version %d, want %d", file, meta.Version, BundleVersion)
+	case len(meta.Instances) == 0:
+		return nil, fmt.Errorf("%s: no instances", file)
+	}
+	b.Instances = meta.Instances
+	for i, inst := range b.Instances {
+		if inst == nil {
+			return nil, fmt.Errorf("%s: instance %d is null", file, i)
+		}
+		if _, ok := b.Modules[inst.Module]; !ok {
+			return nil, fmt.Errorf("%s: %s: module %s is missing", file, inst.Path, inst.Module)
+		}
+		for name, j := range inst.Imports {
+			if j < 0 || j >= i {
+				return nil, fmt.Errorf("%s: %s: import %q binds to instance %d, which is not a child instantiated before it", file, inst.Path, name, j)
+			}
+		}
+	}
+	return b, nil
+}
+
+// maxModule bounds what a bundle entry may inflate to.
+const maxModule = 1 << 30
+
+func readEntry(f *zip.File) ([]byte, error) {
+	r, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, maxModule+1))
+	if len(data) > maxModule {
+		return nil, fmt.Errorf("larger than %d bytes", maxModule)
+	}
+	return data, err
+}

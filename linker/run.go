@@ -1,0 +1,412 @@
+package linker
+
+import (
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/nanoproc/nano/internal/rootfs"
+	"github.com/nanoproc/nano/policy"
+)
+
+// A Dir is a host directory the operator hands the root for one fs slot.
+type Dir struct {
+	Path     string
+	ReadOnly bool
+}
+
+// Config is what the operator hands a bundle at nano run.
+type Config struct {
+	Dirs map[string]Dir    // by the root's slot: --dir SLOT=PATH[:ro]
+	Env  map[string]string // by name: --env NAME[=VALUE]
+	Net  []policy.Key      // --net PATTERN
+	// Deny withholds keys the root declares: "clock", "random", "stdin",
+	// "stdout" or "stderr".
+	Deny map[string]bool
+
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Args           []string // the root's arguments, after its name
+
+	// Cache is the compilation cache, or nil to compile every time.
+	Cache wazero.CompilationCache
+}
+
+// CheckRootKeys compares the operator's configuration with the keys the
+// root declares: every fs, env and net key must be given, and nothing the
+// root does not declare. The error shows the flags to add or drop.
+func CheckRootKeys(root *Instance, c *Config) error {
+	keys, err := policy.ParseSet(root.Keys)
+	if err != nil {
+		return err
+	}
+	var missing, extra []string
+	slots := map[string]bool{}
+	for _, k := range keys {
+		switch k.Kind {
+		case policy.FS:
+			slots[k.Name] = true
+			if _, ok := c.Dirs[k.Name]; !ok {
+				flag := "--dir " + k.Name + "=PATH"
+				if k.Access == policy.RO {
+					flag += ":ro"
+				}
+				missing = append(missing, flag)
+			}
+		case policy.Env:
+			if _, ok := c.Env[k.Name]; !ok {
+				missing = append(missing, "--env "+k.Name)
+			}
+		case policy.Net:
+			if !slices.ContainsFunc(c.Net, func(n policy.Key) bool { return n.Covers(k) }) {
+				missing = append(missing, "--net "+k.Name+":"+k.Port)
+			}
+		}
+	}
+	for _, slot := range sortedKeys(c.Dirs) {
+		if !slots[slot] {
+			extra = append(extra, "--dir "+slot)
+		}
+	}
+	for _, name := range sortedKeys(c.Env) {
+		if !keys.Contains(policy.Key{Kind: policy.Env, Name: name}) {
+			extra = append(extra, "--env "+name)
+		}
+	}
+	for _, n := range c.Net {
+		if !slices.ContainsFunc(keys, func(k policy.Key) bool { return k.Kind == policy.Net && n.Covers(k) }) {
+			extra = append(extra, "--net "+n.Name+":"+n.Port)
+		}
+	}
+	for _, d := range sortedKeys(c.Deny) {
+		if d != "clock" && d != "random" && policy.CheckStream(d) != nil {
+			extra = append(extra, "--deny "+d)
+		}
+	}
+	var msgs []string
+	if len(missing) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s needs keys the command line does not give; add:\n\t%s", root.Package, strings.Join(missing, " ")))
+	}
+	if len(extra) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s does not declare these keys; drop:\n\t%s", root.Package, strings.Join(extra, " ")))
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "\n"))
+	}
+	return nil
+}
+
+// A RunError is a failure of one nanoprocess, named by its path.
+type RunError struct {
+	Path string // "acme:app > acme:zip"
+	Err  error
+}
+
+func (e *RunError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *RunError) Unwrap() error { return e.Err }
+
+// A Process is a running bundle: every nanoprocess instantiated, children
+// first, each with its own memory and keys.
+type Process struct {
+	rt       wazero.Runtime
+	b        *Bundle
+	c        *Config
+	mods     []api.Module // by instance
+	compiled map[string]wazero.CompiledModule
+	memory   memoryPool
+}
+
+// Start checks the root's keys, compiles and instantiates every
+// nanoprocess of the bundle. Close the Process when done.
+func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
+	if err := CheckRootKeys(b.Root(), c); err != nil {
+		return nil, err
+	}
+	rc := wazero.NewRuntimeConfig()
+	if c.Cache != nil {
+		rc = rc.WithCompilationCache(c.Cache)
+	}
+	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, rc), b: b, c: c, compiled: map[string]wazero.CompiledModule{}}
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, p.rt); err != nil {
+		p.Close(ctx)
+		return nil, err
+	}
+	for i := range b.Instances {
+		if err := p.instantiate(ctx, i); err != nil {
+			p.Close(ctx)
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// instantiate instantiates instance i, wired to its children, and runs
+// its _initialize.
+func (p *Process) instantiate(ctx context.Context, i int) error {
+	inst := p.b.Instances[i]
+	root := i == len(p.b.Instances)-1
+	m, err := p.newInstance(ctx, inst, root)
+	if err != nil {
+		return err
+	}
+	p.mods = append(p.mods, m)
+	if init := m.ExportedFunction("_initialize"); init != nil && !root {
+		if _, err := init.Call(ctx); err != nil {
+			return p.failure(inst, err)
+		}
+	}
+	return nil
+}
+
+// newInstance compiles inst's module, if it is not yet, and instantiates
+// it with its keys, its imports bound to the instances inst.Imports names.
+func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (api.Module, error) {
+	cm, ok := p.compiled[inst.Module]
+	if !ok {
+		var err error
+		if cm, err = p.rt.CompileModule(ctx, p.b.Modules[inst.Module]); err != nil {
+			return nil, &RunError{inst.Path, err}
+		}
+		p.compiled[inst.Module] = cm
+	}
+	mc, err := moduleConfig(inst, p.c, root)
+	if err != nil {
+		return nil, &RunError{inst.Path, err}
+	}
+	ictx := experimental.WithMemoryAllocator(ctx, &p.memory)
+	ictx = experimental.WithImportResolver(ictx, func(name string) api.Module {
+		if j, ok := inst.Imports[name]; ok {
+			return p.mods[j]
+		}
+		return nil // WASI resolves by its global name
+	})
+	m, err := p.rt.InstantiateModule(ictx, cm, mc)
+	if err != nil {
+		return nil, &RunError{inst.Path, err}
+	}
+	return m, nil
+}
+
+// moduleConfig gives one nanoprocess its keys and nothing else.
+func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, error) {
+	keys, err := policy.ParseSet(inst.Keys)
+	if err != nil {
+		return nil, err
+	}
+	mc := wazero.NewModuleConfig().WithName(inst.Path).WithStartFunctions().
+		WithRandSource(rand.NewChaCha8([32]byte{})) // deterministic without random
+	if root {
+		mc = mc.WithArgs(append([]string{inst.Package}, c.Args...)...)
+	} else {
+		mc = mc.WithArgs(inst.Package)
+	}
+	fsc := wazero.NewFSConfig()
+	for _, k := range keys {
+		switch k.Kind {
+		case policy.FS:
+			slot, sub, _ := strings.Cut(k.Source, "/")
+			dir := c.Dirs[slot]
+			host := filepath.Join(dir.Path, filepath.FromSlash(sub))
+			ro := dir.ReadOnly || k.Access == policy.RO
+			if err := ensureDir(dir.Path, sub, ro); err != nil {
+				return nil, fmt.Errorf("%s: %v", k, err)
+			}
+			fs, err := rootfs.New(host, ro)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", k, err)
+			}
+			fsc = fsc.(sysfs.FSConfig).WithSysFSMount(fs, "/"+k.Name)
+		case policy.Env:
+			mc = mc.WithEnv(k.Name, c.Env[k.Name])
+		case policy.Clock:
+			if !c.Deny["clock"] {
+				mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
+			}
+		case policy.Random:
+			if !c.Deny["random"] {
+				mc = mc.WithRandSource(crand.Reader)
+			}
+		case policy.Stdio:
+			if c.Deny[k.Name] {
+				continue
+			}
+			switch k.Name {
+			case "stdin":
+				mc = mc.WithStdin(orEmpty(c.Stdin))
+			case "stdout":
+				mc = mc.WithStdout(orDiscard(c.Stdout))
+			case "stderr":
+				mc = mc.WithStderr(orDiscard(c.Stderr))
+			}
+		}
+	}
+	return mc.WithFSConfig(fsc), nil
+}
+
+// ensureDir makes a granted sub-directory of an operator's directory if it
+// is missing and may be made.
+func ensureDir(base, sub string, ro bool) error {
+	if sub == "" {
+		return nil
+	}
+	r, err := os.OpenRoot(base)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if _, err := r.Stat(sub); err == nil || ro {
+		return err
+	}
+	return r.MkdirAll(sub, 0o755)
+}
+
+func orEmpty(r io.Reader) io.Reader {
+	if r == nil {
+		return strings.NewReader("")
+	}
+	return r
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// Main runs the root's _start and returns the guest's exit status.
+func (p *Process) Main(ctx context.Context) (int, error) {
+	root := p.b.Root()
+	start := p.mods[len(p.mods)-1].ExportedFunction("_start")
+	if start == nil {
+		return 0, &RunError{root.Path, errors.New("exports no _start: use --invoke")}
+	}
+	_, err := start.Call(ctx)
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		return int(exit.ExitCode()), nil
+	}
+	if err != nil {
+		return 0, p.failure(root, err)
+	}
+	return 0, nil
+}
+
+// Invoke calls an exported function of the root with arguments in text
+// and returns its results in text: integers as signed decimals, floats in
+// Go's shortest form.
+func (p *Process) Invoke(ctx context.Context, name string, args []string) ([]string, error) {
+	root := p.b.Root()
+	fn := p.mods[len(p.mods)-1].ExportedFunction(name)
+	if fn == nil {
+		return nil, &RunError{root.Path, fmt.Errorf("exports no function %q", name)}
+	}
+	def := fn.Definition()
+	if len(args) != len(def.ParamTypes()) {
+		return nil, &RunError{root.Path, fmt.Errorf("%s takes %d arguments %s, got %d", name, len(def.ParamTypes()), Signature(def.ParamTypes(), def.ResultTypes()), len(args))}
+	}
+	params := make([]uint64, len(args))
+	for i, a := range args {
+		v, err := encodeValue(def.ParamTypes()[i], a)
+		if err != nil {
+			return nil, &RunError{root.Path, fmt.Errorf("%s argument %d: %v", name, i+1, err)}
+		}
+		params[i] = v
+	}
+	res, err := fn.Call(ctx, params...)
+	if err != nil {
+		return nil, p.failure(root, err)
+	}
+	out := make([]string, len(res))
+	for i, r := range res {
+		out[i] = decodeValue(def.ResultTypes()[i], r)
+	}
+	return out, nil
+}
+
+func encodeValue(t api.ValueType, s string) (uint64, error) {
+	switch t {
+	case api.ValueTypeI32:
+		n, err := strconv.ParseInt(s, 0, 32)
+		if err != nil {
+			u, uerr := strconv.ParseUint(s, 0, 32)
+			if uerr != nil {
+				return 0, fmt.Errorf("%q is not an i32", s)
+			}
+			return u, nil
+		}
+		return api.EncodeI32(int32(n)), nil
+	case api.ValueTypeI64:
+		n, err := strconv.ParseInt(s, 0, 64)
+		if err != nil {
+			u, uerr := strconv.ParseUint(s, 0, 64)
+			if uerr != nil {
+				return 0, fmt.Errorf("%q is not an i64", s)
+			}
+			return u, nil
+		}
+		return api.EncodeI64(n), nil
+	case api.ValueTypeF32:
+		f, err := strconv.ParseFloat(s, 32)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not an f32", s)
+		}
+		return api.EncodeF32(float32(f)), nil
+	case api.ValueTypeF64:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not an f64", s)
+		}
+		return api.EncodeF64(f), nil
+	}
+	return 0, fmt.Errorf("parameters of type %s are not supported", api.ValueTypeName(t))
+}
+
+func decodeValue(t api.ValueType, v uint64) string {
+	switch t {
+	case api.ValueTypeI32:
+		return strconv.FormatInt(int64(api.DecodeI32(v)), 10)
+	case api.ValueTypeI64:
+		return strconv.FormatInt(int64(v), 10)
+	case api.ValueTypeF32:
+		return strconv.FormatFloat(float64(api.DecodeF32(v)), 'g', -1, 32)
+	case api.ValueTypeF64:
+		return strconv.FormatFloat(api.DecodeF64(v), 'g', -1, 64)
+	}
+	return strconv.FormatUint(v, 10)
+}
+
+// failure names the nanoprocess in which a call failed: the innermost
+// frame of wazero's stack trace, whose module name is the instance path.
+func (p *Process) failure(caller *Instance, err error) error {
+	path := caller.Path
+	if _, trace, ok := strings.Cut(err.Error(), "wasm stack trace:\n\t"); ok {
+		frame, _, _ := strings.Cut(trace, "\n")
+		if i := strings.IndexByte(frame, '('); i > 0 {
+			frame = frame[:i]
+		}
+		if i := strings.LastIndexByte(frame, '.'); i > 0 && slices.ContainsFunc(p.b.Instances, func(inst *Instance) bool { return inst.Path == frame[:i] }) {
+			path = frame[:i]
+		}
+	}
+	msg, _, _ := strings.Cut(err.Error(), "\nwasm stack trace:")
+	return &RunError{path, errors.New(msg)}
+}
+
+// Close closes every nanoprocess.
+func (p *Process) Close(ctx context.Context) error { return p.rt.Close(ctx) }

@@ -1,0 +1,3 @@
+;; acme:bad: boom traps.
+(module
+  (func (export "boom") unreachable))
