@@ -48,6 +48,9 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, load func(*lockfi
 	for _, e := range l.Edges {
 		edges[e.Parent] = append(edges[e.Parent], e)
 	}
+	for _, es := range edges {
+		slices.SortFunc(es, func(a, b *lockfile.Edge) int { return strings.Compare(a.Child, b.Child) })
+	}
 	b := &Bundle{Modules: map[string][]byte{}}
 	mods := map[string]*Module{} // by package ID
 	digests := map[string]string{}

@@ -96,8 +96,6 @@ func (e *env) inspect(c *cli.Context) error {
 
 func needText(im linker.Import) string {
 	switch im.Need.Kind {
-	case linker.NeedKey:
-		return im.Need.Key.String() + " key"
 	case linker.NeedUnknown:
 		if im.Module == linker.WASI {
 			return "unknown: not a WASI preview1 function"

@@ -22,10 +22,15 @@ import (
 //	               write a minimal valid wasm module to each FILE, importing
 //	               each function MODULE.NAME with type () -> ()
 //
-// $EXAMPLE is the bundled example, testdata/example. Run with -update to
+// $EXAMPLE is the bundled example, testdata/example, and $WASM this
+// package's testdata/wasm. Run with -update to
 // rewrite the expected files in the scripts from the actual output.
 func TestScripts(t *testing.T) {
 	example, err := filepath.Abs("../../testdata/example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm, err := filepath.Abs("testdata/wasm")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +40,8 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLE", example)
+			env.Setenv("WASM", wasm)
+			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("GIT_AUTHOR_NAME", "nano test")
 			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")
 			env.Setenv("GIT_COMMITTER_NAME", "nano test")

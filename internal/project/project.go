@@ -647,10 +647,10 @@ func ImportFindings(name, version string, m *linker.Module, deps []string, keys 
 			for i, im := range ims[1:] {
 				names[i] = im.Name
 			}
-			also = " (so do " + strings.Join(names, ", ") + ")"
+			also = " (also: " + strings.Join(names, ", ") + ")"
 		}
-		add(ims[0].String(), false, "needs %s %s key%s, which %s does not declare; reported only: toolchains import functions they never call, and without the key the call fails",
-			article(kind), kind, also, name)
+		add(ims[0].String(), false, "needs %s %s key, which %s does not declare%s; reported only: toolchains import functions they never call, and without the key the call fails",
+			article(kind), kind, name, also)
 	}
 	for _, k := range keys {
 		if k.Kind == policy.Stdio || k.Kind == policy.Spawn || len(imported[k.Kind]) > 0 || handsDown(k, handed) {

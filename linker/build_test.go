@@ -1,0 +1,157 @@
+package linker
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/nanoproc/nano/lockfile"
+	"github.com/nanoproc/nano/policy"
+)
+
+// testLock is a lock of packages whose modules are linker/testdata/link
+// files: each package "NS:NAME VERSION FILE KEY..." and edges
+// "PARENT -> CHILD KEY...".
+func testLock(t *testing.T, pkgs []string, edges []string) (*lockfile.Lock, map[string][]byte) {
+	t.Helper()
+	l := new(lockfile.Lock)
+	files := map[string][]byte{}
+	for _, p := range pkgs {
+		f := strings.Fields(p)
+		wasm, err := os.ReadFile(filepath.Join("testdata/link", f[2]+".wasm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := policy.ParseSet(f[3:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkg := &lockfile.Package{Name: f[0], Version: semver.MustParse(f[1]), Source: "registry", Module: lockfile.Digest(wasm), Keys: keys}
+		files[pkg.ID()] = wasm
+		l.Packages = append(l.Packages, pkg)
+	}
+	for _, e := range edges {
+		arrow := strings.Split(e, " -> ")
+		child := strings.Fields(arrow[1])
+		grant, err := policy.ParseSet(child[2:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		edge := &lockfile.Edge{Parent: arrow[0], Child: child[0] + " " + child[1], Grant: grant}
+		l.Edges = append(l.Edges, edge)
+		for _, p := range l.Packages {
+			if p.ID() == edge.Parent {
+				p.Dependencies = append(p.Dependencies, edge.Child)
+			}
+		}
+	}
+	return l, files
+}
+
+func TestBuild(t *testing.T) {
+	l, files := testLock(t,
+		[]string{
+			"acme:app 0.3.0 app fs:data:rw stdio:stdout",
+			"acme:zip 1.4.0 zip fs:out:rw",
+			"acme:log 1.0.0 zip fs:logs:rw",
+		},
+		[]string{
+			"acme:app 0.3.0 -> acme:zip 1.4.0 fs:out=data/uploads:rw",
+			"acme:app 0.3.0 -> acme:log 1.0.0 fs:logs=data/logs:rw",
+			"acme:log 1.0.0 -> acme:zip 1.4.0 fs:out=logs/zips:ro",
+		})
+	b, err := Build(context.Background(), l, "acme:app 0.3.0", func(p *lockfile.Package) ([]byte, error) { return files[p.ID()], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i, inst := range b.Instances {
+		var imports []string
+		for name, j := range inst.Imports {
+			imports = append(imports, name+"="+b.Instances[j].Path)
+			if j >= i {
+				t.Errorf("%s imports %s from instance %d, not instantiated before it", inst.Path, name, j)
+			}
+		}
+		slices.Sort(imports)
+		got = append(got, inst.Path+" ["+strings.Join(inst.Keys, " ")+"] "+strings.Join(imports, " "))
+	}
+	want := []string{
+		// Two instances of acme:zip, one per edge, each with its own
+		// directory relative to the root's slots.
+		"acme:app > acme:log > acme:zip [fs:out=data/logs/zips:ro] ",
+		"acme:app > acme:log [fs:logs=data/logs:rw] acme:zip=acme:app > acme:log > acme:zip",
+		"acme:app > acme:zip [fs:out=data/uploads:rw] ",
+		"acme:app [fs:data=data:rw stdio:stdout] acme:log=acme:app > acme:log acme:zip=acme:app > acme:zip",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Build instances =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(b.Modules) != 2 {
+		t.Errorf("Build modules = %d, want 2 (each module once, by digest)", len(b.Modules))
+	}
+
+	// The bundle round-trips through a file, and a tampered module is caught.
+	file := filepath.Join(t.TempDir(), "app.nano")
+	if err := b.WriteFile(file); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadBundle(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Instances) != len(b.Instances) || back.Root().Path != "acme:app" {
+		t.Errorf("ReadBundle(WriteFile(b)) has %d instances, root %q", len(back.Instances), back.Root().Path)
+	}
+	// Bytes flipped in the file: the archive's checksum catches it.
+	data, _ := os.ReadFile(file)
+	zip := files["acme:zip 1.4.0"]
+	i := bytes.Index(data, zip)
+	tampered := bytes.Clone(data)
+	tampered[i+len(zip)-1] ^= 0xff
+	if err := os.WriteFile(file, tampered, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadBundle(file); err == nil {
+		t.Errorf("ReadBundle(flipped bytes) succeeded, want an error")
+	}
+	// A module swapped for another under the same digest: the digest check
+	// catches it.
+	d := lockfile.Digest(zip)
+	b.Modules[d] = files["acme:app 0.3.0"]
+	if err := b.WriteFile(file); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadBundle(file); err == nil || !strings.Contains(err.Error(), "integrity") {
+		t.Errorf("ReadBundle(swapped module) = %v, want an integrity error", err)
+	}
+}
+
+func TestBuildLinkErrors(t *testing.T) {
+	l, files := testLock(t,
+		[]string{"acme:app 0.3.0 bad", "acme:zip 1.4.0 zip"},
+		[]string{"acme:app 0.3.0 -> acme:zip 1.4.0"})
+	_, err := Build(context.Background(), l, "acme:app 0.3.0", func(p *lockfile.Package) ([]byte, error) { return files[p.ID()], nil })
+	if err == nil {
+		t.Fatal("Build succeeded, want link errors")
+	}
+	want := []string{
+		`acme:app 0.3.0: import["acme:zip"."memory"] memory: nanoprocesses share no memory, table or global`,
+		`acme:app 0.3.0: import["acme:zip"."table"] table: nanoprocesses share no memory, table or global`,
+		`acme:app 0.3.0: import["acme:zip"."counter"] global: nanoprocesses share no memory, table or global`,
+		`acme:app 0.3.0: import["acme:zip"."extract"]: signature mismatch: imported as (i32) -> (i32), acme:zip 1.4.0 exports (i32,i32) -> (i32)`,
+		`acme:app 0.3.0: import["acme:zip"."compress"]: acme:zip 1.4.0 exports no function "compress"`,
+		`acme:app 0.3.0: import["acme:tar"."pack"]: acme:tar is not a dependency of acme:app`,
+		`acme:app 0.3.0: import["env"."abort"]: env is neither a declared dependency, WASI, nor a nano host API`,
+		`acme:app 0.3.0: import["wasi_snapshot_preview1"."teleport"]: not a WASI preview1 function`,
+	}
+	if got := err.Error(); got != strings.Join(want, "\n") {
+		t.Errorf("Build errors =\n%s\nwant\n%s", got, strings.Join(want, "\n"))
+	}
+}
