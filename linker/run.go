@@ -165,7 +165,7 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 		return err
 	}
 	p.mods = append(p.mods, m)
-	if init := m.ExportedFunction("_initialize"); init != nil && !root {
+	if init := m.ExportedFunction("_initialize"); init != nil { // a reactor
 		if _, err := init.Call(ctx); err != nil {
 			return p.failure(inst, err)
 		}
@@ -178,8 +178,11 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (api.Module, error) {
 	cm, ok := p.compiled[inst.Module]
 	if !ok {
-		var err error
-		if cm, err = p.rt.CompileModule(ctx, p.b.Modules[inst.Module]); err != nil {
+		wasm, err := withModuleName(p.b.Modules[inst.Module], inst.Package)
+		if err == nil {
+			cm, err = p.rt.CompileModule(ctx, wasm)
+		}
+		if err != nil {
 			return nil, &RunError{inst.Path, err}
 		}
 		p.compiled[inst.Module] = cm
@@ -391,21 +394,27 @@ func decodeValue(t api.ValueType, v uint64) string {
 	return strconv.FormatUint(v, 10)
 }
 
-// failure names the nanoprocess in which a call failed: the innermost
-// frame of wazero's stack trace, whose module name is the instance path.
+// failure names the nanoprocess in which a call into caller failed. Every
+// module is compiled with its package as its name, so the frames of
+// wazero's stack trace name packages; following them from the caller
+// through each instance's imports finds the instance that failed, even
+// when a package runs in several.
 func (p *Process) failure(caller *Instance, err error) error {
-	path := caller.Path
-	if _, trace, ok := strings.Cut(err.Error(), "wasm stack trace:\n\t"); ok {
-		frame, _, _ := strings.Cut(trace, "\n")
-		if i := strings.IndexByte(frame, '('); i > 0 {
-			frame = frame[:i]
+	msg, trace, _ := strings.Cut(err.Error(), "\nwasm stack trace:\n")
+	frames := strings.Split(trace, "\n")
+	at := caller
+	for i := len(frames) - 1; i >= 0; i-- {
+		pkg, _, ok := strings.Cut(strings.TrimSpace(frames[i]), ".")
+		if !ok || pkg == at.Package {
+			continue
 		}
-		if i := strings.LastIndexByte(frame, '.'); i > 0 && slices.ContainsFunc(p.b.Instances, func(inst *Instance) bool { return inst.Path == frame[:i] }) {
-			path = frame[:i]
+		j, ok := at.Imports[pkg]
+		if !ok {
+			continue // a host function, such as WASI's
 		}
+		at = p.b.Instances[j]
 	}
-	msg, _, _ := strings.Cut(err.Error(), "\nwasm stack trace:")
-	return &RunError{path, errors.New(msg)}
+	return &RunError{at.Path, errors.New(msg)}
 }
 
 // Close closes every nanoprocess.

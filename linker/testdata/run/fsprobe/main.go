@@ -9,7 +9,8 @@
 //
 // The plain operations go through Go's os package, which cleans paths before
 // WASI sees them. Each has a raw twin (rwrite, rread, rmkdir, rremove,
-// rsymlink, rrename; and rlink OLD NEW, path_link following symlinks) that
+// rsymlink, rrename; and rlink OLD NEW, path_link following symlinks, and
+// rstat PATH, path_filestat_get following symlinks, printing the size) that
 // hands the path to WASI verbatim: "/SLOT/REST" goes to the preopen of /SLOT
 // as "REST", ".." and all; any other path goes to the first preopen as it
 // is, leading "/" included.
@@ -30,7 +31,7 @@ import (
 
 var arity = map[string]int{
 	"write": 2, "read": 1, "mkdir": 1, "remove": 1, "symlink": 2, "rename": 2,
-	"rwrite": 2, "rread": 1, "rmkdir": 1, "rremove": 1, "rsymlink": 2, "rrename": 2, "rlink": 2, "ls": 1,
+	"rwrite": 2, "rread": 1, "rmkdir": 1, "rremove": 1, "rsymlink": 2, "rrename": 2, "rlink": 2, "rstat": 1, "ls": 1,
 	"env": 1, "time": 0, "rand": 0, "stdin": 0,
 }
 
@@ -118,6 +119,14 @@ func do(op string, a []string) string {
 		nfd, nrel := resolve(a[1])
 		p, q := []byte(rel), []byte(nrel)
 		return result("", errno(pathLink(int32(fd), 1, ptr(p), uint32(len(p)), int32(nfd), ptr(q), uint32(len(q))), p, q))
+	case "rstat":
+		fd, rel := resolve(a[0])
+		p := []byte(rel)
+		var st [8]uint64 // dev, ino, filetype, nlink, size, atim, mtim, ctim
+		if err := errno(pathFilestatGet(int32(fd), 1, ptr(p), uint32(len(p)), unsafe.Pointer(&st)), p); err != nil {
+			return result("", err)
+		}
+		return result(fmt.Sprint(st[4]), nil)
 	case "ls":
 		es, err := os.ReadDir(a[0])
 		var names []string
@@ -217,3 +226,6 @@ func pathRename(fd int32, old unsafe.Pointer, on uint32, nfd int32, new unsafe.P
 
 //go:wasmimport wasi_snapshot_preview1 path_link
 func pathLink(fd int32, flags uint32, old unsafe.Pointer, on uint32, nfd int32, new unsafe.Pointer, nn uint32) uint32
+
+//go:wasmimport wasi_snapshot_preview1 path_filestat_get
+func pathFilestatGet(fd int32, flags uint32, path unsafe.Pointer, n uint32, buf unsafe.Pointer) uint32
