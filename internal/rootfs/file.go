@@ -160,6 +160,12 @@ func (f *file) Pread(buf []byte, off int64) (int, experimentalsys.Errno) {
 	return n, f.fileErr(f.fs.errno(err))
 }
 
+// fileOffset is int64 by another name, for Seek: go vet's stdmethods check
+// holds any method named Seek whose first parameter is spelled int64 to
+// io.Seeker's signature, which wazero's File.Seek, returning an Errno,
+// cannot have.
+type fileOffset = int64
+
 // Seek implements experimentalsys.File.Seek. On a directory only
 // Seek(0, io.SeekStart) is allowed, as in wazero: it rewinds the directory
 // (os.File drops its buffered entries and rewinds the handle), so the next
@@ -182,11 +188,6 @@ func (f *file) Seek(offset fileOffset, whence int) (int64, experimentalsys.Errno
 	return n, 0
 }
 
-// fileOffset is int64 by another name, for Seek: go vet's stdmethods check holds
-// any method named Seek whose first parameter is spelled int64 to io.Seeker's
-// signature, which wazero's File.Seek, returning an Errno, cannot have.
-type fileOffset = int64
-
 // Readdir implements experimentalsys.File.Readdir. As os.File's, it never
 // returns "." or "..": wazero adds those itself (internal/sys DirentCache).
 func (f *file) Readdir(n int) ([]experimentalsys.Dirent, experimentalsys.Errno) {
@@ -200,10 +201,11 @@ func (f *file) Readdir(n int) ([]experimentalsys.Dirent, experimentalsys.Errno) 
 	}
 	fis, err := f.f.Readdir(n)
 	if err != nil && err != io.EOF {
-		if errno := f.fs.errno(err); errno != experimentalsys.EINVAL {
-			return nil, errno
+		errno := f.fs.errno(err)
+		if errno == experimentalsys.EINVAL { // as wazero's adjustReaddirErr
+			errno = experimentalsys.EBADF
 		}
-		return nil, experimentalsys.EBADF
+		return nil, errno
 	}
 	dirents := make([]experimentalsys.Dirent, 0, len(fis))
 	for _, fi := range fis {
