@@ -67,6 +67,7 @@ type env struct {
 	dir      string    // -C, joined to the working directory
 	registry string    // --registry
 	stdin    io.Reader // nil: the process's
+	getenv   func(string) string
 	stdout   io.Writer
 	stderr   io.Writer
 	unknown  string // a command not found
@@ -74,7 +75,12 @@ type env struct {
 
 // run runs nano with args as if in directory dir and returns the exit status.
 func run(ctx context.Context, dir string, args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr}
+	return runEnv(ctx, dir, args, &env{stdout: stdout, stderr: stderr, getenv: os.Getenv})
+}
+
+// runEnv runs nano with the streams and environment of e.
+func runEnv(ctx context.Context, dir string, args []string, e *env) int {
+	stderr := e.stderr
 	app := newApp(e, dir)
 	err := app.RunContext(ctx, append([]string{"nano"}, intersperse(app, args)...))
 	if err == nil && e.unknown != "" {

@@ -90,7 +90,7 @@ func (e *env) runBundle(c *cli.Context) error {
 			return fmt.Errorf("--env: %v", err)
 		}
 		if !ok {
-			value = os.Getenv(name)
+			value = e.getenv(name)
 		}
 		cfg.Env[name] = value
 	}
@@ -108,7 +108,7 @@ func (e *env) runBundle(c *cli.Context) error {
 	if c.String("invoke") == "" {
 		cfg.Args = args
 	}
-	if dir, err := os.UserCacheDir(); err == nil {
+	if dir := e.cacheDir(); dir != "" {
 		if cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(dir, "nano", "wazero")); err == nil {
 			cfg.Cache = cache
 			defer cache.Close(c.Context)
@@ -139,6 +139,19 @@ func (e *env) runBundle(c *cli.Context) error {
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// cacheDir returns the user's cache directory, as os.UserCacheDir finds it
+// but from e's environment, or "" if there is none.
+func (e *env) cacheDir() string {
+	if dir := e.getenv("XDG_CACHE_HOME"); dir != "" {
+		return dir
+	}
+	if home := e.getenv("HOME"); home != "" {
+		return filepath.Join(home, ".cache")
+	}
+	dir, _ := os.UserCacheDir()
+	return dir
 }
 
 // progress prints what a slow step is doing, on a terminal, once it has

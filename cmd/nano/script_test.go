@@ -51,7 +51,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"nano": func(ts *testscript.TestScript, neg bool, args []string) {
-				code := run(context.Background(), ts.MkAbs("."), args, ts.Stdout(), ts.Stderr())
+				code := runEnv(context.Background(), ts.MkAbs("."), args, &env{stdout: ts.Stdout(), stderr: ts.Stderr(), getenv: ts.Getenv})
 				ts.Setenv("NANO_STATUS", strconv.Itoa(code))
 				if (code != 0) != neg {
 					ts.Fatalf("nano exited with status %d", code)
