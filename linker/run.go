@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,8 +124,8 @@ type Process struct {
 	rt       wazero.Runtime
 	b        *Bundle
 	c        *Config
-	mods     []api.Module // by instance
-	compiled map[string]wazero.CompiledModule
+	mods     []api.Module                     // by instance
+	compiled map[string]wazero.CompiledModule // by digest and package
 	memory   memoryPool
 }
 
@@ -176,7 +174,8 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 // newInstance compiles inst's module, if it is not yet, and instantiates
 // it with its keys, its imports bound to the instances inst.Imports names.
 func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (api.Module, error) {
-	cm, ok := p.compiled[inst.Module]
+	key := inst.Module + " " + inst.Package // compiled under the package's name
+	cm, ok := p.compiled[key]
 	if !ok {
 		wasm, err := withModuleName(p.b.Modules[inst.Module], inst.Package)
 		if err == nil {
@@ -185,7 +184,7 @@ func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (a
 		if err != nil {
 			return nil, &RunError{inst.Path, err}
 		}
-		p.compiled[inst.Module] = cm
+		p.compiled[key] = cm
 	}
 	mc, err := moduleConfig(inst, p.c, root)
 	if err != nil {
@@ -211,7 +210,9 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 	if err != nil {
 		return nil, err
 	}
-	mc := wazero.NewModuleConfig().WithName(inst.Path).WithStartFunctions().
+	// Instances are anonymous: an import binds only through inst.Imports,
+	// never by a name in wazero's namespace, where WASI alone is.
+	mc := wazero.NewModuleConfig().WithName("").WithStartFunctions().
 		WithRandSource(rand.NewChaCha8([32]byte{})) // deterministic without random
 	if root {
 		mc = mc.WithArgs(append([]string{inst.Package}, c.Args...)...)
@@ -224,12 +225,8 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 		case policy.FS:
 			slot, sub, _ := strings.Cut(k.Source, "/")
 			dir := c.Dirs[slot]
-			host := filepath.Join(dir.Path, filepath.FromSlash(sub))
 			ro := dir.ReadOnly || k.Access == policy.RO
-			if err := ensureDir(dir.Path, sub, ro); err != nil {
-				return nil, fmt.Errorf("%s: %v", k, err)
-			}
-			fs, err := rootfs.New(host, ro)
+			fs, err := rootfs.OpenSub(dir.Path, sub, ro, !dir.ReadOnly)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", k, err)
 			}
@@ -259,23 +256,6 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 		}
 	}
 	return mc.WithFSConfig(fsc), nil
-}
-
-// ensureDir makes a granted sub-directory of an operator's directory if it
-// is missing and may be made.
-func ensureDir(base, sub string, ro bool) error {
-	if sub == "" {
-		return nil
-	}
-	r, err := os.OpenRoot(base)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	if _, err := r.Stat(sub); err == nil || ro {
-		return err
-	}
-	return r.MkdirAll(sub, 0o755)
 }
 
 func orEmpty(r io.Reader) io.Reader {
