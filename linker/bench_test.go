@@ -77,26 +77,44 @@ func BenchmarkCall(b *testing.B) {
 
 // BenchmarkInstantiate measures instantiating one small nanoprocess with a
 // page of memory and its own keys, and closing it, as nano does for every
-// dependency edge.
+// dependency edge; side by side with wazero's default instantiation of the
+// same module.
 func BenchmarkInstantiate(b *testing.B) {
 	ctx := context.Background()
-	bundle := bundleOf(instSpec{path: "acme:small", wasm: readWasm(b, "small"), keys: []string{"clock", "random", "stdio:stdout"}})
+	small := readWasm(b, "small")
+	bundle := bundleOf(instSpec{path: "acme:small", wasm: small, keys: []string{"clock", "random", "stdio:stdout"}})
 	p, err := Start(ctx, bundle, &Config{Stdout: &bytes.Buffer{}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer p.Close(ctx)
-	inst := *bundle.Instances[0]
-	inst.Path = "acme:small#2"
-	b.ReportAllocs()
-	for b.Loop() {
-		m, err := p.newInstance(ctx, &inst, false)
+	b.Run("wazero", func(b *testing.B) {
+		cm, err := p.rt.CompileModule(ctx, small)
 		if err != nil {
 			b.Fatal(err)
 		}
-		m.Close(ctx)
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "µs/instance")
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := p.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName(""))
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.Close(ctx)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "µs/instance")
+	})
+	b.Run("nano", func(b *testing.B) {
+		inst := *bundle.Instances[0]
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := p.newInstance(ctx, &inst, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.Close(ctx)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "µs/instance")
+	})
 }
 
 // BenchmarkRun compares nano running a bundle of 20 nanoprocesses with

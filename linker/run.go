@@ -212,8 +212,8 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 	}
 	// Instances are anonymous: an import binds only through inst.Imports,
 	// never by a name in wazero's namespace, where WASI alone is.
-	mc := wazero.NewModuleConfig().WithName("").WithStartFunctions().
-		WithRandSource(rand.NewChaCha8([32]byte{})) // deterministic without random
+	mc := wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	var entropy io.Reader = rand.NewChaCha8([32]byte{}) // deterministic without random
 	if root {
 		mc = mc.WithArgs(append([]string{inst.Package}, c.Args...)...)
 	} else {
@@ -239,7 +239,7 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 			}
 		case policy.Random:
 			if !c.Deny["random"] {
-				mc = mc.WithRandSource(crand.Reader)
+				entropy = crand.Reader
 			}
 		case policy.Stdio:
 			if c.Deny[k.Name] {
@@ -255,7 +255,7 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 			}
 		}
 	}
-	return mc.WithFSConfig(fsc), nil
+	return mc.WithRandSource(entropy).WithFSConfig(fsc), nil
 }
 
 func orEmpty(r io.Reader) io.Reader {

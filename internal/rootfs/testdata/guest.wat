@@ -1,9 +1,11 @@
-;; A WASI guest for rootfs_test.go. Each export opens the path of len bytes
-;; at ptr in its memory, relative to the first pre-opened directory (fd 3),
-;; and returns the WASI errno of the first step that fails, or 0.
+;; A WASI guest for rootfs_test.go. Each export but readdir opens the path
+;; of len bytes at ptr in its memory, relative to the first pre-opened
+;; directory (fd 3), and returns the WASI errno of the first step that
+;; fails, or 0.
 ;;
-;; Memory: 0 the opened fd, 4 the count read, 8 an iovec, 16 the payload
-;; written, 1024 where the host puts the path, 2048 what open_read read.
+;; Memory: 0 the opened fd, 4 the count read or used, 8 an iovec, 16 the
+;; payload written, 1024 where the host puts the path, 2048 what open_read
+;; read, 4096 what readdir read.
 (module
   (import "wasi_snapshot_preview1" "path_open"
     (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
@@ -13,6 +15,8 @@
     (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_close"
     (func $fd_close (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_readdir"
+    (func $fd_readdir (param i32 i32 i32 i64 i32) (result i32)))
 
   (memory (export "memory") 1)
   (data (i32.const 16) "pwned\n")
@@ -67,4 +71,14 @@
     (local $errno i32)
     (local.set $errno (call $open (local.get $ptr) (local.get $len) (i32.const 9) (i64.const 2)))
     (if (local.get $errno) (then (return (local.get $errno))))
-    (call $fd_close (i32.load (i32.const 0)))))
+    (call $fd_close (i32.load (i32.const 0))))
+
+  ;; opendir opens the directory at the path (oflags: DIRECTORY; rights:
+  ;; FD_READDIR) and keeps it open for readdir.
+  (func (export "opendir") (param $ptr i32) (param $len i32) (result i32)
+    (call $open (local.get $ptr) (local.get $len) (i32.const 2) (i64.const 0x4000)))
+
+  ;; readdir reads the entries of the directory opendir opened, from cookie,
+  ;; into len bytes at 4096, and the count of bytes used at 4.
+  (func (export "readdir") (param $cookie i64) (param $len i32) (result i32)
+    (call $fd_readdir (i32.load (i32.const 0)) (i32.const 4096) (local.get $len) (local.get $cookie) (i32.const 4))))
