@@ -3,7 +3,6 @@ package example_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -15,8 +14,8 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
+	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/manifest"
-	"github.com/nanoproc/nano/policy"
 )
 
 const (
@@ -50,39 +49,18 @@ func TestModules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Run("compile", func(t *testing.T) {
-				r := wazero.NewRuntime(ctx)
-				defer r.Close(ctx)
-				m, err := r.CompileModule(ctx, bin)
+			t.Run("links", func(t *testing.T) {
+				m, err := linker.Analyze(ctx, bin)
 				if err != nil {
-					t.Fatalf("CompileModule(%q) = %v, want no error", wasm, err)
+					t.Fatalf("Analyze(%q) = %v, want no error", wasm, err)
 				}
-				if mems := m.ImportedMemories(); len(mems) > 0 {
-					mod, n, _ := mems[0].Import()
-					t.Errorf("CompileModule(%q) imports memory[%q.%q], want no imported memory", wasm, mod, n)
+				for _, s := range m.ImportedNonFuncs {
+					t.Errorf("Analyze(%q): %s, want only function imports", wasm, s)
 				}
-				for _, f := range m.ImportedFunctions() {
-					mod, n, _ := f.Import()
-					if mod != wasi && policy.CheckName(mod) != nil {
-						t.Errorf("CompileModule(%q) imports func[%q.%q], want a module %q or a package name", wasm, mod, n, wasi)
+				for _, im := range m.Imports {
+					if im.Need.Kind == linker.NeedUnknown {
+						t.Errorf("Analyze(%q): %s needs %s, want WASI or a package", wasm, im, im.Need)
 					}
-				}
-				// wazero lists neither imported tables nor globals: read the
-				// import section.
-				imports, err := readImports(bin)
-				if err != nil {
-					t.Fatalf("readImports(%q) = %v", wasm, err)
-				}
-				funcs := 0
-				for _, im := range imports {
-					if im.kind != kindFunc {
-						t.Errorf("readImports(%q) has import[%q.%q] of kind %s, want func", wasm, im.module, im.name, im.kind)
-						continue
-					}
-					funcs++
-				}
-				if n := len(m.ImportedFunctions()); funcs != n {
-					t.Errorf("readImports(%q) has %d func imports, want %d as wazero says", wasm, funcs, n)
 				}
 			})
 			t.Run("wat2wasm", func(t *testing.T) {
@@ -151,22 +129,22 @@ func TestManifests(t *testing.T) {
 			t.Errorf("ParseFile(%q).Module = %q: %v", file, m.Module, err)
 			continue
 		}
-		imports, err := readImports(bin)
+		mod, err := linker.Analyze(context.Background(), bin)
 		if err != nil {
-			t.Errorf("readImports(%q) = %v", wasm, err)
+			t.Errorf("Analyze(%q) = %v", wasm, err)
 			continue
 		}
-		for _, im := range imports {
-			if im.module == wasi {
+		for _, im := range mod.Imports {
+			if im.Module == linker.WASI {
 				continue
 			}
-			d := m.Dep(im.module)
+			d := m.Dep(im.Module)
 			if d == nil {
-				t.Errorf("%s imports func[%q.%q], want %q among the dependencies of %s", wasm, im.module, im.name, im.module, m.ID())
+				t.Errorf("%s: %s: want %q among the dependencies of %s", wasm, im, im.Module, m.ID())
 				continue
 			}
-			if err := exported(published[d.Name], d.Constraint, im.name); err != nil {
-				t.Errorf("%s imports func[%q.%q]: %v", wasm, im.module, im.name, err)
+			if err := exported(published[d.Name], d.Constraint, im.Name); err != nil {
+				t.Errorf("%s: %s: %v", wasm, im, err)
 			}
 		}
 	}
@@ -203,129 +181,4 @@ func exported(versions []*manifest.Manifest, c *manifest.Requirement, name strin
 	}
 	slices.Sort(tried)
 	return fmt.Errorf("no version of %s exports %q", strings.Join(tried, ", "), name)
-}
-
-// A wasm import, as read from the import section.
-type wasmImport struct {
-	module, name string
-	kind         importKind
-}
-
-type importKind byte
-
-const (
-	kindFunc importKind = iota
-	kindTable
-	kindMemory
-	kindGlobal
-)
-
-func (k importKind) String() string {
-	switch k {
-	case kindFunc:
-		return "func"
-	case kindTable:
-		return "table"
-	case kindMemory:
-		return "memory"
-	case kindGlobal:
-		return "global"
-	}
-	return fmt.Sprintf("kind(%#x)", byte(k))
-}
-
-// readImports returns the imports of a wasm core module.
-func readImports(bin []byte) ([]wasmImport, error) {
-	r := &reader{b: bin}
-	if !bytes.HasPrefix(bin, []byte("\x00asm\x01\x00\x00\x00")) {
-		return nil, errors.New("not a wasm 1 core module")
-	}
-	r.b = r.b[8:]
-	for len(r.b) > 0 {
-		id := r.byte()
-		size := r.u32()
-		if r.err != nil || uint64(size) > uint64(len(r.b)) {
-			return nil, errors.New("truncated section")
-		}
-		body := r.b[:size]
-		r.b = r.b[size:]
-		if id == 2 {
-			return importSection(body)
-		}
-	}
-	return nil, nil
-}
-
-func importSection(body []byte) ([]wasmImport, error) {
-	r := &reader{b: body}
-	var out []wasmImport
-	for n := r.u32(); n > 0 && r.err == nil; n-- {
-		im := wasmImport{module: r.name(), name: r.name(), kind: importKind(r.byte())}
-		switch im.kind {
-		case kindFunc:
-			r.u32() // type index
-		case kindTable:
-			r.byte() // reference type
-			r.limits()
-		case kindMemory:
-			r.limits()
-		case kindGlobal:
-			r.byte() // value type
-			r.byte() // mutability
-		default:
-			return nil, fmt.Errorf("import[%q.%q] has unknown kind %#x", im.module, im.name, byte(im.kind))
-		}
-		out = append(out, im)
-	}
-	if r.err == nil && len(r.b) > 0 {
-		r.err = errors.New("trailing bytes in the import section")
-	}
-	return out, r.err
-}
-
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) byte() byte {
-	if len(r.b) == 0 {
-		r.err = errors.New("unexpected end")
-		return 0
-	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
-}
-
-// u32 reads an unsigned LEB128 number.
-func (r *reader) u32() uint32 {
-	var v uint32
-	for shift := 0; shift < 35; shift += 7 {
-		c := r.byte()
-		v |= uint32(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v
-		}
-	}
-	r.err = errors.New("bad LEB128")
-	return 0
-}
-
-func (r *reader) name() string {
-	n := r.u32()
-	if r.err != nil || uint64(n) > uint64(len(r.b)) {
-		r.err = errors.New("truncated name")
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-func (r *reader) limits() {
-	if flags := r.byte(); flags&1 != 0 {
-		r.u32()
-	}
-	r.u32()
 }

@@ -46,15 +46,7 @@ func New(dir string, readOnly bool) (experimentalsys.FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	fsys := &rootFS{root: root}
-	// os.Root does not export the error it returns for a path that escapes;
-	// ".." always produces it, without a system call.
-	_, err = root.Lstat("..")
-	fsys.escape = errors.Unwrap(err)
-	if readOnly {
-		return &readOnlyFS{fsys}, nil
-	}
-	return fsys, nil
+	return fromRoot(root, readOnly), nil
 }
 
 // rootFS implements experimentalsys.FS with every operation through root.
