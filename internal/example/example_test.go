@@ -18,10 +18,7 @@ import (
 	"github.com/nanoproc/nano/manifest"
 )
 
-const (
-	testdata = "../../testdata"
-	wasi     = "wasi_snapshot_preview1"
-)
+const testdata = "../../testdata"
 
 // TestModules checks every .wat under testdata: the .wasm beside it is a
 // valid module that imports only functions, from WASI or from a package, and
