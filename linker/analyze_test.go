@@ -1,15 +1,14 @@
 package linker
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nanoproc/nano/internal/wasmtest"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -165,22 +164,7 @@ func TestImportNeed(t *testing.T) {
 // TestFixtures checks that every .wasm in testdata is what wat2wasm makes
 // of the .wat beside it.
 func TestFixtures(t *testing.T) {
-	tool, err := exec.LookPath("wat2wasm")
-	if err != nil {
-		t.Skip("wat2wasm (wabt) is not on PATH")
-	}
-	wats, _ := filepath.Glob("testdata/*.wat")
-	for _, wat := range wats {
-		out := filepath.Join(t.TempDir(), "out.wasm")
-		if msg, err := exec.Command(tool, wat, "-o", out).CombinedOutput(); err != nil {
-			t.Fatalf("wat2wasm %s: %v\n%s", wat, err, msg)
-		}
-		got, _ := os.ReadFile(out)
-		want, err := os.ReadFile(strings.TrimSuffix(wat, ".wat") + ".wasm")
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("wat2wasm(%q) differs from the committed .wasm (%v): run testdata/build.sh", wat, err)
-		}
-	}
+	wasmtest.CheckFixtures(t, "testdata/*.wat", nil)
 }
 
 // FuzzImportSection checks that the import section reader never panics and

@@ -11,6 +11,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/nanoproc/nano/internal/wasmtest"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
 )
@@ -155,3 +156,6 @@ func TestBuildLinkErrors(t *testing.T) {
 		t.Errorf("Build errors =\n%s\nwant\n%s", got, strings.Join(want, "\n"))
 	}
 }
+
+func TestLinkFixtures(t *testing.T)  { wasmtest.CheckFixtures(t, "testdata/link/*.wat", nil) }
+func TestBenchFixtures(t *testing.T) { wasmtest.CheckFixtures(t, "testdata/bench/*.wat", nil) }

@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
+	"github.com/nanoproc/nano/internal/wasmtest"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
 )
@@ -232,29 +232,12 @@ func exists(path string) bool {
 // makes of its .wat (the Go guests depend on the Go version and are not
 // checked: testdata/run/build.sh rebuilds them).
 func TestRunFixtures(t *testing.T) {
-	tool, err := exec.LookPath("wat2wasm")
-	if err != nil {
-		t.Skip("wat2wasm (wabt) is not on PATH")
-	}
-	wats, _ := filepath.Glob("testdata/run/*.wat")
-	if len(wats) == 0 {
-		t.Fatal("no testdata/run/*.wat")
-	}
-	for _, wat := range wats {
-		out := filepath.Join(t.TempDir(), "out.wasm")
-		args := []string{wat, "-o", out}
+	wasmtest.CheckFixtures(t, "testdata/run/*.wat", func(wat string) []string {
 		if strings.HasPrefix(filepath.Base(wat), "dotted") {
-			args = append(args, "--debug-names")
+			return []string{"--debug-names"}
 		}
-		if msg, err := exec.Command(tool, args...).CombinedOutput(); err != nil {
-			t.Fatalf("wat2wasm %s: %v\n%s", wat, err, msg)
-		}
-		got, _ := os.ReadFile(out)
-		want, err := os.ReadFile(strings.TrimSuffix(wat, ".wat") + ".wasm")
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("wat2wasm(%q) differs from the committed .wasm (%v): run testdata/run/build.sh", wat, err)
-		}
-	}
+		return nil
+	})
 }
 
 // zipSlip is the attack of an unzip library on the directory it was given:

@@ -1,7 +1,6 @@
 package rootfs
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -9,10 +8,8 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +18,8 @@ import (
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/nanoproc/nano/internal/wasmtest"
 )
 
 const (
@@ -815,20 +814,5 @@ func TestWazeroControl(t *testing.T) {
 // TestFixtures checks that every .wasm in testdata is what wat2wasm makes
 // of the .wat beside it.
 func TestFixtures(t *testing.T) {
-	tool, err := exec.LookPath("wat2wasm")
-	if err != nil {
-		t.Skip("wat2wasm (wabt) is not on PATH")
-	}
-	wats, _ := filepath.Glob("testdata/*.wat")
-	for _, wat := range wats {
-		out := filepath.Join(t.TempDir(), "out.wasm")
-		if msg, err := exec.Command(tool, wat, "-o", out).CombinedOutput(); err != nil {
-			t.Fatalf("wat2wasm %s: %v\n%s", wat, err, msg)
-		}
-		got, _ := os.ReadFile(out)
-		want, err := os.ReadFile(strings.TrimSuffix(wat, ".wat") + ".wasm")
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("wat2wasm(%q) differs from the committed .wasm (%v): run testdata/build.sh", wat, err)
-		}
-	}
+	wasmtest.CheckFixtures(t, "testdata/*.wat", nil)
 }
