@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Rebuilds every .wasm under testdata/ from the .wat beside it (FILE.wat ->
-# FILE.wasm). Needs wat2wasm (wabt). Output is deterministic, so the committed
-# .wasm files only change when a .wat does.
+# Rebuilds every wasm fixture of the repository from its source: each
+# FILE.wat under a testdata directory into FILE.wasm with wat2wasm (Debian's
+# wabt), then the guests of linker/testdata/run (its WAT modules with
+# function names, and its Go guests with GOOS=wasip1 GOARCH=wasm). The output
+# is deterministic, so a committed .wasm only changes with its source (and,
+# for Go guests, with the Go version). The tests check every .wasm against
+# its .wat.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")"
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 WAT2WASM=${WAT2WASM:-wat2wasm}
 
 n=0
 while IFS= read -r -d '' wat; do
 	"$WAT2WASM" "$wat" -o "${wat%.wat}.wasm"
 	n=$((n + 1))
-done < <(find . -name '*.wat' -type f -print0 | sort -z)
+done < <(find . -path ./linker/testdata/run -prune -o -path '*/testdata/*' -name '*.wat' -type f -print0 | sort -z)
 echo "built $n modules"
+linker/testdata/run/build.sh

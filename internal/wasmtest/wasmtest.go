@@ -38,7 +38,7 @@ func CheckFixtures(t *testing.T, glob string, flags func(wat string) []string) {
 		wasm := strings.TrimSuffix(wat, ".wat") + ".wasm"
 		want, err := os.ReadFile(wasm)
 		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("wat2wasm(%s) differs from %s (%v): run the build.sh beside it", wat, wasm, err)
+			t.Errorf("wat2wasm(%s) differs from %s (%v): run testdata/build.sh", wat, wasm, err)
 		}
 	}
 }
