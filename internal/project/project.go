@@ -472,20 +472,11 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 // Module reads the module of a locked package and checks it against the
 // lock's digest.
 func (p *Project) Module(pkg *lockfile.Package) ([]byte, error) {
-	var dir string
-	switch src, _ := strings.CutPrefix(pkg.Source, "path+"); {
-	case pkg.Source == "registry" && p.Registry != nil:
-		dir = p.Registry.Path(pkg.Name, pkg.Version)
-	case strings.HasPrefix(pkg.Source, "path+"):
-		dir = filepath.Join(p.Dir, filepath.FromSlash(src))
-	default:
-		return nil, fmt.Errorf("%s: no registry configured to read it from", pkg.ID())
-	}
-	m, err := manifest.ParseFile(filepath.Join(dir, manifest.FileName))
+	file, err := p.moduleFile(pkg)
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(m.Module)))
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
