@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
 )
@@ -33,10 +34,9 @@ func (e *LinkError) Error() string {
 }
 
 // Build links the locked tree rooted at the package with ID root into a
-// bundle. load returns a package's module bytes, already checked against
-// the lock's digests. Every link problem is reported at once, each a
+// bundle, reading modules and interfaces from src. Every link problem is reported at once, each a
 // *LinkError, joined with errors.Join.
-func Build(ctx context.Context, l *lockfile.Lock, root string, load func(*lockfile.Package) ([]byte, error)) (*Bundle, error) {
+func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bundle, error) {
 	pkgs := map[string]*lockfile.Package{}
 	for _, p := range l.Packages {
 		pkgs[p.ID()] = p
@@ -53,13 +53,17 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, load func(*lockfi
 	}
 	b := &Bundle{Modules: map[string][]byte{}}
 	mods := map[string]*Module{} // by package ID
+	wits := map[string]*iface.Package{}
 	digests := map[string]string{}
 	a := NewAnalyzer(ctx)
 	defer a.Close(ctx)
 	for id, p := range pkgs {
-		wasm, err := load(p)
+		wasm, err := src.Module(p)
 		if err != nil {
 			return nil, err
+		}
+		if wits[id], err = src.Interface(p); err != nil {
+			return nil, &LinkError{Package: id, Err: err.Error()}
 		}
 		m, err := a.Analyze(ctx, wasm)
 		if err != nil {
@@ -69,13 +73,19 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, load func(*lockfi
 		b.Modules[d], mods[id], digests[id] = wasm, m, d
 	}
 	var errs []error
+	typed := map[string][]*TypedImport{}
 	for _, id := range sortedKeys(pkgs) {
-		errs = append(errs, checkImports(id, mods, edges[id])...)
+		var es []error
+		typed[id], es = checkImports(id, mods, wits, edges[id])
+		errs = append(errs, es...)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	k := &linker{b: b, pkgs: pkgs, edges: edges, digests: digests, mods: mods}
+	k := &linker{b: b, pkgs: pkgs, edges: edges, digests: digests, typed: typed}
+	if w := wits[root]; w != nil {
+		b.Exports = w.Funcs
+	}
 	rootKeys := map[string]string{}
 	for _, key := range pkgs[root].Keys {
 		if key.Kind == policy.FS {
@@ -88,10 +98,12 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, load func(*lockfi
 	return b, nil
 }
 
-// checkImports checks every import of one package against its dependencies.
-func checkImports(id string, mods map[string]*Module, deps []*lockfile.Edge) []error {
+// checkImports checks every import of one package against its
+// dependencies, and returns its typed imports.
+func checkImports(id string, mods map[string]*Module, wits map[string]*iface.Package, deps []*lockfile.Edge) ([]*TypedImport, []error) {
 	m := mods[id]
 	var errs []error
+	var typed []*TypedImport
 	for _, s := range m.ImportedNonFuncs {
 		errs = append(errs, &LinkError{Package: id, Err: s + ": nanoprocesses share no memory, table or global"})
 	}
@@ -110,12 +122,29 @@ func checkImports(id string, mods map[string]*Module, deps []*lockfile.Edge) []e
 			}
 			continue
 		}
-		i := slices.IndexFunc(deps, func(e *lockfile.Edge) bool { return idName(e.Child) == imp.Module })
+		dep, iname := imp.Dependency(), ""
+		if dep != imp.Module {
+			iname = imp.Module // a WIT interface of the dependency
+		}
+		i := slices.IndexFunc(deps, func(e *lockfile.Edge) bool { return idName(e.Child) == dep })
 		if i < 0 {
-			fail("%s is not a dependency of %s", imp.Module, idName(id))
+			fail("%s is not a dependency of %s", dep, idName(id))
 			continue
 		}
 		child := deps[i].Child
+		if wit := wits[child]; wit != nil && (iname != "" || slices.ContainsFunc(wit.Funcs, func(f *iface.Func) bool { return f.Interface == "" && f.Name == imp.Name })) {
+			t, msg := typedLink(imp, child, iname, wit, mods[child])
+			if msg != "" {
+				fail("%s", msg)
+			} else {
+				typed = append(typed, t)
+			}
+			continue
+		}
+		if iname != "" {
+			fail("%s has no WIT to serve %s", child, iname)
+			continue
+		}
 		exp, ok := export(mods[child], imp.Name)
 		switch {
 		case !ok:
@@ -124,7 +153,7 @@ func checkImports(id string, mods map[string]*Module, deps []*lockfile.Edge) []e
 			fail("signature mismatch: imported as %s, %s exports %s", Signature(imp.Params, imp.Results), child, Signature(exp.Params, exp.Results))
 		}
 	}
-	return errs
+	return typed, errs
 }
 
 func export(m *Module, name string) (Export, bool) {
@@ -141,7 +170,7 @@ type linker struct {
 	pkgs    map[string]*lockfile.Package
 	edges   map[string][]*lockfile.Edge
 	digests map[string]string
-	mods    map[string]*Module
+	typed   map[string][]*TypedImport // by package ID
 }
 
 // add appends the instance of package id reached along the path at, holding keys,
@@ -149,7 +178,7 @@ type linker struct {
 // slots to the root's slot and sub-path.
 func (k *linker) add(id, at string, keys policy.Set, slots map[string]string) (int, error) {
 	p := k.pkgs[id]
-	inst := &Instance{Path: at, Package: p.Name, Version: p.Version.String(), Module: k.digests[id]}
+	inst := &Instance{Path: at, Package: p.Name, Version: p.Version.String(), Module: k.digests[id], Typed: k.typed[id]}
 	for _, key := range keys {
 		if key.Kind == policy.FS {
 			key.Source = slots[key.Name]

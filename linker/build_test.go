@@ -11,6 +11,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/internal/wasmtest"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
@@ -55,6 +56,13 @@ func testLock(t *testing.T, pkgs []string, edges []string) (*lockfile.Lock, map[
 	return l, files
 }
 
+// testSource serves modules from a map by package ID, and no interfaces.
+type testSource map[string][]byte
+
+func (s testSource) Module(p *lockfile.Package) ([]byte, error) { return s[p.ID()], nil }
+
+func (s testSource) Interface(*lockfile.Package) (*iface.Package, error) { return nil, nil }
+
 func TestBuild(t *testing.T) {
 	l, files := testLock(t,
 		[]string{
@@ -67,7 +75,7 @@ func TestBuild(t *testing.T) {
 			"acme:app 0.3.0 -> acme:log 1.0.0 fs:logs=data/logs:rw",
 			"acme:log 1.0.0 -> acme:zip 1.4.0 fs:out=logs/zips:ro",
 		})
-	b, err := Build(context.Background(), l, "acme:app 0.3.0", func(p *lockfile.Package) ([]byte, error) { return files[p.ID()], nil })
+	b, err := Build(context.Background(), l, "acme:app 0.3.0", testSource(files))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +146,7 @@ func TestBuildLinkErrors(t *testing.T) {
 	l, files := testLock(t,
 		[]string{"acme:app 0.3.0 bad", "acme:zip 1.4.0 zip"},
 		[]string{"acme:app 0.3.0 -> acme:zip 1.4.0"})
-	_, err := Build(context.Background(), l, "acme:app 0.3.0", func(p *lockfile.Package) ([]byte, error) { return files[p.ID()], nil })
+	_, err := Build(context.Background(), l, "acme:app 0.3.0", testSource(files))
 	if err == nil {
 		t.Fatal("Build succeeded, want link errors")
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/lockfile"
 )
 
@@ -25,6 +26,8 @@ type Bundle struct {
 	Instances []*Instance
 	// Modules holds the module bytes by digest ("sha256:...").
 	Modules map[string][]byte
+	// Exports are the WIT functions the root exports, for --invoke.
+	Exports []*iface.Func
 }
 
 // An Instance is one nanoprocess.
@@ -40,14 +43,17 @@ type Instance struct {
 	// Imports binds each dependency the module imports from to the index
 	// of the child instance that serves it.
 	Imports map[string]int `json:"imports,omitempty"`
+	// Typed lists its imports of its children's WIT functions.
+	Typed []*TypedImport `json:"typed,omitempty"`
 }
 
 // Root returns the root instance.
 func (b *Bundle) Root() *Instance { return b.Instances[len(b.Instances)-1] }
 
 type bundleJSON struct {
-	Version   int         `json:"version"`
-	Instances []*Instance `json:"instances"`
+	Version   int           `json:"version"`
+	Instances []*Instance   `json:"instances"`
+	Exports   []*iface.Func `json:"exports,omitempty"`
 }
 
 // WriteTo writes the bundle as a zip archive: bundle.json and one
@@ -55,7 +61,7 @@ type bundleJSON struct {
 func (b *Bundle) WriteTo(w io.Writer) (int64, error) {
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
-	meta, err := json.MarshalIndent(bundleJSON{Version: BundleVersion, Instances: b.Instances}, "", "  ")
+	meta, err := json.MarshalIndent(bundleJSON{Version: BundleVersion, Instances: b.Instances, Exports: b.Exports}, "", "  ")
 	if err != nil {
 		return 0, err
 	}
@@ -150,7 +156,7 @@ func ReadBundle(file string) (*Bundle, error) {
 	case len(meta.Instances) == 0:
 		return nil, fmt.Errorf("%s: no instances", file)
 	}
-	b.Instances = meta.Instances
+	b.Instances, b.Exports = meta.Instances, meta.Exports
 	for i, inst := range b.Instances {
 		if inst == nil {
 			return nil, fmt.Errorf("%s: instance %d is null", file, i)

@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/internal/rootfs"
 	"github.com/nanoproc/nano/policy"
 )
@@ -127,6 +128,15 @@ type Process struct {
 	mods     []api.Module                     // by instance
 	compiled map[string]wazero.CompiledModule // by digest and package
 	memory   memoryPool
+	// adapters holds the adapters of typed imports, by calling module and
+	// adapter key.
+	adapters map[api.Module]map[string]*adapter
+}
+
+// An adapter copies the values of one typed import of one nanoprocess.
+type adapter struct {
+	*iface.Adapter
+	path string // the nanoprocess it calls into
 }
 
 // Start checks the root's keys, compiles and instantiates every
@@ -139,8 +149,13 @@ func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 	if c.Cache != nil {
 		rc = rc.WithCompilationCache(c.Cache)
 	}
-	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, rc), b: b, c: c, compiled: map[string]wazero.CompiledModule{}}
+	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, rc), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
+		adapters: map[api.Module]map[string]*adapter{}}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, p.rt); err != nil {
+		p.Close(ctx)
+		return nil, err
+	}
+	if err := p.instantiateAdapters(ctx); err != nil {
 		p.Close(ctx)
 		return nil, err
 	}
@@ -163,6 +178,20 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 		return err
 	}
 	p.mods = append(p.mods, m)
+	for _, t := range inst.Typed {
+		if t.Direct {
+			continue
+		}
+		child := inst.Imports[t.Child]
+		a, err := iface.NewAdapter(t.Func, m, p.mods[child], t.Export)
+		if err != nil {
+			return &RunError{inst.Path, fmt.Errorf("import[%q.%q]: %v", t.Module, t.Name, err)}
+		}
+		if p.adapters[m] == nil {
+			p.adapters[m] = map[string]*adapter{}
+		}
+		p.adapters[m][t.key()] = &adapter{a, p.b.Instances[child].Path}
+	}
 	if init := m.ExportedFunction("_initialize"); init != nil { // a reactor
 		if _, err := init.Call(ctx); err != nil {
 			return p.failure(inst, err)
@@ -177,7 +206,14 @@ func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (a
 	key := inst.Module + " " + inst.Package // compiled under the package's name
 	cm, ok := p.compiled[key]
 	if !ok {
-		wasm, err := withModuleName(p.b.Modules[inst.Module], inst.Package)
+		renames := map[importName]importName{}
+		for _, t := range inst.Typed {
+			renames[importName{t.Module, t.Name}] = t.rename()
+		}
+		wasm, err := renameImports(p.b.Modules[inst.Module], renames)
+		if err == nil {
+			wasm, err = withModuleName(wasm, inst.Package)
+		}
 		if err == nil {
 			cm, err = p.rt.CompileModule(ctx, wasm)
 		}
@@ -202,6 +238,38 @@ func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (a
 		return nil, &RunError{inst.Path, err}
 	}
 	return m, nil
+}
+
+// instantiateAdapters instantiates the host module that typed imports are
+// bound to: one function per imported WIT function, which finds the
+// caller's adapter and copies the call's values across.
+func (p *Process) instantiateAdapters(ctx context.Context) error {
+	typed := map[string]*TypedImport{}
+	for _, inst := range p.b.Instances {
+		for _, t := range inst.Typed {
+			if !t.Direct {
+				typed[t.key()] = t
+			}
+		}
+	}
+	if len(typed) == 0 {
+		return nil
+	}
+	hb := p.rt.NewHostModuleBuilder(adapterModule)
+	for _, key := range sortedKeys(typed) {
+		params, results := typed[key].Func.CoreImport()
+		hb.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
+			a := p.adapters[caller][key]
+			if a == nil {
+				panic(fmt.Errorf("%s: no adapter bound for this caller", key))
+			}
+			if err := a.Call(ctx, stack); err != nil {
+				panic(&RunError{a.path, err})
+			}
+		}), params, results).Export(key)
+	}
+	_, err := hb.Instantiate(ctx)
+	return err
 }
 
 // moduleConfig gives one nanoprocess its keys and nothing else.
@@ -295,6 +363,9 @@ func (p *Process) Main(ctx context.Context) (int, error) {
 // Go's shortest form.
 func (p *Process) Invoke(ctx context.Context, name string, args []string) ([]string, error) {
 	root := p.b.Root()
+	if f, export := p.witExport(name); f != nil {
+		return p.invokeTyped(ctx, f, export, args)
+	}
 	fn := p.mods[len(p.mods)-1].ExportedFunction(name)
 	if fn == nil {
 		return nil, &RunError{root.Path, fmt.Errorf("exports no function %q", name)}
@@ -318,6 +389,56 @@ func (p *Process) Invoke(ctx context.Context, name string, args []string) ([]str
 	out := make([]string, len(res))
 	for i, r := range res {
 		out[i] = decodeValue(def.ResultTypes()[i], r)
+	}
+	return out, nil
+}
+
+// witExport finds the root's WIT function called name: a function of its
+// world, "interface#name", or a name only one of its interfaces has.
+func (p *Process) witExport(name string) (*iface.Func, string) {
+	var found *iface.Func
+	for _, f := range p.b.Exports {
+		full := f.Name
+		if f.Interface != "" {
+			full = f.Interface + "#" + f.Name
+		}
+		switch {
+		case full == name:
+			return f, full
+		case f.Name == name && found == nil:
+			found = f
+		case f.Name == name:
+			return nil, "" // ambiguous: ask for interface#name
+		}
+	}
+	if found == nil {
+		return nil, ""
+	}
+	return found, found.Interface + "#" + found.Name
+}
+
+// invokeTyped calls a WIT function of the root with arguments in WAVE text
+// and returns its results in WAVE text.
+func (p *Process) invokeTyped(ctx context.Context, f *iface.Func, export string, args []string) ([]string, error) {
+	root := p.b.Root()
+	if len(args) != len(f.Params) {
+		return nil, &RunError{root.Path, fmt.Errorf("%s takes %d arguments %s, got %d", export, len(f.Params), f.Signature(), len(args))}
+	}
+	vals := make([]iface.Value, len(args))
+	for i, a := range args {
+		v, err := iface.ParseWAVE(f.Params[i].Type, a)
+		if err != nil {
+			return nil, &RunError{root.Path, fmt.Errorf("%s argument %s: %v", export, f.Params[i].Name, err)}
+		}
+		vals[i] = v
+	}
+	res, err := iface.Invoke(ctx, p.mods[len(p.mods)-1], f, export, vals)
+	if err != nil {
+		return nil, p.failure(root, err)
+	}
+	out := make([]string, len(res))
+	for i, v := range res {
+		out[i] = iface.FormatWAVE(f.Results[i], v)
 	}
 	return out, nil
 }
@@ -380,6 +501,10 @@ func decodeValue(t api.ValueType, v uint64) string {
 // through each instance's imports finds the instance that failed, even
 // when a package runs in several.
 func (p *Process) failure(caller *Instance, err error) error {
+	var re *RunError
+	if errors.As(err, &re) {
+		return re // from an adapter, which knows where it failed
+	}
 	msg, trace, _ := strings.Cut(err.Error(), "\nwasm stack trace:\n")
 	frames := strings.Split(trace, "\n")
 	at := caller

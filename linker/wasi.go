@@ -2,6 +2,7 @@ package linker
 
 import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"strings"
 
 	"github.com/nanoproc/nano/policy"
 )
@@ -85,8 +86,23 @@ func ImportNeed(module, name string) Need {
 		}
 		return Need{Kind: NeedKey, Key: kind}
 	}
-	if policy.CheckName(module) == nil {
+	if _, ok := dependency(module); ok {
 		return Need{Kind: NeedDependency}
 	}
 	return Need{Kind: NeedUnknown}
+}
+
+// dependency returns the package an import module names: the package
+// itself ("acme:zip"), or the package of one of its WIT interfaces
+// ("acme:zip/unpack@1.4.0").
+func dependency(module string) (string, bool) {
+	pkg, _, _ := strings.Cut(module, "/")
+	return pkg, policy.CheckName(pkg) == nil
+}
+
+// Dependency returns the package an import of a dependency names: its
+// module, or the package of the WIT interface it names.
+func (im Import) Dependency() string {
+	pkg, _ := dependency(im.Module)
+	return pkg
 }

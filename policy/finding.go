@@ -26,17 +26,25 @@ const (
 	UndeclaredImport FindingKind = "undeclared-import"
 	UnusedKey        FindingKind = "unused-key"
 	Reduction        FindingKind = "reduction"
+	// Breaking: a function or interface removed from a package's WIT, or
+	// its signature changed, in an upgrade that is not a major bump.
+	Breaking FindingKind = "breaking"
+	// InterfaceChange: any other change of a package's WIT, such as an
+	// added function, reported only.
+	InterfaceChange FindingKind = "interface-change"
 )
 
 // Blocks reports whether a finding of kind k fails the audit unless approved.
 // An undeclared-import of a WASI function whose kind of key the package
 // does not declare is the exception: it is reported only, so its
 // Finding.Blocks is false.
-func (k FindingKind) Blocks() bool { return k != UnusedKey && k != Reduction }
+func (k FindingKind) Blocks() bool {
+	return k != UnusedKey && k != Reduction && k != InterfaceChange
+}
 
 // Approvable reports whether a reviewer can approve a finding of kind k.
 func (k FindingKind) Approvable() bool {
-	return k == Escalation || k == GrantChange || k == NewPackage
+	return k == Escalation || k == GrantChange || k == NewPackage || k == Breaking
 }
 
 // A Finding is one result of an audit.

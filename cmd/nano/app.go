@@ -591,6 +591,11 @@ func (e *env) diff(c *cli.Context) error {
 		locks[i] = l
 	}
 	fs := project.Changes(locks[0], locks[1])
+	if p, err := e.load(); err == nil {
+		// In a project, the registry has the packages' WIT to compare.
+		fs = append(fs, p.InterfaceChanges(locks[0], locks[1])...)
+		policy.SortFindings(fs)
+	}
 	if format == "json" {
 		return writeJSON(e.stdout, "diff", c.Args().First(), fs)
 	}

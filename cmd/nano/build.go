@@ -35,7 +35,7 @@ func (e *env) build(c *cli.Context) error {
 		writeText(e.stderr, fs, "", true)
 		return failf(exitFound, "%s does not match the tree: run nano lock", e.rel(p.LockPath()))
 	}
-	b, err := linker.Build(c.Context, l, p.Root.ID(), p.Module)
+	b, err := linker.Build(c.Context, l, p.Root.ID(), p)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/nanoproc/nano/graph"
+	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/manifest"
@@ -451,6 +452,7 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 	if opts.Base != nil {
 		changes := Changes(opts.Base, lock)
 		out = append(out, changes...)
+		out = append(out, p.InterfaceChanges(opts.Base, lock)...)
 		// An import finding shows the version change that the package's
 		// other findings show.
 		from := map[string]string{}
@@ -561,28 +563,50 @@ func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock) []polic
 
 // moduleFile returns the path of a locked package's module.
 func (p *Project) moduleFile(pkg *lockfile.Package) (string, error) {
+	m, err := p.manifestOf(pkg)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(m.Dir(), filepath.FromSlash(m.Module)), nil
+}
+
+// manifestOf returns the manifest of a locked package.
+func (p *Project) manifestOf(pkg *lockfile.Package) (*manifest.Manifest, error) {
 	p.mu.Lock()
 	m := p.locked[pkg.ID()]
 	p.mu.Unlock()
 	if l := p.local[pkg.Name]; m == nil && l != nil && l.Version.Equal(pkg.Version) && p.source(l) == pkg.Source {
 		m = l
 	}
-	if m == nil {
-		var dir string
-		switch src, ok := strings.CutPrefix(pkg.Source, "path+"); {
-		case ok:
-			dir = filepath.Join(p.Dir, filepath.FromSlash(src))
-		case pkg.Source == "registry" && p.Registry != nil:
-			dir = p.Registry.Path(pkg.Name, pkg.Version)
-		default:
-			return "", fmt.Errorf("%s: no registry configured to read it from", pkg.ID())
-		}
-		var err error
-		if m, err = manifest.ParseFile(filepath.Join(dir, manifest.FileName)); err != nil {
-			return "", err
-		}
+	if m != nil {
+		return m, nil
 	}
-	return filepath.Join(m.Dir(), filepath.FromSlash(m.Module)), nil
+	var dir string
+	switch src, ok := strings.CutPrefix(pkg.Source, "path+"); {
+	case ok:
+		dir = filepath.Join(p.Dir, filepath.FromSlash(src))
+	case pkg.Source == "registry" && p.Registry != nil:
+		dir = p.Registry.Path(pkg.Name, pkg.Version)
+	default:
+		return nil, fmt.Errorf("%s: no registry configured to read it from", pkg.ID())
+	}
+	return manifest.ParseFile(filepath.Join(dir, manifest.FileName))
+}
+
+// Interface loads the WIT interface of a locked package, checked against
+// the lock's digest, or returns nil if the package has none.
+func (p *Project) Interface(pkg *lockfile.Package) (*iface.Package, error) {
+	m, err := p.manifestOf(pkg)
+	if err != nil || m.WIT == "" {
+		return nil, err
+	}
+	path := filepath.Join(m.Dir(), filepath.FromSlash(m.WIT))
+	if got, err := p.hash(path, lockfile.HashTree); err != nil {
+		return nil, err
+	} else if got != pkg.WIT {
+		return nil, fmt.Errorf("%s: integrity: wit is %s, nano.lock says %s", pkg.ID(), got, orNone(pkg.WIT))
+	}
+	return iface.Load(path, pkg.Name)
 }
 
 // ImportFindings compares what the module m of package name at version
@@ -614,8 +638,8 @@ func ImportFindings(name, version string, m *linker.Module, deps []string, keys 
 	for _, im := range m.Imports {
 		switch im.Need.Kind {
 		case linker.NeedDependency:
-			if !slices.Contains(deps, im.Module) {
-				add(im.String(), true, "%s is not a dependency of %s", im.Module, name)
+			if !slices.Contains(deps, im.Dependency()) {
+				add(im.String(), true, "%s is not a dependency of %s", im.Dependency(), name)
 			}
 		case linker.NeedUnknown:
 			if im.Module == linker.WASI {
@@ -669,4 +693,45 @@ func article(k policy.Kind) string {
 		return "an"
 	}
 	return "a"
+}
+
+// InterfaceChanges compares the WIT of every package that changed version
+// from old to new: in an upgrade that is not a major bump, a removed
+// function or interface, or a changed signature, is breaking; anything
+// else is reported. A package whose WIT cannot be read at either version
+// is reported as such.
+func (p *Project) InterfaceChanges(old, new *lockfile.Lock) []policy.Finding {
+	var out []policy.Finding
+	for _, c := range lockfile.Diff(old, new).Packages {
+		if c.Old == nil || c.New == nil || c.Old.WIT == c.New.WIT || c.Old.WIT == "" && c.New.WIT == "" {
+			continue
+		}
+		from, to := c.Old.Version.String(), c.New.Version.String()
+		load := func(pkg *lockfile.Package) *iface.Package {
+			if pkg.WIT == "" {
+				return &iface.Package{Name: pkg.Name}
+			}
+			w, err := p.Interface(pkg)
+			if err != nil {
+				out = append(out, policy.Finding{Kind: policy.InterfaceChange, Package: pkg.Name, From: from, To: to,
+					Reason: "cannot compare its WIT: " + err.Error()})
+				return nil
+			}
+			return w
+		}
+		ow, nw := load(c.Old), load(c.New)
+		if ow == nil || nw == nil {
+			continue
+		}
+		for _, ch := range iface.Diff(ow, nw) {
+			f := policy.Finding{Kind: policy.InterfaceChange, Package: c.Name, From: from, To: to, Key: "wit:" + ch.What, Reason: ch.String()}
+			if ch.Breaking() && !c.Major() {
+				f.Kind, f.Breaking = policy.Breaking, true
+				f.Reason += " in a non-major upgrade"
+			}
+			f.Blocks = f.Kind.Blocks()
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -1,0 +1,111 @@
+package linker
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/lockfile"
+)
+
+// A Source gives the linker each locked package's module and interface.
+type Source interface {
+	// Module returns the module's bytes, checked against the lock.
+	Module(*lockfile.Package) ([]byte, error)
+	// Interface returns the package's WIT interface, or nil if it has none.
+	Interface(*lockfile.Package) (*iface.Package, error)
+}
+
+// A TypedImport is an import of a child's WIT function. A function of
+// numbers only is linked straight to the child's export; any other goes
+// through an adapter that copies its values between the two memories.
+type TypedImport struct {
+	Module string      `json:"module"` // as imported: "acme:zip/unpack@1.4.0" or "acme:zip"
+	Name   string      `json:"name"`
+	Child  string      `json:"child"`  // the dependency that serves it
+	Export string      `json:"export"` // the child's export: "acme:zip/unpack@1.6.2#extract"
+	Func   *iface.Func `json:"func"`
+	Direct bool        `json:"direct,omitempty"`
+}
+
+// adapterModule is the host module the adapters are imported from.
+const adapterModule = "nano:abi"
+
+// rename returns the name the import is bound under at run time.
+func (t *TypedImport) rename() importName {
+	if t.Direct {
+		return importName{t.Child, t.Export}
+	}
+	return importName{adapterModule, t.key()}
+}
+
+// key names the adapter function: one per imported function.
+func (t *TypedImport) key() string { return t.Module + "#" + t.Name }
+
+// sameInterface reports whether a child's interface "ns:pkg/name@V2" serves
+// an import of "ns:pkg/name@V1": the same name, and V2 a semver-compatible
+// version at least V1.
+func sameInterface(imported, exported string) bool {
+	in, iv, _ := strings.Cut(imported, "@")
+	en, ev, _ := strings.Cut(exported, "@")
+	if in != en {
+		return false
+	}
+	if iv == "" || ev == "" {
+		return iv == ev || iv == ""
+	}
+	a, err1 := semver.StrictNewVersion(iv)
+	b, err2 := semver.StrictNewVersion(ev)
+	if err1 != nil || err2 != nil {
+		return iv == ev
+	}
+	c, err := semver.NewConstraint("^" + iv)
+	return err == nil && !b.LessThan(a) && c.Check(b)
+}
+
+// typedLink links an import of a child's WIT function, or explains why it
+// cannot link. iname is the interface imported, "" for the child's world.
+func typedLink(imp Import, child string, iname string, wit *iface.Package, mod *Module) (*TypedImport, string) {
+	var f *iface.Func
+	for _, fn := range wit.Funcs {
+		if fn.Name == imp.Name && (iname == "" && fn.Interface == "" || iname != "" && fn.Interface != "" && sameInterface(iname, fn.Interface)) {
+			f = fn
+			break
+		}
+	}
+	if f == nil {
+		what := "function " + imp.Name
+		if iname != "" {
+			what = iname + "#" + imp.Name
+			if !slices.ContainsFunc(wit.Interfaces, func(i string) bool { return sameInterface(iname, i) }) {
+				return nil, fmt.Sprintf("the WIT of %s exports no interface %s (it exports %s)", child, iname, strings.Join(wit.Interfaces, ", "))
+			}
+		}
+		return nil, fmt.Sprintf("the WIT of %s exports no %s", child, what)
+	}
+	exportName := f.Name
+	if f.Interface != "" {
+		exportName = f.Interface + "#" + f.Name
+	}
+	params, results := f.CoreImport()
+	if !slices.Equal(params, imp.Params) || !slices.Equal(results, imp.Results) {
+		return nil, fmt.Sprintf("signature mismatch: imported as %s, but WIT %s lowers to %s", Signature(imp.Params, imp.Results), f.Signature(), Signature(params, results))
+	}
+	exp, ok := export(mod, exportName)
+	params, results = f.CoreExport()
+	switch {
+	case !ok:
+		return nil, fmt.Sprintf("%s exports no function %q, which its WIT declares", child, exportName)
+	case !slices.Equal(exp.Params, params) || !slices.Equal(exp.Results, results):
+		return nil, fmt.Sprintf("%s exports %q as %s, but WIT %s lifts from %s", child, exportName, Signature(exp.Params, exp.Results), f.Signature(), Signature(params, results))
+	}
+	for _, need := range []string{"cabi_realloc"} {
+		if _, ok := export(mod, need); !ok && !f.Numeric() {
+			return nil, fmt.Sprintf("%s exports no %s, which copying values into it needs", child, need)
+		}
+	}
+	return &TypedImport{Module: imp.Module, Name: imp.Name, Child: idName(child), Export: exportName, Func: f, Direct: f.Numeric()}, ""
+}
