@@ -459,7 +459,9 @@ func (e *env) update(c *cli.Context) error {
 	if old == nil {
 		old = new(lockfile.Lock)
 	}
-	writeText(e.stdout, project.Changes(old, l), "", false)
+	fs := append(project.Changes(old, l), p.InterfaceChanges(old, l)...)
+	policy.SortFindings(fs)
+	writeText(e.stdout, fs, "", false)
 	return nil
 }
 

@@ -22,8 +22,8 @@ import (
 //	               write a minimal valid wasm module to each FILE, importing
 //	               each function MODULE.NAME with type () -> ()
 //
-// $EXAMPLE is the bundled example, testdata/example, and $WASM this
-// package's testdata/wasm. Run with -update to
+// $EXAMPLE is the bundled example, testdata/example, $WASM this package's
+// testdata/wasm, and $ABI the canonical ABI guests of iface/testdata/abi. Run with -update to
 // rewrite the expected files in the scripts from the actual output.
 func TestScripts(t *testing.T) {
 	example, err := filepath.Abs("../../testdata/example")
@@ -34,6 +34,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	abi, err := filepath.Abs("../../iface/testdata/abi")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
@@ -41,6 +45,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLE", example)
 			env.Setenv("WASM", wasm)
+			env.Setenv("ABI", abi)
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("GIT_AUTHOR_NAME", "nano test")
 			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")
