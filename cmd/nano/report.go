@@ -88,8 +88,10 @@ func sign(f policy.Finding) string {
 	switch f.Change {
 	case "added", "widened":
 		return "+"
-	case "dropped", "narrowed":
+	case "dropped", "narrowed", "removed":
 		return "-"
+	case "changed":
+		return "~"
 	}
 	return "!"
 }

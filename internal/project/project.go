@@ -724,9 +724,10 @@ func (p *Project) InterfaceChanges(old, new *lockfile.Lock) []policy.Finding {
 			continue
 		}
 		for _, ch := range iface.Diff(ow, nw) {
-			f := policy.Finding{Kind: policy.InterfaceChange, Package: c.Name, From: from, To: to, Key: "wit:" + ch.What, Reason: ch.String()}
+			f := policy.Finding{Kind: policy.InterfaceChange, Package: c.Name, From: from, To: to, Key: "wit:" + ch.What,
+				Change: ch.Kind.String(), Reason: ch.String()}
 			if ch.Breaking() && !c.Major() {
-				f.Kind, f.Breaking = policy.Breaking, true
+				f.Kind = policy.Breaking
 				f.Reason += " in a non-major upgrade"
 			}
 			f.Blocks = f.Kind.Blocks()
