@@ -128,9 +128,9 @@ type Process struct {
 	mods     []api.Module                     // by instance
 	compiled map[string]wazero.CompiledModule // by digest and package
 	memory   memoryPool
-	// adapters holds the adapters of typed imports, by calling module and
-	// adapter key.
-	adapters map[api.Module]map[string]*adapter
+	// adapters holds the adapters of typed imports, by adapter key and
+	// calling module.
+	adapters map[string]map[api.Module]*adapter
 }
 
 // An adapter copies the values of one typed import of one nanoprocess.
@@ -150,7 +150,7 @@ func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 		rc = rc.WithCompilationCache(c.Cache)
 	}
 	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, rc), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
-		adapters: map[api.Module]map[string]*adapter{}}
+		adapters: map[string]map[api.Module]*adapter{}}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, p.rt); err != nil {
 		p.Close(ctx)
 		return nil, err
@@ -187,10 +187,7 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 		if err != nil {
 			return &RunError{inst.Path, fmt.Errorf("import[%q.%q]: %v", t.Module, t.Name, err)}
 		}
-		if p.adapters[m] == nil {
-			p.adapters[m] = map[string]*adapter{}
-		}
-		p.adapters[m][t.key()] = &adapter{a, p.b.Instances[child].Path}
+		p.adapters[t.key()][m] = &adapter{a, p.b.Instances[child].Path}
 	}
 	if init := m.ExportedFunction("_initialize"); init != nil { // a reactor
 		if _, err := init.Call(ctx); err != nil {
@@ -258,8 +255,10 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 	hb := p.rt.NewHostModuleBuilder(adapterModule)
 	for _, key := range sortedKeys(typed) {
 		params, results := typed[key].Func.CoreImport()
+		byCaller := map[api.Module]*adapter{}
+		p.adapters[key] = byCaller
 		hb.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
-			a := p.adapters[caller][key]
+			a := byCaller[caller]
 			if a == nil {
 				panic(fmt.Errorf("%s: no adapter bound for this caller", key))
 			}
