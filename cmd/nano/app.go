@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/nanoproc/nano/graph"
+	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/internal/project"
 	"github.com/nanoproc/nano/internal/tomlfile"
 	"github.com/nanoproc/nano/lockfile"
@@ -50,13 +51,14 @@ func classify(err error) error {
 	var (
 		ee   *exitError
 		list tomlfile.List
+		wit  *iface.Error
 	)
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &ee):
 		return err
-	case errors.As(err, &list):
+	case errors.As(err, &list), errors.As(err, &wit):
 		return &exitError{exitUsage, err}
 	}
 	return &exitError{exitFound, err}
@@ -406,6 +408,9 @@ func (e *env) lock(c *cli.Context) error {
 
 // relock resolves, prints the notes, and writes nano.lock.
 func (e *env) relock(p *project.Project, old *lockfile.Lock, update []string, all bool) (*lockfile.Lock, error) {
+	if err := p.CheckWIT(); err != nil {
+		return nil, err
+	}
 	g, err := p.Resolve(old, update, all)
 	if err != nil {
 		return nil, err
@@ -622,6 +627,11 @@ func (e *env) publish(c *cli.Context) error {
 	}
 	if dir == "" {
 		return failf(exitUsage, "publish needs --registry DIR")
+	}
+	if m.WIT != "" {
+		if _, err := iface.Load(filepath.Join(e.dir, filepath.FromSlash(m.WIT)), m.Name); err != nil {
+			return err
+		}
 	}
 	dst, err := (&registry.Registry{Dir: dir}).Publish(m)
 	if err != nil {

@@ -736,3 +736,21 @@ func (p *Project) InterfaceChanges(old, new *lockfile.Lock) []policy.Finding {
 	}
 	return out
 }
+
+// CheckWIT loads the WIT of the root and its path dependencies, the
+// packages being written here: a malformed WIT, or one whose package is
+// not the manifest's, is an error with its file and line. (Registry
+// packages were checked when they were published.)
+func (p *Project) CheckWIT() error {
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(p.local)) {
+		m := p.local[name]
+		if m.WIT == "" {
+			continue
+		}
+		if _, err := iface.Load(filepath.Join(m.Dir(), filepath.FromSlash(m.WIT)), m.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
