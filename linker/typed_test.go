@@ -12,10 +12,10 @@ import (
 func TestSameInterface(t *testing.T) {
 	for _, tt := range []struct {
 		imported, exported string
-		want                bool
+		want               bool
 	}{
 		{"acme:zip/unpack@1.4.0", "acme:zip/unpack@1.4.0", true},
-		{"acme:zip/unpack@1.4.0", "acme:zip/unpack@1.6.2", true}, // built against 1.4, runs with 1.6
+		{"acme:zip/unpack@1.4.0", "acme:zip/unpack@1.6.2", true},  // built against 1.4, runs with 1.6
 		{"acme:zip/unpack@1.6.2", "acme:zip/unpack@1.4.0", false}, // older than built against
 		{"acme:zip/unpack@1.4.0", "acme:zip/unpack@2.0.0", false}, // another major
 		{"acme:zip/unpack@0.3.0", "acme:zip/unpack@0.4.0", false}, // 0.x minors are majors
