@@ -2,7 +2,8 @@
 # Rebuilds every wasm fixture of the repository from its source: each
 # FILE.wat under a testdata directory into FILE.wasm with wat2wasm (Debian's
 # wabt), then the guests of linker/testdata/run (its WAT modules with
-# function names, and its Go guests with GOOS=wasip1 GOARCH=wasm). The output
+# function names, and its Go guests with GOOS=wasip1 GOARCH=wasm), and the
+# Go guest pair of linker/testdata/gopair (typed interfaces). The output
 # is deterministic, so a committed .wasm only changes with its source (and,
 # for Go guests, with the Go version). The tests check every .wasm against
 # its .wat.
@@ -18,3 +19,4 @@ while IFS= read -r -d '' wat; do
 done < <(find . -path ./linker/testdata/run -prune -o -path '*/testdata/*' -name '*.wat' -type f -print0 | sort -z)
 echo "built $n modules"
 linker/testdata/run/build.sh
+linker/testdata/gopair/build.sh

@@ -23,7 +23,8 @@ import (
 //	               each function MODULE.NAME with type () -> ()
 //
 // $EXAMPLE is the bundled example, testdata/example, $WASM this package's
-// testdata/wasm, and $ABI the canonical ABI guests of iface/testdata/abi. Run with -update to
+// testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi, and
+// $GOPAIR the Go guest pair of linker/testdata/gopair. Run with -update to
 // rewrite the expected files in the scripts from the actual output.
 func TestScripts(t *testing.T) {
 	example, err := filepath.Abs("../../testdata/example")
@@ -38,6 +39,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	gopair, err := filepath.Abs("../../linker/testdata/gopair")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
@@ -46,6 +51,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("EXAMPLE", example)
 			env.Setenv("WASM", wasm)
 			env.Setenv("ABI", abi)
+			env.Setenv("GOPAIR", gopair)
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("GIT_AUTHOR_NAME", "nano test")
 			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")

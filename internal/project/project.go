@@ -664,8 +664,12 @@ func ImportFindings(name, version string, m *linker.Module, deps []string, keys 
 			}
 			also = " (also: " + strings.Join(names, ", ") + ")"
 		}
-		add(ims[0].String(), false, "needs %s %s key, which %s does not declare%s; reported only: toolchains import functions they never call, and without the key the call fails",
-			article(kind), kind, name, also)
+		without := "the call fails"
+		if kind == policy.Clock || kind == policy.Random {
+			without = "the nanoprocess gets deterministic stand-ins"
+		}
+		add(ims[0].String(), false, "needs %s %s key, which %s does not declare%s; reported only: toolchains import functions they never call, and without the key %s",
+			article(kind), kind, name, also, without)
 	}
 	for _, k := range keys {
 		if k.Kind == policy.Stdio || k.Kind == policy.Spawn || len(imported[k.Kind]) > 0 || handsDown(k, handed) {
