@@ -128,6 +128,7 @@ func cmpVersions(an string, av *semver.Version, bn string, bv *semver.Version) i
 // order of l, and l is left unchanged.
 func (l *Lock) Marshal() []byte {
 	var b bytes.Buffer
+	b.Grow(400*len(l.Packages) + 200*len(l.Edges))
 	b.WriteString(header)
 	fmt.Fprintf(&b, "version = %d\n", Version)
 	pkgs := slices.Clone(l.Packages)
@@ -159,7 +160,21 @@ func (l *Lock) Marshal() []byte {
 }
 
 func field(b *bytes.Buffer, key, value string) {
-	fmt.Fprintf(b, "%s = %s\n", key, quote(value))
+	b.WriteString(key)
+	b.WriteString(" = ")
+	writeQuoted(b, value)
+	b.WriteByte('\n')
+}
+
+// writeQuoted writes s as a TOML basic string.
+func writeQuoted(b *bytes.Buffer, s string) {
+	if strings.IndexFunc(s, func(r rune) bool { return r == '"' || r == '\\' || r < 0x20 || r == 0x7f }) >= 0 {
+		b.WriteString(quote(s))
+		return
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }
 
 // list writes a non-empty array one element per line.
@@ -167,9 +182,12 @@ func list(b *bytes.Buffer, key string, values []string) {
 	if len(values) == 0 {
 		return
 	}
-	b.WriteString(key + " = [\n")
+	b.WriteString(key)
+	b.WriteString(" = [\n")
 	for _, v := range values {
-		b.WriteString("  " + quote(v) + ",\n")
+		b.WriteString("  ")
+		writeQuoted(b, v)
+		b.WriteString(",\n")
 	}
 	b.WriteString("]\n")
 }
