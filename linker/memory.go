@@ -12,9 +12,10 @@ import (
 // not churn the garbage collector. A buffer is zeroed before reuse: nothing
 // passes from one nanoprocess to the next.
 type memoryPool struct {
-	mu    sync.Mutex
-	free  [48][][]byte // by capacity class: 1<<class bytes
-	bytes int          // held in free
+	mu      sync.Mutex
+	free    [48][][]byte // by capacity class: 1<<class bytes
+	bytes   int          // held in free
+	closing bool         // the process is closing: keep nothing
 }
 
 // maxPooled bounds the bytes a pool holds for reuse.
@@ -52,6 +53,12 @@ func (p *memoryPool) put(buf []byte) {
 	c := class(uint64(cap(buf)))
 	if buf == nil || cap(buf) != 1<<c {
 		return // not one of ours
+	}
+	p.mu.Lock()
+	closing := p.closing
+	p.mu.Unlock()
+	if closing {
+		return // no nanoprocess will have it: no need to zero it
 	}
 	clear(buf[:cap(buf)])
 	p.mu.Lock()
@@ -92,4 +99,13 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 func (m *linearMemory) Free() {
 	m.pool.put(m.buf)
 	m.buf = nil
+}
+
+// close empties the pool and stops it keeping buffers.
+func (p *memoryPool) close() {
+	p.mu.Lock()
+	p.closing = true
+	p.free = [48][][]byte{}
+	p.bytes = 0
+	p.mu.Unlock()
 }

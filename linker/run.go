@@ -522,4 +522,7 @@ func (p *Process) failure(caller *Instance, err error) error {
 }
 
 // Close closes every nanoprocess.
-func (p *Process) Close(ctx context.Context) error { return p.rt.Close(ctx) }
+func (p *Process) Close(ctx context.Context) error {
+	p.memory.close()
+	return p.rt.Close(ctx)
+}
