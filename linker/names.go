@@ -11,28 +11,20 @@ import (
 // trap can then be traced to the nanoprocess it happened in. The rest of
 // the name section (function and local names) is kept.
 func withModuleName(wasm []byte, name string) ([]byte, error) {
-	if len(wasm) < 8 {
-		return nil, errors.New("not a wasm module")
-	}
 	out := bytes.NewBuffer(make([]byte, 0, len(wasm)+len(name)+16))
-	out.Write(wasm[:8])
 	var rest []byte // the old name section's subsections other than the module name
-	for r := wasm[8:]; len(r) > 0; {
-		id := r[0]
-		size, n := binary.Uvarint(r[1:])
-		if n <= 0 || size > uint64(len(r)-1-n) {
-			return nil, errors.New("malformed section")
-		}
-		section := r[:1+n+int(size)]
-		payload := r[1+n : 1+n+int(size)]
-		r = r[len(section):]
+	err := eachSection(wasm, out, func(id byte, section, payload []byte) error {
 		if id == 0 {
 			if sname, body, ok := customName(payload); ok && sname == "name" {
 				rest = dropModuleName(body)
-				continue
+				return nil
 			}
 		}
 		out.Write(section)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	var sub bytes.Buffer
 	writeName(&sub, name)
@@ -46,6 +38,27 @@ func withModuleName(wasm []byte, name string) ([]byte, error) {
 	out.Write(binary.AppendUvarint(nil, uint64(names.Len())))
 	out.Write(names.Bytes())
 	return out.Bytes(), nil
+}
+
+// eachSection writes the module header of wasm to out, then calls f with
+// every section: its id, its bytes and its payload.
+func eachSection(wasm []byte, out *bytes.Buffer, f func(id byte, section, payload []byte) error) error {
+	if len(wasm) < 8 {
+		return errors.New("not a wasm module")
+	}
+	out.Write(wasm[:8])
+	for r := wasm[8:]; len(r) > 0; {
+		size, n := binary.Uvarint(r[1:])
+		if n <= 0 || size > uint64(len(r)-1-n) {
+			return errors.New("malformed section")
+		}
+		section := r[:1+n+int(size)]
+		r = r[len(section):]
+		if err := f(section[0], section, section[1+n:]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // customName splits a custom section's payload into its name and body.

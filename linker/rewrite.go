@@ -17,31 +17,23 @@ func renameImports(wasm []byte, renames map[importName]importName) ([]byte, erro
 	if len(renames) == 0 {
 		return wasm, nil
 	}
-	if len(wasm) < 8 {
-		return nil, errors.New("not a wasm module")
-	}
 	out := bytes.NewBuffer(make([]byte, 0, len(wasm)+256))
-	out.Write(wasm[:8])
-	for r := wasm[8:]; len(r) > 0; {
-		id := r[0]
-		size, n := binary.Uvarint(r[1:])
-		if n <= 0 || size > uint64(len(r)-1-n) {
-			return nil, errors.New("malformed section")
-		}
-		section := r[:1+n+int(size)]
-		payload := r[1+n : 1+n+int(size)]
-		r = r[len(section):]
+	err := eachSection(wasm, out, func(id byte, section, payload []byte) error {
 		if id != 2 {
 			out.Write(section)
-			continue
+			return nil
 		}
 		body, err := renameSection(payload, renames)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out.WriteByte(2)
 		out.Write(binary.AppendUvarint(nil, uint64(len(body))))
 		out.Write(body)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out.Bytes(), nil
 }
