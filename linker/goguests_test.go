@@ -1,0 +1,56 @@
+package linker
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestGoGuests checks that the committed Go guests are what their source
+// builds to, as testdata/run/build.sh and testdata/gopair/build.sh build
+// them. Go's output depends on its version, so the check runs only with
+// the version in testdata/GOVERSION, the one they were built with.
+func TestGoGuests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("building Go guests takes a while")
+	}
+	want, err := os.ReadFile("testdata/GOVERSION")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := strings.TrimSpace(string(want)); v != runtime.Version() {
+		t.Skipf("the Go guests were built with %s, this is %s", v, runtime.Version())
+	}
+	for _, g := range []struct {
+		pkg, wasm string
+		reactor   bool
+	}{
+		{"./testdata/run/fsprobe", "testdata/run/fsprobe.wasm", false},
+		{"./testdata/run/goadd", "testdata/run/goadd.wasm", true},
+		{"./testdata/gopair/child", "testdata/gopair/child/zip.wasm", true},
+		{"./testdata/gopair/parent", "testdata/gopair/parent/app.wasm", true},
+	} {
+		t.Run(filepath.Base(g.wasm), func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "out.wasm")
+			args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", out}
+			if g.reactor {
+				args = append(args, "-buildmode=c-shared")
+			}
+			cmd := exec.Command("go", append(args, g.pkg)...)
+			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("go build %s: %v\n%s", g.pkg, err, msg)
+			}
+			got, _ := os.ReadFile(out)
+			committed, err := os.ReadFile(g.wasm)
+			if err != nil || !bytes.Equal(got, committed) {
+				t.Errorf("%s differs from what %s builds to (%v): run testdata/build.sh", g.wasm, g.pkg, err)
+			}
+		})
+	}
+}
