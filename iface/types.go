@@ -5,6 +5,8 @@
 // nanoprocess's memory into another's.
 package iface
 
+import "fmt"
+
 // A Kind is the kind of a WIT type.
 type Kind uint8
 
@@ -71,3 +73,80 @@ type Func struct {
 	Params    []Field
 	Results   []*Type // none or one
 }
+
+// maxDepth bounds how deeply types nest.
+const maxDepth = 100
+
+// Check reports whether f and its types are well formed: every type has
+// what its kind needs. Types read from a bundle are untrusted.
+func (f *Func) Check() error {
+	if len(f.Results) > 1 {
+		return fmt.Errorf("%s has %d results, want at most 1", f.Name, len(f.Results))
+	}
+	for _, p := range f.Params {
+		if err := p.Type.check(0); err != nil {
+			return fmt.Errorf("%s: parameter %s: %v", f.Name, p.Name, err)
+		}
+	}
+	for _, r := range f.Results {
+		if err := r.check(0); err != nil {
+			return fmt.Errorf("%s: result: %v", f.Name, err)
+		}
+	}
+	return nil
+}
+
+func (t *Type) check(depth int) error {
+	switch {
+	case t == nil:
+		return fmt.Errorf("a type is missing")
+	case depth > maxDepth:
+		return fmt.Errorf("types nest deeper than %d", maxDepth)
+	}
+	sub := func(u *Type) error {
+		if u == nil {
+			return nil
+		}
+		return u.check(depth + 1)
+	}
+	switch t.Kind {
+	case Bool, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64, Char, String:
+		return nil
+	case List, Option:
+		if t.Elem == nil {
+			return fmt.Errorf("%s without an element type", kindNames[t.Kind])
+		}
+		return t.Elem.check(depth + 1)
+	case Record, Tuple:
+		if len(t.Fields) == 0 {
+			return fmt.Errorf("%s without fields", kindNames[t.Kind])
+		}
+		for _, f := range t.Fields {
+			if err := f.Type.check(depth + 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	case Variant, Enum, Flags:
+		if len(t.Cases) == 0 {
+			return fmt.Errorf("%s without cases", kindNames[t.Kind])
+		}
+		for _, c := range t.Cases {
+			if c.Type != nil && t.Kind != Variant {
+				return fmt.Errorf("%s case %s with a payload", kindNames[t.Kind], c.Name)
+			}
+			if err := sub(c.Type); err != nil {
+				return err
+			}
+		}
+		return nil
+	case Result:
+		if err := sub(t.Ok); err != nil {
+			return err
+		}
+		return sub(t.Err)
+	}
+	return fmt.Errorf("unknown type kind %d", t.Kind)
+}
+
+var kindNames = [...]string{List: "list", Option: "option", Record: "record", Tuple: "tuple", Variant: "variant", Enum: "enum", Flags: "flags"}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/lockfile"
+	"github.com/nanoproc/nano/policy"
 )
 
 // BundleVersion is the version of the bundle format.
@@ -157,20 +159,95 @@ func ReadBundle(file string) (*Bundle, error) {
 		return nil, fmt.Errorf("%s: no instances", file)
 	}
 	b.Instances, b.Exports = meta.Instances, meta.Exports
+	if err := b.check(); err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	return b, nil
+}
+
+// check verifies what a bundle says before anything runs: bundle.json has
+// no digest of its own, so it is treated as hostile. The instances form a
+// tree, children first and the root last; every module is there; every
+// typed import and WIT type is well formed; and every nanoprocess holds
+// only keys its parent holds, down from the root's, so that editing a
+// bundle can give no nanoprocess more than the root.
+func (b *Bundle) check() error {
+	parent := make([]int, len(b.Instances))
+	for i := range parent {
+		parent[i] = -1
+	}
+	keys := make([]policy.Set, len(b.Instances))
 	for i, inst := range b.Instances {
 		if inst == nil {
-			return nil, fmt.Errorf("%s: instance %d is null", file, i)
+			return fmt.Errorf("instance %d is null", i)
 		}
 		if _, ok := b.Modules[inst.Module]; !ok {
-			return nil, fmt.Errorf("%s: %s: module %s is missing", file, inst.Path, inst.Module)
+			return fmt.Errorf("%s: module %s is missing", inst.Path, inst.Module)
+		}
+		var err error
+		if keys[i], err = policy.ParseSet(inst.Keys); err != nil {
+			return fmt.Errorf("%s: %v", inst.Path, err)
 		}
 		for name, j := range inst.Imports {
-			if j < 0 || j >= i {
-				return nil, fmt.Errorf("%s: %s: import %q binds to instance %d, which is not a child instantiated before it", file, inst.Path, name, j)
+			if j < 0 || j >= i || parent[j] >= 0 {
+				return fmt.Errorf("%s: import %q binds to instance %d, which is not a child of its own instantiated before it", inst.Path, name, j)
+			}
+			parent[j] = i
+		}
+		for _, t := range inst.Typed {
+			if t == nil || t.Func == nil {
+				return fmt.Errorf("%s: a typed import is null", inst.Path)
+			}
+			if _, ok := inst.Imports[t.Child]; !ok {
+				return fmt.Errorf("%s: typed import[%q.%q] names %s, which it does not import", inst.Path, t.Module, t.Name, t.Child)
+			}
+			if err := t.Func.Check(); err != nil {
+				return fmt.Errorf("%s: typed import[%q.%q]: %v", inst.Path, t.Module, t.Name, err)
 			}
 		}
 	}
-	return b, nil
+	for _, f := range b.Exports {
+		if f == nil {
+			return errors.New("an export is null")
+		}
+		if err := f.Check(); err != nil {
+			return fmt.Errorf("export %s: %v", f.Name, err)
+		}
+	}
+	root := len(b.Instances) - 1
+	for _, k := range keys[root] {
+		if k.Kind == policy.FS && k.Source != k.Name {
+			return fmt.Errorf("%s: the root's key %s is not its own slot", b.Root().Path, k)
+		}
+	}
+	for i, inst := range b.Instances {
+		switch {
+		case i == root && parent[i] >= 0:
+			return fmt.Errorf("%s: the root is imported by another instance", inst.Path)
+		case i == root:
+			continue
+		case parent[i] < 0:
+			return fmt.Errorf("%s: no instance imports it", inst.Path)
+		}
+		for _, k := range keys[i] {
+			if !holds(keys[parent[i]], k) {
+				return fmt.Errorf("%s: holds %s, which %s does not", inst.Path, k, b.Instances[parent[i]].Path)
+			}
+		}
+	}
+	return nil
+}
+
+// holds reports whether a nanoprocess holding keys may hold k: fs keys by
+// their place under the root's slots, others as policy covers them.
+func holds(keys policy.Set, k policy.Key) bool {
+	if k.Kind != policy.FS {
+		return keys.Covers(k)
+	}
+	return slices.ContainsFunc(keys, func(p policy.Key) bool {
+		return p.Kind == policy.FS && p.Access >= k.Access &&
+			(k.Source == p.Source || strings.HasPrefix(k.Source, p.Source+"/"))
+	})
 }
 
 // maxModule bounds what a bundle entry may inflate to.

@@ -94,6 +94,9 @@ func skipImportDesc(p []byte) (desc, rest []byte, err error) {
 	}
 	i := 1
 	uleb := func() bool {
+		if i >= len(p) {
+			return false
+		}
 		_, n := binary.Uvarint(p[i:])
 		i += n
 		return n > 0

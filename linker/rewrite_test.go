@@ -49,6 +49,10 @@ func TestRenameImports(t *testing.T) {
 	if err != nil || &same[0] != &wasm[0] {
 		t.Errorf("renameImports(no renames) copied or failed: %v", err)
 	}
+	// A tag import cut short after its attribute.
+	if _, err := renameImports([]byte("\x00asm\x01\x00\x00\x00\x02\x06\x01\x01a\x01b\x04"), map[importName]importName{{"x", "y"}: {"z", "w"}}); err == nil {
+		t.Errorf("renameImports(truncated tag import) succeeded, want an error")
+	}
 	if _, err := renameImports(wasm[:len(wasm)-3], map[importName]importName{{"a", "b"}: {"c", "d"}}); err == nil {
 		t.Errorf("renameImports(truncated) succeeded, want an error")
 	}

@@ -142,6 +142,9 @@ type adapter struct {
 // Start checks the root's keys, compiles and instantiates every
 // nanoprocess of the bundle. Close the Process when done.
 func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
+	if err := b.check(); err != nil {
+		return nil, err
+	}
 	if err := CheckRootKeys(b.Root(), c); err != nil {
 		return nil, err
 	}
@@ -200,7 +203,9 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 // newInstance compiles inst's module, if it is not yet, and instantiates
 // it with its keys, its imports bound to the instances inst.Imports names.
 func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (api.Module, error) {
-	key := inst.Module + " " + inst.Package // compiled under the package's name
+	// Compiled under the package's name, with the renames of the
+	// package's typed imports: per module and package ID.
+	key := inst.Module + " " + inst.Package + " " + inst.Version
 	cm, ok := p.compiled[key]
 	if !ok {
 		renames := map[importName]importName{}

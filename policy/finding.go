@@ -237,7 +237,7 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 		}
 		if a.Key == "" {
 			doc.Errorf(at("key"), "missing")
-		} else if _, err := ParseKey(a.Key); err != nil { // a grant too: fs:out=data:rw
+		} else if _, err := ParseKey(a.Key); err != nil && !(strings.HasPrefix(a.Key, "wit:") && len(a.Key) > len("wit:")) { // a grant too: fs:out=data:rw; or a WIT change
 			doc.Errorf(at("key"), "%v", err)
 		}
 		if strings.TrimSpace(a.Reason) == "" {

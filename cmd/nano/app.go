@@ -556,6 +556,9 @@ func exists(file string) bool {
 // gitLock reads nano.lock at a git revision. A revision without nano.lock
 // is an empty baseline: everything is new.
 func gitLock(ctx context.Context, dir, ref string) (*lockfile.Lock, error) {
+	if strings.HasPrefix(ref, "-") {
+		return nil, failf(exitUsage, "--base %s: not a git revision", ref)
+	}
 	cmd := exec.CommandContext(ctx, "git", "show", ref+":./"+project.LockFile)
 	cmd.Dir = dir
 	var stderr strings.Builder

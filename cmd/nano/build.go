@@ -52,8 +52,13 @@ func (e *env) build(c *cli.Context) error {
 }
 
 // run runs a bundle. Its failures exit 125, leaving 0-124 to the guest.
-func (e *env) run(c *cli.Context) error {
-	err := e.runBundle(c)
+func (e *env) run(c *cli.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil { // a bug, but nano's own failure all the same
+			err = &exitError{exitRunFailure, fmt.Errorf("internal error: %v", r)}
+		}
+	}()
+	err = e.runBundle(c)
 	var ee *exitError
 	if err != nil && !(errors.As(err, &ee) && ee.err == nil) {
 		return &exitError{exitRunFailure, err}
