@@ -108,6 +108,8 @@ type resolver struct {
 	opts     Options
 	selected map[slot]*choice
 	slots    map[*manifest.Dependency]slot // memoized slotFor
+	passed   []string                      // slotFor's scratch: versions passed over
+	notes    []string                      // versions of other classes skipped for their keys
 
 	// From the latest pass:
 	reached []*manifest.Manifest
@@ -189,22 +191,52 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 		return s, nil, nil
 	}
 	if lv := r.locked(dep); lv != nil {
-		// A locked version that satisfies the requirement is kept, and so
-		// is its class, even if a higher class satisfies it too.
-		s := slot{dep.Name, manifest.Class(lv)}
-		r.slots[dep] = s
-		return s, nil, nil
+		// A locked version that satisfies the requirement, is still there
+		// and whose keys this parent still grants is kept, and so is its
+		// class, even if a higher class satisfies it too.
+		if m, err := r.manifest(dep.Name, lv); err == nil && grants(parent, dep, m) {
+			s := slot{dep.Name, manifest.Class(lv)}
+			r.slots[dep] = s
+			return s, nil, nil
+		}
 	}
 	vs, err := r.list(dep.Name)
 	if err != nil {
 		return slot{}, nil, err
 	}
+	// The class of the highest version that satisfies the requirement and
+	// whose keys this parent grants; failing that, of the highest that
+	// satisfies it, for choose to explain.
+	var first *semver.Version
 	for _, v := range vs {
-		if dep.Constraint.Check(v) {
-			s := slot{dep.Name, manifest.Class(v)}
-			r.slots[dep] = s
-			return s, nil, nil
+		if !dep.Constraint.Check(v) {
+			continue
 		}
+		if first == nil {
+			first = v
+		}
+		m, err := r.manifest(dep.Name, v)
+		if err != nil {
+			return slot{}, nil, err
+		}
+		missing := policy.CheckFlow(parent.Keys, dep.Grant, m.Keys).Missing
+		if len(missing) == 0 {
+			if manifest.Class(v) != manifest.Class(first) {
+				// Higher classes were passed over for their keys: say so.
+				for _, skip := range r.passed {
+					r.notes = appendOnce(r.notes, skip)
+				}
+			}
+			first = v
+			break
+		}
+		r.passed = append(r.passed, fmt.Sprintf("skipped %s: needs %s, which %s does not grant", m.ID(), keyList(missing), parent.Name))
+	}
+	r.passed = r.passed[:0]
+	if first != nil {
+		s := slot{dep.Name, manifest.Class(first)}
+		r.slots[dep] = s
+		return s, nil, nil
 	}
 	e := &ConflictError{Package: dep.Name, Chains: [][]string{r.chain(parent, dep)}}
 	if len(vs) == 0 {
@@ -213,6 +245,19 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 		e.Reason = "no version matches; available: " + joinVersions(vs)
 	}
 	return slot{}, e, nil
+}
+
+func appendOnce(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// grants reports whether parent's dependency dep hands m every key m
+// declares.
+func grants(parent *manifest.Manifest, dep *manifest.Dependency, m *manifest.Manifest) bool {
+	return len(policy.CheckFlow(parent.Keys, dep.Grant, m.Keys).Missing) == 0
 }
 
 // choose picks the version for s that satisfies every requirement in ins and
@@ -379,6 +424,9 @@ func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
 	}
 	for _, s := range r.order {
 		g.Notes = append(g.Notes, r.selected[s].skips...)
+	}
+	for _, n := range r.notes {
+		g.Notes = appendOnce(g.Notes, n)
 	}
 	if c := findCycle(g); c != nil {
 		errs = append(errs, &CycleError{Cycle: c})
