@@ -69,7 +69,9 @@ func (f *fetcher) Versions(name string) ([]*semver.Version, error) {
 
 // Manifest returns the manifest of one version.
 func (f *fetcher) Manifest(name string, v *semver.Version) (*manifest.Manifest, error) {
-	return get(&f.mu, f.manifests, name+" "+v.String(), func() (*manifest.Manifest, error) {
+	// Versions come from a Source or a lock in canonical form, so the text
+	// they were parsed from is their String, without formatting it again.
+	return get(&f.mu, f.manifests, name+" "+v.Original(), func() (*manifest.Manifest, error) {
 		return f.src.Manifest(name, v)
 	})
 }

@@ -219,7 +219,10 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 		if err != nil {
 			return slot{}, nil, err
 		}
-		missing := policy.CheckFlow(parent.Keys, dep.Grant, m.Keys).Missing
+		var missing []policy.Key
+		if len(m.Keys) > 0 {
+			missing = policy.CheckFlow(parent.Keys, dep.Grant, m.Keys).Missing
+		}
 		if len(missing) == 0 {
 			if manifest.Class(v) != manifest.Class(first) {
 				// Higher classes were passed over for their keys: say so.
