@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 
@@ -72,7 +73,11 @@ func (f *fetcher) Manifest(name string, v *semver.Version) (*manifest.Manifest, 
 	// Versions come from a Source or a lock in canonical form, so the text
 	// they were parsed from is their String, without formatting it again.
 	return get(&f.mu, f.manifests, name+" "+v.Original(), func() (*manifest.Manifest, error) {
-		return f.src.Manifest(name, v)
+		m, err := f.src.Manifest(name, v)
+		if err == nil && (m.Name != name || !m.Version.Equal(v)) {
+			return nil, fmt.Errorf("%s: declares %s, want %s %s", m.File, m.ID(), name, v)
+		}
+		return m, err
 	})
 }
 
