@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"strings"
 	"testing"
 
@@ -26,6 +27,8 @@ import (
 // testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi, and
 // $GOPAIR the Go guest pair of linker/testdata/gopair. Run with -update to
 // rewrite the expected files in the scripts from the actual output.
+var runMu sync.Mutex
+
 func TestScripts(t *testing.T) {
 	example, err := filepath.Abs("../../testdata/example")
 	if err != nil {
@@ -62,7 +65,12 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"nano": func(ts *testscript.TestScript, neg bool, args []string) {
+				// urfave/cli keeps its help flag in a package variable that
+				// every app writes to: scripts run in parallel, nano one
+				// at a time.
+				runMu.Lock()
 				code := runEnv(context.Background(), ts.MkAbs("."), args, &env{stdout: ts.Stdout(), stderr: ts.Stderr(), getenv: ts.Getenv})
+				runMu.Unlock()
 				ts.Setenv("NANO_STATUS", strconv.Itoa(code))
 				if (code != 0) != neg {
 					ts.Fatalf("nano exited with status %d", code)
