@@ -17,6 +17,7 @@ type ConflictError struct {
 	Hint    string     // the manifest lines that would allow the highest skipped version
 }
 
+// Error returns the message of the ConflictError.
 func (e *ConflictError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cannot resolve %s: %s", e.Package, e.Reason)
@@ -38,6 +39,7 @@ type FlowError struct {
 	Edge *Edge
 }
 
+// Error returns the message of the FlowError.
 func (e *FlowError) Error() string {
 	p, c, f := e.Edge.Parent, e.Edge.Child, e.Edge.Flow
 	var b strings.Builder
@@ -59,6 +61,7 @@ type CycleError struct {
 	Cycle []string // package IDs, the first repeated last
 }
 
+// Error returns the message of the CycleError.
 func (e *CycleError) Error() string {
 	return "dependency cycle: " + strings.Join(e.Cycle, " -> ")
 }

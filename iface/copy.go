@@ -71,6 +71,7 @@ type CallError struct {
 	Err error
 }
 
+// Error returns the message of the CallError.
 func (e *CallError) Error() string {
 	if e.Err != nil {
 		return e.Func + ": " + e.Msg + ": " + e.Err.Error()
@@ -78,6 +79,7 @@ func (e *CallError) Error() string {
 	return e.Func + ": " + e.Msg
 }
 
+// Unwrap returns the error underneath.
 func (e *CallError) Unwrap() error { return e.Err }
 
 // NewAdapter prepares the adapter for f, calling callee's export named
@@ -302,6 +304,7 @@ type abiError struct {
 	err  error
 }
 
+// Error returns the message of the abiError.
 func (e *abiError) Error() string { return e.text() }
 
 func (e *abiError) text() string {

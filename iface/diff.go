@@ -17,6 +17,7 @@ const (
 	Changed
 )
 
+// String returns the ChangeKind's text form.
 func (k ChangeKind) String() string {
 	switch k {
 	case Removed:

@@ -26,6 +26,7 @@ type LinkError struct {
 	Err     string
 }
 
+// Error returns the message of the LinkError.
 func (e *LinkError) Error() string {
 	if e.Module == "" {
 		return fmt.Sprintf("%s: %s", e.Package, e.Err)

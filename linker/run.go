@@ -116,7 +116,9 @@ type RunError struct {
 	Err  error
 }
 
+// Error returns the message of the RunError.
 func (e *RunError) Error() string { return e.Path + ": " + e.Err.Error() }
+// Unwrap returns the error underneath.
 func (e *RunError) Unwrap() error { return e.Err }
 
 // A Process is a running bundle: every nanoprocess instantiated, children

@@ -12,6 +12,7 @@ const (
 	Dropped
 )
 
+// String returns the Op's text form.
 func (op Op) String() string {
 	switch op {
 	case Added:
@@ -36,6 +37,7 @@ type Delta struct {
 // Escalates reports whether the delta gives its holder more than before.
 func (d Delta) Escalates() bool { return d.Op == Added || d.Op == Widened }
 
+// String returns the Delta's text form.
 func (d Delta) String() string {
 	switch d.Op {
 	case Widened, Narrowed:

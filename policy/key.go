@@ -28,6 +28,7 @@ const (
 
 var kindNames = [...]string{FS: "fs", Net: "net", Env: "env", Clock: "clock", Random: "random", Stdio: "stdio", Spawn: "spawn"}
 
+// String returns the Kind's text form.
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && kindNames[k] != "" {
 		return kindNames[k]
@@ -46,6 +47,7 @@ const (
 	RW
 )
 
+// String returns the Access's text form.
 func (a Access) String() string {
 	switch a {
 	case RO:

@@ -27,6 +27,7 @@ type Error struct {
 	Msg       string
 }
 
+// Error returns the message of the Error.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -43,6 +44,7 @@ func (e *Error) Error() string {
 // A List is every problem found in one or more files, in file order.
 type List []*Error
 
+// Error returns the message of the List.
 func (l List) Error() string {
 	lines := make([]string, len(l))
 	for i, e := range l {
