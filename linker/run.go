@@ -118,6 +118,7 @@ type RunError struct {
 
 // Error returns the message of the RunError.
 func (e *RunError) Error() string { return e.Path + ": " + e.Err.Error() }
+
 // Unwrap returns the error underneath.
 func (e *RunError) Unwrap() error { return e.Err }
 
