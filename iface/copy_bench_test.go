@@ -3,8 +3,6 @@ package iface
 import (
 	"context"
 	"testing"
-
-	"github.com/tetratelabs/wazero/api"
 )
 
 var benchFuncs = map[string]*Func{
@@ -26,29 +24,7 @@ func BenchmarkCall(b *testing.B) {
 	ctx := context.Background()
 	rt := newRuntime(b)
 	callee := instantiate(b, rt, "bench_callee.wasm", "bench:callee")
-	bound := map[string]**Adapter{} // what each host function calls
-	hb := rt.NewHostModuleBuilder("bench:b/api")
-	for name, f := range benchFuncs {
-		params, results := f.CoreImport()
-		a := new(*Adapter)
-		bound[name] = a
-		hb.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
-			if err := (*a).Call(ctx, stack); err != nil {
-				panic(err)
-			}
-		}), params, results).Export(name)
-	}
-	if _, err := hb.Instantiate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	caller := instantiate(b, rt, "bench_caller.wasm", "caller")
-	for name, f := range benchFuncs {
-		a, err := NewAdapter(f, caller, callee, "bench:b/api#"+name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		*bound[name] = a
-	}
+	caller := wireAdapters(b, rt, "bench:b/api", benchFuncs, callee, "bench_caller.wasm", "caller")
 	const str, list = 0x1000, 0x10000
 	text := make([]byte, 1024)
 	for i := range text {

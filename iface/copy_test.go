@@ -60,33 +60,42 @@ func init() {
 // interface.
 func link(tb testing.TB, child string) (parent, callee api.Module) {
 	tb.Helper()
-	ctx := context.Background()
 	rt := newRuntime(tb)
 	callee = instantiate(tb, rt, child, "child")
+	parent = wireAdapters(tb, rt, zipIface, zipFuncs, callee, "app.wasm", "parent")
+	return parent, callee
+}
+
+// wireAdapters instantiates a host module named iface whose functions
+// call adapters into callee, then the caller module file that imports
+// them, binds the adapters, and returns the caller.
+func wireAdapters(tb testing.TB, rt wazero.Runtime, iface string, funcs map[string]*Func, callee api.Module, file, name string) api.Module {
+	tb.Helper()
+	ctx := context.Background()
 	bound := map[string]**Adapter{} // what each host function calls
-	hb := rt.NewHostModuleBuilder(zipIface)
-	for name, f := range zipFuncs {
+	hb := rt.NewHostModuleBuilder(iface)
+	for fname, f := range funcs {
 		params, results := f.CoreImport()
 		a := new(*Adapter)
-		bound[name] = a
+		bound[fname] = a
 		hb.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
 			if err := (*a).Call(ctx, stack); err != nil {
 				panic(err)
 			}
-		}), params, results).Export(name)
+		}), params, results).Export(fname)
 	}
 	if _, err := hb.Instantiate(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	parent = instantiate(tb, rt, "app.wasm", "parent")
-	for name, f := range zipFuncs {
-		a, err := NewAdapter(f, parent, callee, zipIface+"#"+name)
+	caller := instantiate(tb, rt, file, name)
+	for fname, f := range funcs {
+		a, err := NewAdapter(f, caller, callee, iface+"#"+fname)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		*bound[name] = a
+		*bound[fname] = a
 	}
-	return parent, callee
+	return caller
 }
 
 func call(tb testing.TB, m api.Module, name string, params ...uint64) ([]uint64, error) {
