@@ -71,7 +71,9 @@ type mountSource struct {
 	mounts map[string]map[string]string
 }
 
-func (s mountSource) Mounts(p *lockfile.Package) (map[string]string, error) { return s.mounts[p.ID()], nil }
+func (s mountSource) Mounts(p *lockfile.Package) (map[string]string, error) {
+	return s.mounts[p.ID()], nil
+}
 
 // TestBuildMounts checks that each instance carries its package's mounts,
 // whatever the path that reaches it, and that the keys do not change.
