@@ -16,7 +16,6 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/experimental/sysfs"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/nanoproc/nano/iface"
@@ -160,7 +159,7 @@ func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 	}
 	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, rc), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
 		adapters: map[string]map[api.Module]*adapter{}}
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, p.rt); err != nil {
+	if _, err := rootfs.InstantiateWASI(ctx, p.rt); err != nil {
 		p.Close(ctx)
 		return nil, err
 	}

@@ -712,6 +712,12 @@ const (
 // returns a function calling one of its exports with a path, and the module.
 func guest(t *testing.T, fsys experimentalsys.FS) (func(export, path string) wasiErrno, api.Module) {
 	t.Helper()
+	return guestWith(t, fsys, wasi_snapshot_preview1.Instantiate)
+}
+
+// guestWith is guest with WASI instantiated by wasi: wazero's or nano's.
+func guestWith(t *testing.T, fsys experimentalsys.FS, wasi func(context.Context, wazero.Runtime) (api.Closer, error)) (func(export, path string) wasiErrno, api.Module) {
+	t.Helper()
 	wasm, err := os.ReadFile("testdata/guest.wasm")
 	if err != nil {
 		t.Fatal(err)
@@ -719,7 +725,9 @@ func guest(t *testing.T, fsys experimentalsys.FS) (func(export, path string) was
 	ctx := context.Background()
 	rt := wazero.NewRuntime(ctx)
 	t.Cleanup(func() { rt.Close(ctx) })
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	if _, err := wasi(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
 	fsc := wazero.NewFSConfig().(sysfs.FSConfig).WithSysFSMount(fsys, "/data")
 	mod, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithFSConfig(fsc))
 	if err != nil {

@@ -3,9 +3,11 @@
 ;; directory (fd 3), and returns the WASI errno of the first step that
 ;; fails, or 0.
 ;;
+;; stat_at stats a path relative to any fd instead.
+;;
 ;; Memory: 0 the opened fd, 4 the count read or used, 8 an iovec, 16 the
-;; payload written, 1024 where the host puts the path, 2048 what open_read
-;; read, 4096 what readdir read.
+;; payload written, 512 the filestat of stat_at, 1024 where the host puts
+;; the path, 2048 what open_read read, 4096 what readdir read.
 (module
   (import "wasi_snapshot_preview1" "path_open"
     (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
@@ -17,6 +19,8 @@
     (func $fd_close (param i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_readdir"
     (func $fd_readdir (param i32 i32 i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_filestat_get"
+    (func $path_filestat_get (param i32 i32 i32 i32 i32) (result i32)))
 
   (memory (export "memory") 1)
   (data (i32.const 16) "pwned\n")
@@ -81,4 +85,9 @@
   ;; readdir reads the entries of the directory opendir opened, from cookie,
   ;; into len bytes at 4096, and the count of bytes used at 4.
   (func (export "readdir") (param $cookie i64) (param $len i32) (result i32)
-    (call $fd_readdir (i32.load (i32.const 0)) (i32.const 4096) (local.get $len) (local.get $cookie) (i32.const 4))))
+    (call $fd_readdir (i32.load (i32.const 0)) (i32.const 4096) (local.get $len) (local.get $cookie) (i32.const 4)))
+
+  ;; stat_at stats the path under fd (3, or the fd at 0) with lookupflags
+  ;; flags (1: follow symbolic links) into the filestat at 512.
+  (func (export "stat_at") (param $fd i32) (param $flags i32) (param $ptr i32) (param $len i32) (result i32)
+    (call $path_filestat_get (local.get $fd) (local.get $flags) (local.get $ptr) (local.get $len) (i32.const 512))))
