@@ -9,6 +9,7 @@ import (
 	"path"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -28,7 +29,10 @@ import (
 // with EPERM only if it leaves the mount. Every other path, and every path
 // on any other filesystem, goes to wazero's own function.
 func InstantiateWASI(ctx context.Context, rt wazero.Runtime) (api.Closer, error) {
-	orig, err := wazeroFunc(ctx, rt, "path_filestat_get")
+	wazeroFilestat.once.Do(func() {
+		wazeroFilestat.fn, wazeroFilestat.err = wazeroFunc(ctx, rt, "path_filestat_get")
+	})
+	orig, err := wazeroFilestat.fn, wazeroFilestat.err
 	if err != nil {
 		return nil, err
 	}
@@ -41,6 +45,14 @@ func InstantiateWASI(ctx context.Context, rt wazero.Runtime) (api.Closer, error)
 		WithResultNames("errno").
 		Export("path_filestat_get")
 	return b.Instantiate(ctx)
+}
+
+// wazeroFilestat is wazero's path_filestat_get, found once: it is the same
+// function in every runtime.
+var wazeroFilestat struct {
+	once sync.Once
+	fn   api.GoModuleFunction
+	err  error
 }
 
 // wazeroFunc returns wazero's implementation of the WASI function name,
