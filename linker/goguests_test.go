@@ -30,6 +30,7 @@ func TestGoGuests(t *testing.T) {
 		reactor   bool
 	}{
 		{"./testdata/run/fsprobe", "testdata/run/fsprobe.wasm", false},
+		{"./testdata/run/goroot", "testdata/run/goroot.wasm", false},
 		{"./testdata/run/goadd", "testdata/run/goadd.wasm", true},
 		{"./testdata/gopair/child", "testdata/gopair/child/zip.wasm", true},
 		{"./testdata/gopair/parent", "testdata/gopair/parent/app.wasm", true},
@@ -52,5 +53,38 @@ func TestGoGuests(t *testing.T) {
 				t.Errorf("%s differs from what %s builds to (%v): run testdata/build.sh", g.wasm, g.pkg, err)
 			}
 		})
+	}
+}
+
+// TestCGuests checks that the committed C guest is what its source builds
+// to with Debian's clang and wasi-libc, as testdata/run/build.sh builds it.
+// It is skipped without clang, or with a clang other than the one it was
+// built with (testdata/CLANGVERSION).
+func TestCGuests(t *testing.T) {
+	clang, err := exec.LookPath("clang")
+	if err != nil {
+		t.Skip("no clang")
+	}
+	want, err := os.ReadFile("testdata/CLANGVERSION")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := exec.Command(clang, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := strings.Cut(string(v), "\n"); got != strings.TrimSpace(string(want)) {
+		t.Skipf("the C guests were built with %s, this is %s", strings.TrimSpace(string(want)), got)
+	}
+	out := filepath.Join(t.TempDir(), "cfs.wasm")
+	cmd := exec.Command(clang, "--target=wasm32-wasi", "-O2", "-Wall", "-Wextra", "-Werror", "-Wl,--strip-all", "-o", out, "cfs/cfs.c")
+	cmd.Dir = "testdata/run"
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("clang cannot build for wasm32-wasi here (wasi-libc or libclang-rt-14-dev-wasm32 missing?): %v\n%s", err, msg)
+	}
+	got, _ := os.ReadFile(out)
+	committed, err := os.ReadFile("testdata/run/cfs.wasm")
+	if err != nil || !bytes.Equal(got, committed) {
+		t.Errorf("testdata/run/cfs.wasm differs from what cfs/cfs.c builds to (%v): run testdata/build.sh", err)
 	}
 }

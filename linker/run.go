@@ -15,6 +15,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/sys"
 
@@ -296,7 +297,7 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 	} else {
 		mc = mc.WithArgs(inst.Package)
 	}
-	fsc := wazero.NewFSConfig()
+	var mounts []mount
 	for _, k := range keys {
 		switch k.Kind {
 		case policy.FS:
@@ -314,7 +315,7 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", k, err)
 			}
-			fsc = fsc.(sysfs.FSConfig).WithSysFSMount(fs, inst.Mount(k.Name))
+			mounts = append(mounts, mount{inst.Mount(k.Name), fs})
 		case policy.Env:
 			mc = mc.WithEnv(k.Name, c.Env[k.Name])
 		case policy.Clock:
@@ -339,7 +340,21 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 			}
 		}
 	}
+	// Pre-opened in the order of their guest paths, so that a slot at /
+	// comes first: Go's wasip1 takes the first pre-open for its working
+	// directory (wasi-libc's is always /).
+	slices.SortFunc(mounts, func(a, b mount) int { return strings.Compare(a.at, b.at) })
+	fsc := wazero.NewFSConfig()
+	for _, m := range mounts {
+		fsc = fsc.(sysfs.FSConfig).WithSysFSMount(m.fs, m.at)
+	}
 	return mc.WithRandSource(entropy).WithFSConfig(fsc), nil
+}
+
+// A mount is a directory and where the guest sees it.
+type mount struct {
+	at string
+	fs experimentalsys.FS
 }
 
 func orEmpty(r io.Reader) io.Reader {

@@ -2,7 +2,8 @@
 # Rebuilds every wasm fixture of the repository from its source: each
 # FILE.wat under a testdata directory into FILE.wasm with wat2wasm (Debian's
 # wabt), then the guests of linker/testdata/run (its WAT modules with
-# function names, and its Go guests with GOOS=wasip1 GOARCH=wasm), and the
+# function names, its Go guests with GOOS=wasip1 GOARCH=wasm, and its C
+# guest with clang --target=wasm32-wasi), and the
 # Go guest pair of linker/testdata/gopair (typed interfaces). The output
 # is deterministic, so a committed .wasm only changes with its source (and,
 # for Go guests, with the Go version). The tests check every .wasm against
@@ -22,3 +23,5 @@ linker/testdata/run/build.sh
 linker/testdata/gopair/build.sh
 # The Go guests depend on Go's version: TestGoGuests checks them with this one.
 go env GOVERSION > linker/testdata/GOVERSION
+# The C guests depend on clang's: TestCGuests checks them with this one.
+"${CLANG:-clang}" --version | head -n 1 > linker/testdata/CLANGVERSION
