@@ -385,8 +385,12 @@ func TestReadOnlyChainCreatesNothing(t *testing.T) {
 			}
 			sub := strings.TrimSuffix(strings.TrimPrefix(tt.childKeys[0], "fs:out=data/"), ":ro")
 			sub = strings.TrimSuffix(sub, ":rw")
+			why := "a read-only key does not make it"
+			if tt.operatorRO {
+				why = "the operator's --dir data is :ro"
+			}
 			if o.err == nil || !strings.Contains(o.err.Error(), "acme:app > acme:probe: ") ||
-				!strings.Contains(o.err.Error(), sub+" does not exist in the directory of --dir data, and a read-only key does not make it") {
+				!strings.Contains(o.err.Error(), sub+" does not exist in the directory of --dir data, and "+why) {
 				t.Errorf("run = %v, want a refusal naming %s", o.err, sub)
 			}
 			if !slices.Equal(after, before) {

@@ -310,7 +310,11 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 			ro := dir.ReadOnly || k.Access == policy.RO
 			fs, err := rootfs.OpenSub(dir.Path, sub, ro, !ro)
 			if errors.Is(err, iofs.ErrNotExist) && ro && sub != "" {
-				return nil, fmt.Errorf("%s: %s does not exist in the directory of --dir %s, and a read-only key does not make it", k, sub, slot)
+				why := "a read-only key does not make it"
+				if dir.ReadOnly {
+					why = "the operator's --dir " + slot + " is :ro"
+				}
+				return nil, fmt.Errorf("%s: %s does not exist in the directory of --dir %s, and %s", k, sub, slot, why)
 			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", k, err)

@@ -25,7 +25,8 @@ import (
 //
 // $EXAMPLE is the bundled example, testdata/example, $WASM this package's
 // testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi, and
-// $GOPAIR the Go guest pair of linker/testdata/gopair. Run with -update to
+// $GOPAIR the Go guest pair of linker/testdata/gopair, and $GUESTS the
+// guests of linker/testdata/run (cfs.wasm, from C). Run with -update to
 // rewrite the expected files in the scripts from the actual output.
 var runMu sync.Mutex
 
@@ -46,6 +47,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	guests, err := filepath.Abs("../../linker/testdata/run")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
@@ -55,6 +60,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("WASM", wasm)
 			env.Setenv("ABI", abi)
 			env.Setenv("GOPAIR", gopair)
+			env.Setenv("GUESTS", guests)
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("GIT_AUTHOR_NAME", "nano test")
 			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")
