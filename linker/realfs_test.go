@@ -426,3 +426,31 @@ func TestMissingKeyShowsMount(t *testing.T) {
 		t.Errorf("run without --dir = %v, want\n%s", o.err, want)
 	}
 }
+
+// TestRunChildMount runs a child whose package mounts its slot at /: it
+// sees its own directory there, and only that.
+func TestRunChildMount(t *testing.T) {
+	t.Parallel()
+	dir := dataDir(t)
+	b := bundle(t,
+		node{path: "acme:app > acme:probe", wasm: "fsprobe.wasm", keys: []string{"fs:out=data/sub:ro", "stdio:stdin", "stdio:stdout"}},
+		node{path: "acme:app", wasm: "probe_root.wasm", keys: []string{"fs:data=data:rw", "stdio:stdin", "stdio:stdout"}, imports: map[string]int{"acme:probe": 0}})
+	b.Instances[0].Mounts = map[string]string{"out": "/"}
+	o := run(t, b, linker.Config{
+		Dirs:  map[string]linker.Dir{"data": {Path: dir}},
+		Stdin: strings.NewReader("read /a.txt\nread /deeper/b.txt\nread /out/a.txt\nread /input.txt\nread /../input.txt"),
+	})
+	if o.err != nil || o.code != 0 {
+		t.Fatalf("run: exit %d, %v\n%s", o.code, o.err, o.stderr)
+	}
+	got := lines(o.stdout)
+	want := []string{"ok aaa", "ok bb", "err", "err", "err"}
+	if len(got) != len(want) {
+		t.Fatalf("fsprobe printed %q, want %d lines", got, len(want))
+	}
+	for i, w := range want {
+		if w == "err" && !strings.HasPrefix(got[i], "err: ") || w != "err" && got[i] != w {
+			t.Errorf("line %d = %q, want %q", i+1, got[i], w)
+		}
+	}
+}
