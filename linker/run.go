@@ -309,14 +309,15 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 			// directory is not :ro.
 			ro := dir.ReadOnly || k.Access == policy.RO
 			fs, err := rootfs.OpenSub(dir.Path, sub, ro, !ro)
-			if errors.Is(err, iofs.ErrNotExist) && ro && sub != "" {
-				why := "a read-only key does not make it"
-				if dir.ReadOnly {
-					why = "the operator's --dir " + slot + " is :ro"
-				}
-				return nil, fmt.Errorf("%s: %s does not exist in the directory of --dir %s, and %s", k, sub, slot, why)
-			}
 			if err != nil {
+				closeMounts(mounts)
+				if errors.Is(err, iofs.ErrNotExist) && ro && sub != "" {
+					why := "a read-only key does not make it"
+					if dir.ReadOnly {
+						why = "the operator's --dir " + slot + " is :ro"
+					}
+					return nil, fmt.Errorf("%s: %s does not exist in the directory of --dir %s, and %s", k, sub, slot, why)
+				}
 				return nil, fmt.Errorf("%s: %v", k, err)
 			}
 			mounts = append(mounts, mount{inst.Mount(k.Name), fs})
@@ -359,6 +360,15 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 type mount struct {
 	at string
 	fs experimentalsys.FS
+}
+
+// closeMounts releases the directories of mounts that no module got.
+func closeMounts(mounts []mount) {
+	for _, m := range mounts {
+		if c, ok := m.fs.(io.Closer); ok {
+			c.Close()
+		}
+	}
 }
 
 func orEmpty(r io.Reader) io.Reader {
