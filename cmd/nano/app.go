@@ -222,7 +222,9 @@ func newApp(e *env, dir string) *cli.App {
 
 // intersperse lets a command's flags follow its arguments, as in
 // "nano diff OLD NEW --format json": urfave/cli stops at the first argument,
-// so the flags move in front of the arguments.
+// so the flags move in front of the arguments. Everything after "--" is an
+// argument, however it looks: it stays in order after the other arguments,
+// and "--" itself goes before them all, where the flag parser drops it.
 func intersperse(app *cli.App, args []string) []string {
 	i := 0
 	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
@@ -245,11 +247,11 @@ func intersperse(app *cli.App, args []string) []string {
 			takesValue[n] = !isBool
 		}
 	}
-	var flags, rest []string
+	var flags, rest, after []string
 	for j := i + 1; j < len(args); j++ {
 		a := args[j]
 		if a == "--" {
-			rest = append(rest, args[j:]...)
+			after = args[j+1:]
 			break
 		}
 		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
@@ -264,7 +266,11 @@ func intersperse(app *cli.App, args []string) []string {
 		}
 	}
 	out := append(slices.Clone(args[:i+1]), flags...)
-	return append(out, rest...)
+	if after != nil {
+		out = append(out, "--")
+	}
+	out = append(out, rest...)
+	return append(out, after...)
 }
 
 func isNumber(s string) bool {
