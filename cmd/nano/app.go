@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -285,8 +286,27 @@ func noArgs(c *cli.Context) error {
 	return nil
 }
 
+// load loads the project in e.dir. A missing nano.toml is bad usage.
 func (e *env) load() (*project.Project, error) {
-	return project.Load(e.dir, e.registry)
+	p, err := project.Load(e.dir, e.registry)
+	if err != nil {
+		return nil, e.noManifest(err)
+	}
+	return p, nil
+}
+
+// noManifest makes an error reading a nano.toml that does not exist, the
+// root's or a path dependency's, a usage error (exit 2), and says what to
+// do when it is the root's.
+func (e *env) noManifest(err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || !errors.Is(pe, fs.ErrNotExist) || filepath.Base(pe.Path) != manifest.FileName {
+		return err
+	}
+	if filepath.Clean(filepath.Dir(pe.Path)) == filepath.Clean(e.dir) {
+		return failf(exitUsage, "no %s in %s: run nano init to write one, or nano -C DIR to use another directory", manifest.FileName, e.dir)
+	}
+	return &exitError{exitUsage, err}
 }
 
 // path resolves a path from the command line: relative to -C's directory.
@@ -625,7 +645,7 @@ func (e *env) publish(c *cli.Context) error {
 	}
 	m, err := manifest.ParseFile(filepath.Join(e.dir, manifest.FileName))
 	if err != nil {
-		return err
+		return e.noManifest(err)
 	}
 	dir := e.path(c.String("registry"))
 	if dir == "" {
