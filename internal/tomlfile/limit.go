@@ -74,6 +74,7 @@ type scanner struct {
 
 	errAt int
 	msg   string
+	steps int // loop iterations, for the tests: at most one per byte and call
 }
 
 func (s *scanner) fail(at int, format string, args ...any) bool {
@@ -99,6 +100,7 @@ func (s *scanner) run() bool {
 	var stack []level
 	expectKey := true // at the start of a key (or a header, at the top level)
 	for s.i < len(s.data) {
+		s.steps++
 		c := s.data[s.i]
 		switch {
 		case c == '\n':
@@ -127,11 +129,7 @@ func (s *scanner) run() bool {
 			}
 			expectKey = false
 		case expectKey:
-			cur := top
-			if len(stack) > 0 {
-				cur = stack[len(stack)-1]
-			}
-			depth, size, ok := s.key(cur, '=')
+			depth, size, ok := s.key(top, '=')
 			if !ok {
 				return false
 			}
@@ -159,6 +157,7 @@ func (s *scanner) value(stack *[]level) bool {
 	top := func() level { return (*stack)[len(*stack)-1] }
 	pop := func() { *stack = (*stack)[:len(*stack)-1] }
 	for s.i < len(s.data) {
+		s.steps++
 		c := s.data[s.i]
 		switch {
 		case c == '\n':
@@ -225,6 +224,7 @@ func (s *scanner) value(stack *[]level) bool {
 // one, and pushes its level.
 func (s *scanner) inlineKey(stack *[]level) bool {
 	for s.i < len(s.data) {
+		s.steps++
 		switch s.data[s.i] {
 		case ' ', '\t', '\r':
 			s.i++
@@ -255,6 +255,7 @@ func (s *scanner) key(at level, end byte) (depth, size int, ok bool) {
 	depth, size = at.depth, at.size
 	part := false
 	for s.i < len(s.data) {
+		s.steps++
 		c := s.data[s.i]
 		switch {
 		case c == end || c == '\n' || c == '#':
@@ -291,6 +292,7 @@ func (s *scanner) key(at level, end byte) (depth, size int, ok bool) {
 
 func (s *scanner) skipComment() {
 	for s.i < len(s.data) && s.data[s.i] != '\n' {
+		s.steps++
 		s.i++
 	}
 }
@@ -307,6 +309,7 @@ func (s *scanner) skipString() bool {
 		s.i++
 	}
 	for s.i < len(s.data) {
+		s.steps++
 		c := s.data[s.i]
 		switch {
 		case c == '\\' && q == '"':
