@@ -3,7 +3,9 @@
 package manifest
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path"
@@ -152,6 +154,61 @@ func ParseFile(file string) (*Manifest, error) {
 // Parse parses and validates data, the contents of file. Every problem is
 // reported at once, in a tomlfile.List.
 func Parse(file string, data []byte) (*Manifest, error) {
+	return parse(file, data, nil)
+}
+
+// ParsePublished reads and parses the manifest of a published package, in
+// a registry: the package is its directory, and nothing outside it. The
+// manifest, and the module and WIT paths it names, must stay inside it,
+// through no ".." (CheckInside, as publishing checks) and no symbolic link
+// that leads out; a path that does not is an error at its key, reported
+// with the manifest's other problems. Whether the files exist is left to
+// their readers.
+func ParsePublished(file string) (*Manifest, error) {
+	dir := filepath.Dir(file)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	data, err := root.ReadFile(filepath.Base(file))
+	if err != nil {
+		if _, serr := os.Stat(file); serr == nil {
+			return nil, fmt.Errorf("%s: a symbolic link that leads out of the package directory", file)
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &fs.PathError{Op: "open", Path: file, Err: pe.Err}
+		}
+		return nil, err
+	}
+	return parse(file, data, func(rel string) error {
+		if err := CheckInside(rel); err != nil {
+			return err
+		}
+		// os.Root follows a symbolic link only where it stays inside dir:
+		// a path that it refuses and the host's stat resolves leads out.
+		if _, err := root.Stat(filepath.FromSlash(rel)); err != nil {
+			if _, serr := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); serr == nil {
+				return fmt.Errorf("path %q leads out of the package directory through a symbolic link", rel)
+			}
+		}
+		return nil
+	})
+}
+
+// CheckInside accepts a relative, clean slash path (as a manifest's paths
+// are) that stays inside the manifest's directory: not ".." and not
+// starting with "../".
+func CheckInside(rel string) error {
+	if rel == ".." || strings.HasPrefix(rel, "../") {
+		return fmt.Errorf("path %q is outside the package directory", rel)
+	}
+	return nil
+}
+
+// parse parses data; inside, if not nil, checks the module and WIT paths.
+func parse(file string, data []byte, inside func(string) error) (*Manifest, error) {
 	var f fileTOML
 	doc, err := tomlfile.Decode(file, data, &f)
 	if err != nil {
@@ -176,9 +233,18 @@ func Parse(file string, data []byte) (*Manifest, error) {
 		} else if m.Version, err = ParseVersion(f.Package.Version); err != nil {
 			doc.Errorf([]any{"package", "version"}, "%v", err)
 		}
-		p.check([]any{"package", "module"}, m.Module, checkRel)
+		rel := checkRel
+		if inside != nil {
+			rel = func(p string) error {
+				if err := checkRel(p); err != nil {
+					return err
+				}
+				return inside(p)
+			}
+		}
+		p.check([]any{"package", "module"}, m.Module, rel)
 		if m.WIT != "" {
-			p.check([]any{"package", "wit"}, m.WIT, checkRel)
+			p.check([]any{"package", "wit"}, m.WIT, rel)
 		}
 	}
 	if m.Registry != "" {

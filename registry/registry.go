@@ -47,9 +47,11 @@ func (r *Registry) Versions(name string) ([]*semver.Version, error) {
 	return vs, nil
 }
 
-// Manifest reads the manifest of one version.
+// Manifest reads the manifest of one version. Its module and WIT must be
+// inside the version's directory (manifest.ParsePublished): a registry
+// names nothing else on the host.
 func (r *Registry) Manifest(name string, v *semver.Version) (*manifest.Manifest, error) {
-	return manifest.ParseFile(filepath.Join(r.Path(name, v), manifest.FileName))
+	return manifest.ParsePublished(filepath.Join(r.Path(name, v), manifest.FileName))
 }
 
 // ErrExists is returned by Publish for a version that is already published.
@@ -68,7 +70,7 @@ func (r *Registry) Publish(m *manifest.Manifest) (string, error) {
 		files = append(files, m.WIT)
 	}
 	for _, f := range files {
-		if f == ".." || strings.HasPrefix(f, "../") {
+		if manifest.CheckInside(f) != nil {
 			return "", fmt.Errorf("%s: %s is outside the package directory", m.File, f)
 		}
 	}

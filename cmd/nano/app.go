@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,7 +223,9 @@ func newApp(e *env, dir string) *cli.App {
 
 // intersperse lets a command's flags follow its arguments, as in
 // "nano diff OLD NEW --format json": urfave/cli stops at the first argument,
-// so the flags move in front of the arguments.
+// so the flags move in front of the arguments. Everything after "--" is an
+// argument, however it looks: it stays in order after the other arguments,
+// and "--" itself goes before them all, where the flag parser drops it.
 func intersperse(app *cli.App, args []string) []string {
 	i := 0
 	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
@@ -245,11 +248,11 @@ func intersperse(app *cli.App, args []string) []string {
 			takesValue[n] = !isBool
 		}
 	}
-	var flags, rest []string
+	var flags, rest, after []string
 	for j := i + 1; j < len(args); j++ {
 		a := args[j]
 		if a == "--" {
-			rest = append(rest, args[j:]...)
+			after = args[j+1:]
 			break
 		}
 		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
@@ -264,7 +267,11 @@ func intersperse(app *cli.App, args []string) []string {
 		}
 	}
 	out := append(slices.Clone(args[:i+1]), flags...)
-	return append(out, rest...)
+	if after != nil {
+		out = append(out, "--")
+	}
+	out = append(out, rest...)
+	return append(out, after...)
 }
 
 func isNumber(s string) bool {
@@ -279,8 +286,27 @@ func noArgs(c *cli.Context) error {
 	return nil
 }
 
+// load loads the project in e.dir. A missing nano.toml is bad usage.
 func (e *env) load() (*project.Project, error) {
-	return project.Load(e.dir, e.registry)
+	p, err := project.Load(e.dir, e.registry)
+	if err != nil {
+		return nil, e.noManifest(err)
+	}
+	return p, nil
+}
+
+// noManifest makes an error reading a nano.toml that does not exist, the
+// root's or a path dependency's, a usage error (exit 2), and says what to
+// do when it is the root's.
+func (e *env) noManifest(err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || !errors.Is(pe, fs.ErrNotExist) || filepath.Base(pe.Path) != manifest.FileName {
+		return err
+	}
+	if filepath.Clean(filepath.Dir(pe.Path)) == filepath.Clean(e.dir) {
+		return failf(exitUsage, "no %s in %s: run nano init to write one, or nano -C DIR to use another directory", manifest.FileName, e.dir)
+	}
+	return &exitError{exitUsage, err}
 }
 
 // path resolves a path from the command line: relative to -C's directory.
@@ -619,7 +645,7 @@ func (e *env) publish(c *cli.Context) error {
 	}
 	m, err := manifest.ParseFile(filepath.Join(e.dir, manifest.FileName))
 	if err != nil {
-		return err
+		return e.noManifest(err)
 	}
 	dir := e.path(c.String("registry"))
 	if dir == "" {

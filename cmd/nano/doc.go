@@ -14,7 +14,8 @@
 //	0  success
 //	1  the command did its job and found something blocking: an escalation,
 //	   a stale or tampered lock, a resolution or key-flow error
-//	2  bad usage or malformed input: flags, nano.toml, nano.lock, policy
+//	2  bad usage or malformed input: flags, nano.toml, nano.lock, policy,
+//	   a missing nano.toml
 //
 // nano run exits with the guest's exit status, or 125 when nano itself
 // fails: a trap, a missing key, a bad bundle.

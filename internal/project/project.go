@@ -347,8 +347,7 @@ func (p *Project) verify(pkg *lockfile.Package) []string {
 	if p.Registry == nil {
 		return []string{"no registry configured to read it from"}
 	}
-	dir := p.Registry.Path(pkg.Name, pkg.Version)
-	m, err := manifest.ParseFile(filepath.Join(dir, manifest.FileName))
+	m, err := p.Registry.Manifest(pkg.Name, pkg.Version)
 	if errors.Is(err, fs.ErrNotExist) {
 		return []string{"missing from the registry"}
 	}
@@ -581,16 +580,13 @@ func (p *Project) manifestOf(pkg *lockfile.Package) (*manifest.Manifest, error) 
 	if m != nil {
 		return m, nil
 	}
-	var dir string
 	switch src, ok := strings.CutPrefix(pkg.Source, "path+"); {
 	case ok:
-		dir = filepath.Join(p.Dir, filepath.FromSlash(src))
+		return manifest.ParseFile(filepath.Join(p.Dir, filepath.FromSlash(src), manifest.FileName))
 	case pkg.Source == "registry" && p.Registry != nil:
-		dir = p.Registry.Path(pkg.Name, pkg.Version)
-	default:
-		return nil, fmt.Errorf("%s: no registry configured to read it from", pkg.ID())
+		return p.Registry.Manifest(pkg.Name, pkg.Version)
 	}
-	return manifest.ParseFile(filepath.Join(dir, manifest.FileName))
+	return nil, fmt.Errorf("%s: no registry configured to read it from", pkg.ID())
 }
 
 // Mounts returns the [mounts] of a locked package's manifest, checked

@@ -58,21 +58,31 @@ type Doc struct {
 	File string
 	MD   toml.MetaData
 	data string
-	raw  map[string]any
-	errs List
-	keys [][]any
+	// decoded is whether MD is the decoder's, with every key's position.
+	decoded bool
+	errs    List
+	keys    [][]any
+	split   []string // the lines of data, once needed
 }
 
-// Decode decodes data, the contents of file, into v. A syntax or type error is
-// returned as a List at once; problems found afterwards are added with Errorf
-// and returned by Err.
+// Decode decodes data, the contents of file, into v, within DefaultLimits.
+// A syntax or type error, or text beyond a limit, is returned as a List at
+// once; problems found afterwards are added with Errorf and returned by Err.
 func Decode(file string, data []byte, v any) (*Doc, error) {
+	return DecodeLimits(file, data, v, DefaultLimits)
+}
+
+// DecodeLimits is Decode within lim.
+func DecodeLimits(file string, data []byte, v any, lim Limits) (*Doc, error) {
+	if err := Check(file, data, lim); err != nil {
+		return nil, err
+	}
 	d := &Doc{File: file, data: string(data)}
 	md, err := toml.Decode(d.data, v)
 	if err != nil {
 		return nil, List{d.fromDecode(err)}
 	}
-	d.MD = md
+	d.MD, d.decoded = md, true
 	return d, nil
 }
 
@@ -111,46 +121,82 @@ func (d *Doc) Errorf(path []any, format string, args ...any) {
 	d.keys = append(d.keys, path)
 }
 
-// Unknown records every key of the file that decoding did not use.
+// Unknown records every key of the file that decoding did not use. It
+// takes time linear in the number of keys: only the first maxErrors of
+// them, the ones Err reports, are looked up in the text.
 func (d *Doc) Unknown() {
-	seen := map[string]int{}
 	undecoded := d.MD.Undecoded()
+	// A table with keys is unknown through its keys: mark every table
+	// that is a proper prefix of an undecoded key.
+	hasKeys := map[string]bool{}
+	var b strings.Builder
 	for _, k := range undecoded {
-		if t := d.MD.Type(k...); (t == "Hash" || t == "ArrayHash") && slices.ContainsFunc(undecoded, func(sub toml.Key) bool {
-			return len(sub) > len(k) && slices.Equal(sub[:len(k)], k)
-		}) {
-			continue // a table with keys is unknown through its keys
+		b.Reset()
+		for i, part := range k[:max(len(k)-1, 0)] {
+			if i > 0 {
+				b.WriteByte(0)
+			}
+			b.WriteString(part)
+			hasKeys[b.String()] = true
+		}
+	}
+	seen := map[string]int{}
+	elems := map[[2]string][]int{}
+	for _, k := range undecoded {
+		if t := d.MD.Type(k...); (t == "Hash" || t == "ArrayHash") && hasKeys[strings.Join(k, "\x00")] {
+			continue
 		}
 		path := make([]any, 0, len(k)+1)
 		for _, s := range k {
 			path = append(path, s)
 		}
-		if len(k) == 2 && d.MD.Type(k[0]) == "ArrayHash" {
+		if len(k) == 2 && len(d.errs) < maxErrors && d.MD.Type(k[0]) == "ArrayHash" {
 			// The n-th time this key is undecoded, it is in the n-th
 			// element of the array that has it.
 			n := seen[k.String()]
 			seen[k.String()]++
-			if elems := d.elementsWith(k[0], k[1]); n < len(elems) {
-				path = []any{k[0], elems[n], k[1]}
+			pair := [2]string{k[0], k[1]}
+			if _, ok := elems[pair]; !ok {
+				elems[pair] = d.elementsWith(k[0], k[1])
+			}
+			if e := elems[pair]; n < len(e) {
+				path = []any{k[0], e[n], k[1]}
 			}
 		}
 		d.Errorf(path, "unknown key")
 	}
 }
 
+// lines returns the text's lines, split once.
+func (d *Doc) lines() []string {
+	if d.split == nil {
+		d.split = strings.Split(d.data, "\n")
+	}
+	return d.split
+}
+
 // elementsWith returns the indexes of the elements of the array of tables
-// name that set key.
+// name that set key, in one pass over the text.
 func (d *Doc) elementsWith(name, key string) []int {
+	header := arrayHeader(name)
+	keyLine := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(key) + `"?\s*=`)
 	var out []int
-	for i := 0; ; i++ {
-		line, _, ok := d.inArray([]any{name, i})
-		if !ok {
-			return out
-		}
-		if kl, _, _ := d.inArray([]any{name, i, key}); kl != line {
-			out = append(out, i)
+	elem, in := -1, false
+	for _, l := range d.lines() {
+		switch {
+		case header.MatchString(l):
+			elem, in = elem+1, true
+		case strings.HasPrefix(strings.TrimSpace(l), "["):
+			in = false
+		case in && keyLine.MatchString(l) && (len(out) == 0 || out[len(out)-1] != elem):
+			out = append(out, elem)
 		}
 	}
+	return out
+}
+
+func arrayHeader(name string) *regexp.Regexp {
+	return regexp.MustCompile(`^\s*\[\[\s*"?` + regexp.QuoteMeta(name) + `"?\s*\]\]`)
 }
 
 // maxErrors bounds the problems reported for one file: finding a position
@@ -201,24 +247,10 @@ func keyString(path []any) string {
 	return b.String()
 }
 
-// The probe: decoding into a type whose only field is at the key path, of
-// a type whose UnmarshalTOML always fails, makes the decoder report that
-// key's position.
-var errProbe = errors.New("tomlfile: position probe")
-
-type probe struct{}
-
-func (*probe) UnmarshalTOML(any) error { return errProbe }
-
-var probeType = reflect.TypeFor[probe]()
-
 // position returns the line and column of the key path, 1:1 when the file
 // has no such key (a required key that is missing, say): then it falls back
 // to the nearest enclosing key that exists.
 func (d *Doc) position(path []any) (int, int) {
-	if d.raw == nil {
-		toml.Decode(d.data, &d.raw) // the file already decoded once
-	}
 	for len(path) > 0 {
 		if len(path) > 1 {
 			if _, ok := path[1].(int); ok {
@@ -227,12 +259,61 @@ func (d *Doc) position(path []any) (int, int) {
 				}
 			}
 		}
-		if line, col, ok := d.probe(path); ok && line > 0 {
+		if line, col, ok := d.keyPosition(path); ok && line > 0 {
 			return line, col
 		}
 		path = path[:len(path)-1]
 	}
 	return 1, 1
+}
+
+// keyPosition returns the position the decoder recorded for a key path
+// of table keys. BurntSushi/toml records the position of every key in its
+// MetaData but reveals it only in the errors it returns, where a decoding
+// error at a key reports that key's recorded position: read the record
+// instead, through reflection (reading, never writing, an unexported
+// field), which costs one map lookup instead of decoding the file again
+// for each key. TestPositions checks it against the errors.
+func (d *Doc) keyPosition(path []any) (line, col int, ok bool) {
+	key := make(toml.Key, len(path))
+	for i, p := range path {
+		s, isKey := p.(string)
+		if !isKey {
+			return 0, 0, false // arrays of tables are inArray's
+		}
+		key[i] = s
+	}
+	if !d.decoded {
+		// A Doc from NewDoc: decode once for the positions.
+		d.MD, _ = toml.Decode(d.data, new(map[string]any))
+		d.decoded = true
+	}
+	info := reflect.ValueOf(&d.MD).Elem().FieldByName("keyInfo")
+	if info.Kind() != reflect.Map || info.Type().Key().Kind() != reflect.String {
+		return 0, 0, false
+	}
+	ki := info.MapIndex(reflect.ValueOf(key.String()))
+	if !ki.IsValid() {
+		return 0, 0, false
+	}
+	pos := ki.FieldByName("pos")
+	if !pos.IsValid() {
+		return 0, 0, false
+	}
+	line = int(pos.FieldByName("Line").Int())
+	start := int(pos.FieldByName("Start").Int())
+	if line <= 0 || start < 0 || start > len(d.data) {
+		return 0, 0, false
+	}
+	// The column as the decoder's errors give it: counted from the start
+	// of the first line whose end (its newline included) reaches start.
+	// A key at the very start of a line thus reads as one past the end of
+	// the line before, as in every error the decoder reports.
+	lineStart := 0
+	if start > 0 {
+		lineStart = strings.LastIndexByte(d.data[:start-1], '\n') + 1
+	}
+	return line, start - lineStart + 1, true
 }
 
 // inArray finds the position of a path into an array of tables, such as
@@ -245,8 +326,8 @@ func (d *Doc) inArray(path []any) (line, col int, ok bool) {
 	if !ok1 || !ok2 || len(path) > 4 {
 		return 0, 0, false
 	}
-	header := regexp.MustCompile(`^\s*\[\[\s*"?` + regexp.QuoteMeta(name) + `"?\s*\]\]`)
-	lines := strings.Split(d.data, "\n")
+	header := arrayHeader(name)
+	lines := d.lines()
 	n := -1
 	for i, l := range lines {
 		if !header.MatchString(l) {
@@ -292,35 +373,6 @@ func valueCol(line string) int {
 		i++
 	}
 	return i + 1
-}
-
-func (d *Doc) probe(path []any) (line, col int, ok bool) {
-	t := probeType
-	v := any(d.raw)
-	for _, p := range path {
-		key, isKey := p.(string)
-		m, isTable := v.(map[string]any)
-		if !isKey || !isTable {
-			return 0, 0, false // arrays of tables are inArray's
-		}
-		if v, ok = m[key]; !ok {
-			return 0, 0, false
-		}
-	}
-	for i := len(path) - 1; i >= 0; i-- {
-		t = reflect.StructOf([]reflect.StructField{{
-			Name: "F",
-			Type: t,
-			Tag:  reflect.StructTag(`toml:` + strconv.Quote(path[i].(string))),
-		}})
-	}
-	_, err := toml.Decode(d.data, reflect.New(t).Interface())
-	var pe toml.ParseError
-	// ParseError has no Unwrap: recognise the probe by its message.
-	if !errors.As(err, &pe) || pe.Message != errProbe.Error() {
-		return 0, 0, false
-	}
-	return pe.Position.Line, pe.Position.Col, true
 }
 
 // Errs returns the problems recorded so far, without positions.
