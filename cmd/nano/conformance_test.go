@@ -491,10 +491,10 @@ walk ./tree/sub/deeper/c 0
 ` + stdinLine
 
 	for _, g := range []struct {
-		name  string
-		wasm  string
-		slot  string // mounted at "/"
-		want  string
+		name string
+		wasm string
+		slot string // mounted at "/"
+		want string
 	}{
 		{name: "rust", wasm: "rustcli/rustcli.wasm", slot: "work", want: rustWant},
 		{name: "c", wasm: "ccli/ccli.wasm", want: argLines + stdinLine},
