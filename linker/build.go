@@ -56,6 +56,7 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 	mods := map[string]*Module{} // by package ID
 	wits := map[string]*iface.Package{}
 	digests := map[string]string{}
+	mounts := map[string]map[string]string{} // by package ID
 	a := NewAnalyzer(ctx)
 	defer a.Close(ctx)
 	for id, p := range pkgs {
@@ -64,6 +65,9 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 			return nil, err
 		}
 		if wits[id], err = src.Interface(p); err != nil {
+			return nil, &LinkError{Package: id, Err: err.Error()}
+		}
+		if mounts[id], err = src.Mounts(p); err != nil {
 			return nil, &LinkError{Package: id, Err: err.Error()}
 		}
 		m, err := a.Analyze(ctx, wasm)
@@ -83,7 +87,7 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	k := &linker{b: b, pkgs: pkgs, edges: edges, digests: digests, typed: typed}
+	k := &linker{b: b, pkgs: pkgs, edges: edges, digests: digests, typed: typed, mounts: mounts}
 	if w := wits[root]; w != nil {
 		b.Exports = w.Funcs
 	}
@@ -172,6 +176,7 @@ type linker struct {
 	edges   map[string][]*lockfile.Edge
 	digests map[string]string
 	typed   map[string][]*TypedImport // by package ID
+	mounts  map[string]map[string]string
 }
 
 // add appends the instance of package id reached along the path at, holding keys,
@@ -183,6 +188,12 @@ func (k *linker) add(id, at string, keys policy.Set, slots map[string]string) (i
 	for _, key := range keys {
 		if key.Kind == policy.FS {
 			key.Source = slots[key.Name]
+			if at, ok := k.mounts[id][key.Name]; ok {
+				if inst.Mounts == nil {
+					inst.Mounts = map[string]string{}
+				}
+				inst.Mounts[key.Name] = at
+			}
 		}
 		inst.Keys = append(inst.Keys, key.String())
 	}

@@ -63,6 +63,113 @@ func (s testSource) Module(p *lockfile.Package) ([]byte, error) { return s[p.ID(
 
 func (s testSource) Interface(*lockfile.Package) (*iface.Package, error) { return nil, nil }
 
+func (s testSource) Mounts(*lockfile.Package) (map[string]string, error) { return nil, nil }
+
+// mountSource is a testSource whose packages have [mounts], by package ID.
+type mountSource struct {
+	testSource
+	mounts map[string]map[string]string
+}
+
+func (s mountSource) Mounts(p *lockfile.Package) (map[string]string, error) {
+	return s.mounts[p.ID()], nil
+}
+
+// TestBuildMounts checks that each instance carries its package's mounts,
+// whatever the path that reaches it, and that the keys do not change.
+func TestBuildMounts(t *testing.T) {
+	l, files := testLock(t,
+		[]string{
+			"acme:app 0.3.0 app fs:data:rw fs:cache:ro stdio:stdout",
+			"acme:zip 1.4.0 zip fs:out:rw",
+			"acme:log 1.0.0 zip fs:logs:rw",
+		},
+		[]string{
+			"acme:app 0.3.0 -> acme:zip 1.4.0 fs:out=data/uploads:rw",
+			"acme:app 0.3.0 -> acme:log 1.0.0 fs:logs=data/logs:rw",
+			"acme:log 1.0.0 -> acme:zip 1.4.0 fs:out=logs/zips:rw",
+		})
+	src := mountSource{testSource(files), map[string]map[string]string{
+		"acme:app 0.3.0": {"data": "/"},
+		"acme:zip 1.4.0": {"out": "/srv/out"},
+	}}
+	b, err := Build(context.Background(), l, "acme:app 0.3.0", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Build(context.Background(), l, "acme:app 0.3.0", testSource(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"acme:app > acme:log > acme:zip": "out=/srv/out",
+		"acme:app > acme:log":            "logs=/logs",
+		"acme:app > acme:zip":            "out=/srv/out",
+		"acme:app":                       "cache=/cache data=/",
+	}
+	for i, inst := range b.Instances {
+		var got []string
+		for _, k := range inst.Keys {
+			if slot, ok := strings.CutPrefix(k, "fs:"); ok {
+				slot, _, _ = strings.Cut(slot, "=")
+				slot, _, _ = strings.Cut(slot, ":")
+				got = append(got, slot+"="+inst.Mount(slot))
+			}
+		}
+		if g := strings.Join(got, " "); g != want[inst.Path] {
+			t.Errorf("%s mounts %q, want %q", inst.Path, g, want[inst.Path])
+		}
+		if !slices.Equal(inst.Keys, plain.Instances[i].Keys) {
+			t.Errorf("%s keys = %q with mounts, %q without: mounts are layout only", inst.Path, inst.Keys, plain.Instances[i].Keys)
+		}
+	}
+	if m := b.Root().Mounts; len(m) != 1 || m["data"] != "/" {
+		t.Errorf("root Mounts = %q, want only the [mounts] entry data=/", m)
+	}
+	// They survive the bundle file.
+	file := filepath.Join(t.TempDir(), "app.nano")
+	if err := b.WriteFile(file); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadBundle(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Root().Mount("data"); got != "/" {
+		t.Errorf("ReadBundle: root mounts data at %q, want /", got)
+	}
+}
+
+// TestBundleMountsChecked checks that a bundle's mounts are checked as
+// the hostile input they are.
+func TestBundleMountsChecked(t *testing.T) {
+	for _, tt := range []struct {
+		mounts map[string]string
+		want   string
+	}{
+		{map[string]string{"data": "/", "cache": "/srv/cache"}, ""},
+		{map[string]string{"data": "relative"}, `fs slot "data": mount "relative" is not an absolute path`},
+		{map[string]string{"data": "/a/../etc"}, `fs slot "data": mount "/a/../etc" is not clean`},
+		{map[string]string{"data": "/x/"}, "is not clean"},
+		{map[string]string{"data": ""}, "is not an absolute path"},
+		{map[string]string{"other": "/other"}, `mounts slot "other", which it does not hold`},
+		{map[string]string{"data": "/cache"}, `fs slots "cache" and "data" are both mounted at /cache`},
+		{map[string]string{"data": "/x", "cache": "/x"}, "are both mounted at /x"},
+	} {
+		b := &Bundle{Modules: map[string][]byte{"sha256:x": nil}, Instances: []*Instance{{
+			Path: "acme:app", Package: "acme:app", Module: "sha256:x",
+			Keys: []string{"fs:cache=cache:ro", "fs:data=data:rw"}, Mounts: tt.mounts,
+		}}}
+		err := b.check()
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("check(mounts %q) = %v, want nil", tt.mounts, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("check(mounts %q) = %v, want %q", tt.mounts, err, tt.want)
+		}
+	}
+}
+
 func TestBuild(t *testing.T) {
 	l, files := testLock(t,
 		[]string{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/lockfile"
+	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -42,11 +43,22 @@ type Instance struct {
 	// slot and the sub-path in it ("fs:out=data/uploads:rw"), so the
 	// operator's directories map straight to every instance's.
 	Keys []string `json:"keys,omitempty"`
+	// Mounts says where its guest filesystem shows each fs slot, by its
+	// own slot name, when its package's [mounts] moves it from /SLOT.
+	Mounts map[string]string `json:"mounts,omitempty"`
 	// Imports binds each dependency the module imports from to the index
 	// of the child instance that serves it.
 	Imports map[string]int `json:"imports,omitempty"`
 	// Typed lists its imports of its children's WIT functions.
 	Typed []*TypedImport `json:"typed,omitempty"`
+}
+
+// Mount returns where the instance's guest filesystem shows its fs slot.
+func (inst *Instance) Mount(slot string) string {
+	if p, ok := inst.Mounts[slot]; ok {
+		return p
+	}
+	return manifest.DefaultMount(slot)
 }
 
 // Root returns the root instance.
@@ -188,6 +200,9 @@ func (b *Bundle) check() error {
 		if keys[i], err = policy.ParseSet(inst.Keys); err != nil {
 			return fmt.Errorf("%s: %v", inst.Path, err)
 		}
+		if err := checkMounts(inst, keys[i]); err != nil {
+			return fmt.Errorf("%s: %v", inst.Path, err)
+		}
 		for name, j := range inst.Imports {
 			if j < 0 || j >= i || parent[j] >= 0 {
 				return fmt.Errorf("%s: import %q binds to instance %d, which is not a child of its own instantiated before it", inst.Path, name, j)
@@ -234,6 +249,34 @@ func (b *Bundle) check() error {
 				return fmt.Errorf("%s: holds %s, which %s does not", inst.Path, k, b.Instances[parent[i]].Path)
 			}
 		}
+	}
+	return nil
+}
+
+// checkMounts checks an instance's mounts: each names a slot it holds and
+// an absolute, clean path, and no two of its slots share a path.
+func checkMounts(inst *Instance, keys policy.Set) error {
+	held := map[string]bool{}
+	for _, k := range keys {
+		if k.Kind == policy.FS {
+			held[k.Name] = true
+		}
+	}
+	for _, slot := range sortedKeys(inst.Mounts) {
+		if !held[slot] {
+			return fmt.Errorf("mounts slot %q, which it does not hold", slot)
+		}
+		if err := manifest.CheckMount(inst.Mounts[slot]); err != nil {
+			return fmt.Errorf("fs slot %q: %v", slot, err)
+		}
+	}
+	by := map[string]string{}
+	for _, slot := range sortedKeys(held) {
+		at := inst.Mount(slot)
+		if other, ok := by[at]; ok {
+			return fmt.Errorf("fs slots %q and %q are both mounted at %s", other, slot, at)
+		}
+		by[at] = slot
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -54,7 +55,7 @@ func CheckRootKeys(root *Instance, c *Config) error {
 	if err != nil {
 		return err
 	}
-	var missing, extra []string
+	var missing, extra, mounts []string
 	slots := map[string]bool{}
 	for _, k := range keys {
 		switch k.Kind {
@@ -66,6 +67,7 @@ func CheckRootKeys(root *Instance, c *Config) error {
 					flag += ":ro"
 				}
 				missing = append(missing, flag)
+				mounts = append(mounts, fmt.Sprintf("%s sees fs slot %s at %s", root.Package, k.Name, root.Mount(k.Name)))
 			}
 		case policy.Env:
 			if _, ok := c.Env[k.Name]; !ok {
@@ -100,6 +102,7 @@ func CheckRootKeys(root *Instance, c *Config) error {
 	var msgs []string
 	if len(missing) > 0 {
 		msgs = append(msgs, fmt.Sprintf("%s needs keys the command line does not give; add:\n\t%s", root.Package, strings.Join(missing, " ")))
+		msgs = append(msgs, mounts...)
 	}
 	if len(extra) > 0 {
 		msgs = append(msgs, fmt.Sprintf("%s does not declare these keys; drop:\n\t%s", root.Package, strings.Join(extra, " ")))
@@ -300,12 +303,19 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 		case policy.FS:
 			slot, sub, _ := strings.Cut(k.Source, "/")
 			dir := c.Dirs[slot]
+			// Keys, not flags, decide writes: a missing sub-directory is
+			// made only when this key is rw (so, as check verified, is
+			// every key above it up to the root's) and the operator's
+			// directory is not :ro.
 			ro := dir.ReadOnly || k.Access == policy.RO
-			fs, err := rootfs.OpenSub(dir.Path, sub, ro, !dir.ReadOnly)
+			fs, err := rootfs.OpenSub(dir.Path, sub, ro, !ro)
+			if errors.Is(err, iofs.ErrNotExist) && ro && sub != "" {
+				return nil, fmt.Errorf("%s: %s does not exist in the directory of --dir %s, and a read-only key does not make it", k, sub, slot)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", k, err)
 			}
-			fsc = fsc.(sysfs.FSConfig).WithSysFSMount(fs, "/"+k.Name)
+			fsc = fsc.(sysfs.FSConfig).WithSysFSMount(fs, inst.Mount(k.Name))
 		case policy.Env:
 			mc = mc.WithEnv(k.Name, c.Env[k.Name])
 		case policy.Clock:

@@ -17,6 +17,10 @@ type Source interface {
 	Module(*lockfile.Package) ([]byte, error)
 	// Interface returns the package's WIT interface, or nil if it has none.
 	Interface(*lockfile.Package) (*iface.Package, error)
+	// Mounts returns the [mounts] of the package's manifest, the one
+	// whose digest the lock pins: where its guest filesystem shows each
+	// fs slot that is not at /SLOT, by slot.
+	Mounts(*lockfile.Package) (map[string]string, error)
 }
 
 // A TypedImport is an import of a child's WIT function. A function of

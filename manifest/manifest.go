@@ -4,6 +4,7 @@ package manifest
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -37,6 +38,9 @@ type Manifest struct {
 
 	// Keys is every key the package declares in [capabilities].
 	Keys policy.Set
+	// Mounts is the [mounts] table: where the guest sees a declared fs
+	// slot, by slot, when not at its default /SLOT. Use Mount to read it.
+	Mounts map[string]string
 	// Deps are the dependencies, sorted by name.
 	Deps []*Dependency
 
@@ -49,6 +53,32 @@ func (m *Manifest) ID() string {
 		return m.id
 	}
 	return m.Name + " " + m.Version.String()
+}
+
+// Mount returns where the package's guest filesystem shows its fs slot:
+// its [mounts] entry, or /SLOT.
+func (m *Manifest) Mount(slot string) string {
+	if p, ok := m.Mounts[slot]; ok {
+		return p
+	}
+	return DefaultMount(slot)
+}
+
+// DefaultMount is where a slot appears without a [mounts] entry: /SLOT.
+func DefaultMount(slot string) string { return "/" + slot }
+
+// CheckMount reports whether p can be where a slot is mounted: an absolute,
+// clean slash path ("/", "/data", "/srv/in").
+func CheckMount(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("mount %q is not an absolute path", p)
+	case path.Clean(p) != p:
+		return fmt.Errorf("mount %q is not clean (want %q)", p, path.Clean(p))
+	case strings.ContainsRune(p, 0):
+		return fmt.Errorf("mount %q holds a NUL byte", p)
+	}
+	return nil
 }
 
 // Dir returns the directory holding the manifest.
@@ -91,6 +121,7 @@ type (
 			Path string `toml:"path"`
 		} `toml:"registry"`
 		Capabilities keysTOML                  `toml:"capabilities"`
+		Mounts       map[string]string         `toml:"mounts"`
 		Dependencies map[string]toml.Primitive `toml:"dependencies"`
 	}
 	keysTOML struct {
@@ -154,6 +185,7 @@ func Parse(file string, data []byte) (*Manifest, error) {
 		p.check([]any{"registry", "path"}, m.Registry, checkRel)
 	}
 	m.Keys = policy.NewSet(p.keys([]any{"capabilities"}, f.Capabilities, nil)...)
+	m.Mounts = p.mounts(m.Keys, f.Mounts)
 
 	for _, name := range slices.Sorted(mapsKeys(f.Dependencies)) {
 		if d := p.dep(m, name, f.Dependencies[name]); d != nil {
@@ -287,6 +319,57 @@ func (p *parser) keys(key []any, t keysTOML, fsKey func(slot, v string) (policy.
 		keys = append(keys, policy.Key{Kind: policy.Random})
 	}
 	return keys
+}
+
+// mounts checks the [mounts] table against the declared keys: each entry
+// names a declared fs slot and an absolute, clean path, and no two slots,
+// with their defaults, share a path.
+func (p *parser) mounts(keys policy.Set, t map[string]string) map[string]string {
+	if len(t) == 0 {
+		return nil
+	}
+	declared := map[string]bool{}
+	for _, k := range keys {
+		if k.Kind == policy.FS {
+			declared[k.Name] = true
+		}
+	}
+	out := map[string]string{}
+	for _, slot := range slices.Sorted(mapsKeys(t)) {
+		at := []any{"mounts", slot}
+		switch err := CheckMount(t[slot]); {
+		case err != nil:
+			p.doc.Errorf(at, "%v", err)
+		case policy.CheckSlot(slot) != nil:
+			p.doc.Errorf(at, "%v", policy.CheckSlot(slot))
+		case !declared[slot]:
+			p.doc.Errorf(at, "fs slot %q is not declared in [capabilities]", slot)
+		default:
+			out[slot] = t[slot]
+		}
+	}
+	// Every slot's path, explicit or default; a clash is reported at the
+	// explicit entry, or at the later of two. A slot whose entry is wrong
+	// clashes with nothing.
+	by := map[string]string{}
+	for _, slot := range slices.Sorted(maps.Keys(declared)) {
+		if _, ok := t[slot]; !ok {
+			by[DefaultMount(slot)] = slot
+		}
+	}
+	for _, slot := range slices.Sorted(mapsKeys(out)) {
+		other, ok := by[out[slot]]
+		_, explicit := out[other]
+		switch {
+		case !ok:
+			by[out[slot]] = slot
+		case !explicit:
+			p.doc.Errorf([]any{"mounts", slot}, "%s is where fs slot %q is mounted by default", out[slot], other)
+		default:
+			p.doc.Errorf([]any{"mounts", slot}, "%s is also where fs slot %q is mounted", out[slot], other)
+		}
+	}
+	return out
 }
 
 func named(kind policy.Kind, check func(string) error) func(string) (policy.Key, error) {

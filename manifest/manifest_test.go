@@ -63,6 +63,15 @@ func TestParseFull(t *testing.T) {
 		t.Errorf("ParseFile(%q).Keys = %q, want %q", file, got, wantKeys)
 	}
 
+	for slot, want := range map[string]string{"data": "/", "cache": "/var/cache/app", "other": "/other"} {
+		if got := m.Mount(slot); got != want {
+			t.Errorf("ParseFile(%q).Mount(%q) = %q, want %q", file, slot, got, want)
+		}
+	}
+	if len(m.Mounts) != 2 {
+		t.Errorf("ParseFile(%q).Mounts = %q, want the 2 entries of [mounts]", file, m.Mounts)
+	}
+
 	type dep struct {
 		name, req, path string
 		grant           []string
@@ -141,7 +150,7 @@ func TestParseMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParseFile(%q) = %v, want no error", file, err)
 	}
-	if m.ID() != "a:b 0.0.0" || m.Module != "m.wasm" || m.WIT != "" || m.Registry != "" || len(m.Keys) != 0 || len(m.Deps) != 0 {
+	if m.ID() != "a:b 0.0.0" || m.Module != "m.wasm" || m.WIT != "" || m.Registry != "" || len(m.Keys) != 0 || len(m.Deps) != 0 || m.Mounts != nil {
 		t.Errorf("ParseFile(%q) = %+v, want a:b 0.0.0 with module m.wasm and nothing else", file, m)
 	}
 }
@@ -281,5 +290,18 @@ func TestRegressions(t *testing.T) {
 				t.Errorf("%s: Parse(%q): %s", tt.bug, tt.in, p)
 			}
 		})
+	}
+}
+
+func TestCheckMount(t *testing.T) {
+	for _, p := range []string{"/", "/data", "/srv/in", "/a b", "/.hidden"} {
+		if err := CheckMount(p); err != nil {
+			t.Errorf("CheckMount(%q) = %v, want nil", p, err)
+		}
+	}
+	for _, p := range []string{"", ".", "data", "./data", "/data/", "//data", "/a/../b", "/./a", "/..", "/a/.", "/a\x00b"} {
+		if err := CheckMount(p); err == nil {
+			t.Errorf("CheckMount(%q) = nil, want an error", p)
+		}
 	}
 }

@@ -64,6 +64,15 @@ func (e *env) inspect(c *cli.Context) error {
 	}
 	if m != nil {
 		fmt.Fprintf(e.stdout, "%s: %s\n", m.ID(), m.Module)
+		var mounts []string
+		for _, k := range m.Keys {
+			if k.Kind == policy.FS {
+				mounts = append(mounts, fmt.Sprintf("fs.%s at %s", k.Name, m.Mount(k.Name)))
+			}
+		}
+		if len(mounts) > 0 {
+			fmt.Fprintf(e.stdout, "mounts: %s\n", strings.Join(slices.Compact(mounts), ", "))
+		}
 	}
 	for _, im := range mod.Imports {
 		fmt.Fprintf(e.stdout, "%s %s: %s\n", im, im.Signature(), needText(im))

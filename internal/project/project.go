@@ -593,6 +593,22 @@ func (p *Project) manifestOf(pkg *lockfile.Package) (*manifest.Manifest, error) 
 	return manifest.ParseFile(filepath.Join(dir, manifest.FileName))
 }
 
+// Mounts returns the [mounts] of a locked package's manifest, checked
+// against the lock's digest: where its guest filesystem shows each fs slot
+// that is not at /SLOT.
+func (p *Project) Mounts(pkg *lockfile.Package) (map[string]string, error) {
+	m, err := p.manifestOf(pkg)
+	if err != nil {
+		return nil, err
+	}
+	if got, err := p.hash(m.File, lockfile.HashFile); err != nil {
+		return nil, err
+	} else if got != pkg.Manifest {
+		return nil, fmt.Errorf("%s: integrity: manifest is %s, nano.lock says %s", pkg.ID(), got, orNone(pkg.Manifest))
+	}
+	return m.Mounts, nil
+}
+
 // Interface loads the WIT interface of a locked package, checked against
 // the lock's digest, or returns nil if the package has none.
 func (p *Project) Interface(pkg *lockfile.Package) (*iface.Package, error) {

@@ -7,7 +7,8 @@
 // that was already there or that the guest made), nothing outside the
 // directory is reached.
 //
-// A path that would leave the directory fails with EPERM, the errno wazero
+// Every path is relative to the directory, even one that starts with a
+// slash (see name). A path that would leave the directory fails with EPERM, the errno wazero
 // itself returns for a guest path such as "../x". (os.Root reports it with
 // an unexported error, "path escapes from parent", which would otherwise
 // become EIO.)
@@ -72,9 +73,16 @@ func (r *rootFS) errno(err error) experimentalsys.Errno {
 	return experimentalsys.UnwrapOSError(err)
 }
 
-// name turns a path from wazero into a name for os.Root, for which the empty
-// path is an error rather than the root.
+// name turns a path from wazero into a name for os.Root. A path wazero
+// hands an FS is always relative to the FS's root, leading slashes
+// included: wazero names a directory the guest opened as "." with the
+// empty string and joins a name under it as "/NAME", so "/NAME", "//NAME"
+// and "NAME" are the same file. os.Root refuses absolute names, and takes
+// the empty name for an error rather than the root. Nothing else is
+// cleaned: ".." and symbolic links are os.Root's to resolve, inside the
+// root.
 func name(p string) string {
+	p = strings.TrimLeft(p, "/")
 	if p == "" {
 		return "."
 	}

@@ -25,7 +25,7 @@ func OpenSub(base, sub string, readOnly, create bool) (experimentalsys.FS, error
 			next, err := openStep(root, step, create)
 			root.Close()
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", sub, err)
+				return nil, fmt.Errorf("%s: %w", sub, err)
 			}
 			root = next
 		}
