@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -530,6 +531,47 @@ walk ./tree/sub/deeper/c 0
 				p.slot, p.mount, p.dir = g.slot, "/", mkTree(t)
 			}
 			check("nano", h.nano(t, p))
+		})
+	}
+}
+
+// TestToolchainGuestsBuilt checks that the committed Rust and C guests are
+// what their source builds to, with their build.sh in a copy of their
+// directory. The output depends on the compiler, so the check runs only
+// with the compiler named in the guest's VERSION, and skips without it.
+func TestToolchainGuestsBuilt(t *testing.T) {
+	for _, g := range []struct{ dir, wasm, compiler, versionFlag string }{
+		{"rustcli", "rustcli.wasm", "/usr/bin/rustc", "--version"},
+		{"ccli", "ccli.wasm", "clang", "--version"},
+	} {
+		t.Run(g.dir, func(t *testing.T) {
+			src := filepath.Join(guests, g.dir)
+			want, err := os.ReadFile(filepath.Join(src, "VERSION"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(g.compiler, g.versionFlag).Output()
+			if err != nil {
+				t.Skipf("%s: %v", g.compiler, err)
+			}
+			if got, want := firstLine(string(out)), strings.TrimSpace(string(want)); got != want {
+				t.Skipf("%s was built with %s, this is %s", g.wasm, want, got)
+			}
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
+				t.Fatal(err)
+			}
+			if msg, err := exec.Command("bash", filepath.Join(dir, "build.sh")).CombinedOutput(); err != nil {
+				t.Fatalf("%s/build.sh: %v\n%s", g.dir, err, msg)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, g.wasm))
+			if err != nil {
+				t.Fatal(err)
+			}
+			committed, err := os.ReadFile(filepath.Join(src, g.wasm))
+			if err != nil || !bytes.Equal(got, committed) {
+				t.Errorf("%s differs from what its source builds to (%v): run testdata/build.sh", filepath.Join(src, g.wasm), err)
+			}
 		})
 	}
 }

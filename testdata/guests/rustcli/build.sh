@@ -9,4 +9,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 RUSTC=${RUSTC:-/usr/bin/rustc}
 "$RUSTC" --edition 2021 --target wasm32-wasi -C opt-level=s -C strip=debuginfo \
 	--remap-path-prefix="$PWD"=. -o rustcli.wasm main.rs
-echo "built rustcli.wasm with $("$RUSTC" --version)"
+# TestToolchainGuestsBuilt rebuilds it only with this compiler.
+"$RUSTC" --version > VERSION
+echo "built rustcli.wasm with $(cat VERSION)"
