@@ -540,6 +540,9 @@ walk ./tree/sub/deeper/c 0
 // directory. The output depends on the compiler, so the check runs only
 // with the compiler named in the guest's VERSION, and skips without it.
 func TestToolchainGuestsBuilt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("building the guests takes a while")
+	}
 	for _, g := range []struct{ dir, wasm, compiler, versionFlag string }{
 		{"rustcli", "rustcli.wasm", "/usr/bin/rustc", "--version"},
 		{"ccli", "ccli.wasm", "clang", "--version"},
