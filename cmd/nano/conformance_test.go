@@ -178,9 +178,10 @@ type outcome struct {
 	stdout, stderr string
 }
 
-// check compares an outcome with the specification as the testsuite's own
-// runner does: the exit status, and stdout and stderr where the
-// specification gives them.
+// check compares an outcome with the specification: the exit status, and
+// stdout and stderr where the specification gives them. It compares the
+// streams whole, where the testsuite's own runner reads only as many bytes
+// as it expects.
 func (tc *testCase) check(o outcome) error {
 	var msgs []string
 	if o.code != tc.spec.ExitCode {
