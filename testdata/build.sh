@@ -21,6 +21,8 @@ done < <(find . -path ./linker/testdata/run -prune -o -path '*/testdata/*' -name
 echo "built $n modules"
 linker/testdata/run/build.sh
 linker/testdata/gopair/build.sh
+testdata/guests/rustcli/build.sh
+testdata/guests/ccli/build.sh
 # The Go guests depend on Go's version: TestGoGuests checks them with this one.
 go env GOVERSION > linker/testdata/GOVERSION
 # The C guests depend on clang's: TestCGuests checks them with this one.
