@@ -129,6 +129,9 @@ func newApp(e *env, dir string) *cli.App {
 		Writer:         e.stdout,
 		ErrWriter:      e.stderr,
 		ExitErrHandler: func(*cli.Context, error) {}, // run maps errors to statuses
+		// A flag given twice gives two values; a comma inside one is part of
+		// it (--env LIST=a,b), never a second value.
+		DisableSliceFlagSeparator: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "C", Usage: "run as if in `DIR`"},
 			&cli.StringFlag{Name: "registry", Usage: "use the local registry in `DIR` instead of the manifest's"},
