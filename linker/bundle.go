@@ -30,6 +30,18 @@ type Bundle struct {
 	Modules map[string][]byte
 	// Exports are the WIT functions the root exports, for --invoke.
 	Exports []*iface.Func
+
+	// load reads a module that Modules lists without its bytes (nil):
+	// Build keeps none, and reads each again when it is written or run.
+	load func(digest string) ([]byte, error)
+}
+
+// module returns the bytes of the module with digest d.
+func (b *Bundle) module(d string) ([]byte, error) {
+	if data := b.Modules[d]; data != nil || b.load == nil {
+		return data, nil
+	}
+	return b.load(d)
 }
 
 // An Instance is one nanoprocess.
