@@ -52,13 +52,18 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 	for _, es := range edges {
 		slices.SortFunc(es, func(a, b *lockfile.Edge) int { return strings.Compare(a.Child, b.Child) })
 	}
+	// Each module is analyzed and its bytes dropped: the bundle reads
+	// them again from src, one at a time, when it is written or run.
 	b := &Bundle{Modules: map[string][]byte{}}
 	mods := map[string]*Module{} // by package ID
 	wits := map[string]*iface.Package{}
 	digests := map[string]string{}
+	byDigest := map[string]*lockfile.Package{}
+	analyzed := map[string]*Module{} // by digest
 	a := NewAnalyzer(ctx)
 	defer a.Close(ctx)
-	for id, p := range pkgs {
+	for _, id := range sortedKeys(pkgs) {
+		p := pkgs[id]
 		wasm, err := src.Module(p)
 		if err != nil {
 			return nil, err
@@ -66,13 +71,17 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 		if wits[id], err = src.Interface(p); err != nil {
 			return nil, &LinkError{Package: id, Err: err.Error()}
 		}
-		m, err := a.Analyze(ctx, wasm)
-		if err != nil {
-			return nil, &LinkError{Package: id, Err: err.Error()}
-		}
 		d := lockfile.Digest(wasm)
-		b.Modules[d], mods[id], digests[id] = wasm, m, d
+		m := analyzed[d]
+		if m == nil {
+			if m, err = a.Analyze(ctx, wasm); err != nil {
+				return nil, &LinkError{Package: id, Err: err.Error()}
+			}
+			analyzed[d] = m
+		}
+		b.Modules[d], mods[id], digests[id], byDigest[d] = nil, m, d, p
 	}
+	b.load = func(d string) ([]byte, error) { return src.Module(byDigest[d]) }
 	var errs []error
 	typed := map[string][]*TypedImport{}
 	for _, id := range sortedKeys(pkgs) {

@@ -132,6 +132,7 @@ type Process struct {
 	// compiled holds each distinct module compiled once, by content: its
 	// digest, and the renames of its typed imports when it has any.
 	compiled map[string]wazero.CompiledModule
+	wasm     map[string][]byte // the modules' bytes, by digest, read once
 	// adapters holds the adapters of typed imports, by adapter key and
 	// calling module.
 	adapters map[string]map[api.Module]*adapter
@@ -160,7 +161,7 @@ func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 		rc = rc.WithCompilationCache(c.Cache)
 	}
 	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, rc), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
-		adapters: map[string]map[api.Module]*adapter{}}
+		wasm: map[string][]byte{}, adapters: map[string]map[api.Module]*adapter{}}
 	if err := p.link(ctx); err != nil {
 		p.Close(ctx)
 		return nil, err
@@ -196,6 +197,7 @@ func (p *Process) link(ctx context.Context) error {
 		if err != nil {
 			return &RunError{inst.Path, err}
 		}
+		p.wasm[inst.Module] = wasm
 		raw, err := readImports(wasm)
 		if err != nil {
 			return &RunError{inst.Path, err}
@@ -299,7 +301,10 @@ func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledM
 	if cm, ok := p.compiled[key]; ok {
 		return cm, nil
 	}
-	wasm, err := p.b.module(inst.Module)
+	wasm, err := p.wasm[inst.Module], error(nil)
+	if wasm == nil {
+		wasm, err = p.b.module(inst.Module)
+	}
 	if err == nil {
 		wasm, err = renameImports(wasm, renames)
 	}
