@@ -223,8 +223,8 @@ func (p *Process) link(ctx context.Context) error {
 			return linkDep{id: child.Package + " " + child.Version, mod: mods[child.Module], wit: wits[name]}, true
 		})
 		errs = append(errs, es...)
-		if len(es) == 0 && !sameTyped(typed, inst.Typed) {
-			errs = append(errs, &LinkError{Package: id, Err: "its typed imports are not those its module and its children's WIT functions link"})
+		if msg := typedDiff(typed, inst.Typed); len(es) == 0 && msg != "" {
+			errs = append(errs, &LinkError{Package: id, Err: msg})
 		}
 	}
 	return errors.Join(errs...)
@@ -248,12 +248,27 @@ func childWITs(inst *Instance) map[string]*iface.Package {
 	return wits
 }
 
-// sameTyped reports whether the typed imports the link checks found are
-// those the bundle lists.
-func sameTyped(found, listed []*TypedImport) bool {
-	return slices.EqualFunc(found, listed, func(a, b *TypedImport) bool {
-		return a.Module == b.Module && a.Name == b.Name && a.Child == b.Child && a.Export == b.Export && a.Direct == b.Direct && a.Func == b.Func
-	})
+// typedDiff compares the typed imports the link checks found with those
+// the bundle lists, and describes the first difference, "" if none.
+func typedDiff(found, listed []*TypedImport) string {
+	desc := func(t *TypedImport) string {
+		how := "through an adapter"
+		if t.Direct {
+			how = "directly"
+		}
+		return fmt.Sprintf("import[%q.%q] to %s export %q %s", t.Module, t.Name, t.Child, t.Export, how)
+	}
+	for i := range max(len(found), len(listed)) {
+		switch {
+		case i >= len(found):
+			return "bundle.json links " + desc(listed[i]) + ", which the module does not import so"
+		case i >= len(listed):
+			return "bundle.json does not link " + desc(found[i])
+		case desc(found[i]) != desc(listed[i]) || found[i].Func != listed[i].Func:
+			return "bundle.json links " + desc(listed[i]) + ", where the module and its child's WIT link " + desc(found[i])
+		}
+	}
+	return ""
 }
 
 // instantiate instantiates instance i, wired to its children, and runs
