@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -102,5 +103,35 @@ func TestCompileCacheByContent(t *testing.T) {
 	}
 	if counts[0] == 0 || counts[1] != counts[0] {
 		t.Errorf("cache files after each run: %v, want the same number, not 0: one compilation per content", counts)
+	}
+}
+
+// TestMemoryPoolShared runs a bundle twice: the second run reuses the
+// memory the first one freed, and finds it zeroed. acme:counter keeps its
+// count at address 0 of its memory.
+func TestMemoryPoolShared(t *testing.T) {
+	counter, err := os.ReadFile("testdata/run/counter.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	b := bundleOf(instSpec{path: "acme:counter", wasm: counter})
+	for run := range 3 {
+		p, err := Start(ctx, b, &Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 2; i++ {
+			if got, err := p.Invoke(ctx, "inc", nil); err != nil || len(got) != 1 || got[0] != strconv.Itoa(i) {
+				t.Errorf("run %d: inc #%d = %v, %v, want [%d]: a memory from the pool was not zeroed", run, i, got, err, i)
+			}
+		}
+		p.Close(ctx)
+		memory.mu.Lock()
+		pooled := memory.bytes
+		memory.mu.Unlock()
+		if pooled == 0 {
+			t.Errorf("run %d: the pool holds nothing after Close, want the nanoprocess's memory for the next run", run)
+		}
 	}
 }

@@ -23,7 +23,7 @@ type memoryPool struct {
 var memory memoryPool
 
 // maxPooled bounds the bytes a pool holds for reuse.
-const maxPooled = 256 << 20
+const maxPooled = 64 << 20
 
 // Allocate implements experimental.MemoryAllocator.
 func (p *memoryPool) Allocate(_, max uint64) experimental.LinearMemory {
