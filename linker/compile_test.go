@@ -135,3 +135,48 @@ func TestMemoryPoolShared(t *testing.T) {
 		}
 	}
 }
+
+// TestTrapDeepStack traps 100 calls deep in a grandchild: wazero lists
+// only the innermost frames, so the walk from the root cannot see the
+// child in between; the trap is still blamed on the grandchild.
+func TestTrapDeepStack(t *testing.T) {
+	root, err := os.ReadFile("testdata/run/bad_root.wasm") // calls acme:bad's boom
+	if err != nil {
+		t.Fatal(err)
+	}
+	// acme:bad calls acme:deep's boom.
+	mid := wasmOf(
+		[]byte{1, 1, 0x60, 0, 0},
+		append(wasmName(wasmName([]byte{2, 1}, "acme:deep"), "boom"), 0, 0),
+		[]byte{3, 1, 0},
+		append(wasmName([]byte{7, 1}, "boom"), 0, 1),
+		[]byte{10, 1, 4, 0, 0x10, 0, 0x0b},
+	)
+	// acme:deep's boom recurses 100 times, then traps.
+	deep := wasmOf(
+		[]byte{1, 2, 0x60, 1, 0x7f, 0, 0x60, 0, 0},
+		[]byte{3, 2, 0, 1},
+		append(wasmName([]byte{7, 1}, "boom"), 0, 1),
+		[]byte{10, 2,
+			16, 0, 0x20, 0, 0x04, 0x40, 0x20, 0, 0x41, 1, 0x6b, 0x10, 0, 0x05, 0x00, 0x0b, 0x0b,
+			7, 0, 0x41, 0xe4, 0x00, 0x10, 0, 0x0b},
+	)
+	b := bundleOf(
+		instSpec{path: "acme:app > acme:bad > acme:deep", wasm: deep},
+		instSpec{path: "acme:app > acme:bad", wasm: mid, imports: map[string]int{"acme:deep": 0}},
+		instSpec{path: "acme:app", wasm: root, imports: map[string]int{"acme:bad": 1}},
+	)
+	for _, inst := range b.Instances {
+		inst.Package = inst.Path[strings.LastIndex(inst.Path, " ")+1:]
+	}
+	ctx := context.Background()
+	p, err := Start(ctx, b, &Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	_, err = p.Invoke(ctx, "boom", nil)
+	if want := "acme:app > acme:bad > acme:deep: wasm error: unreachable"; err == nil || err.Error() != want {
+		t.Errorf("Invoke(boom) = %v, want %q", err, want)
+	}
+}
