@@ -218,6 +218,9 @@ func readBundle(file string, lim bundleLimits) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle.json: %v", err)
 	}
+	if err := uniqueKeys(data); err != nil {
+		return nil, fmt.Errorf("bundle.json: %v", err)
+	}
 	var bj bundleJSON
 	if err := json.Unmarshal(data, &bj); err != nil {
 		return nil, fmt.Errorf("bundle.json: %v", err)
@@ -266,6 +269,61 @@ func readBundle(file string, lim bundleLimits) (*Bundle, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// uniqueKeys checks that no JSON object in data has a key twice, in any
+// case: encoding/json keeps the last of them, and matches field names
+// without regard to case, so that a reader who sees the first would not
+// see what runs.
+func uniqueKeys(data []byte) error {
+	type object struct {
+		keys  map[string]bool
+		isKey bool // the next string is a key
+	}
+	var stack []*object // nil for an array
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1] != nil {
+			stack[n-1].isKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &object{keys: map[string]bool{}, isKey: true})
+			case '[':
+				stack = append(stack, nil)
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			top := (*object)(nil)
+			if n := len(stack); n > 0 {
+				top = stack[n-1]
+			}
+			if top == nil || !top.isKey {
+				valueDone()
+				continue
+			}
+			folded := strings.ToLower(strings.ToUpper(t))
+			if top.keys[folded] {
+				return fmt.Errorf("key %q twice in one object, at byte %d", t, dec.InputOffset())
+			}
+			top.keys[folded], top.isKey = true, false
+		default:
+			valueDone()
+		}
+	}
 }
 
 // isDigestHex reports whether s is the hex of a SHA-256 digest, as nano
