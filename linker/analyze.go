@@ -161,6 +161,25 @@ func (a *Analyzer) Analyze(ctx context.Context, wasm []byte) (*Module, error) {
 	}
 	defer cm.Close(ctx)
 
+	var rawFuncs []rawImport
+	for _, r := range raw {
+		if r.kind == kindFunc {
+			rawFuncs = append(rawFuncs, r)
+		}
+	}
+	for i, f := range cm.ImportedFunctions() {
+		if mod, name, _ := f.Import(); i < len(rawFuncs) && (rawFuncs[i].module != mod || rawFuncs[i].name != name) {
+			return nil, fmt.Errorf("import %d: the import section says %q.%q, wazero %q.%q", i, rawFuncs[i].module, rawFuncs[i].name, mod, name)
+		}
+	}
+	return describeCompiled(raw, cm)
+}
+
+// describeCompiled returns what a compiled module imports and exports: the names
+// of its imports as raw, read from its bytes, says, their types as wazero
+// has them. The module may have been compiled with some imports renamed
+// (Start compiles typed imports so), but never reordered.
+func describeCompiled(raw []rawImport, cm wazero.CompiledModule) (*Module, error) {
 	m := new(Module)
 	funcs := cm.ImportedFunctions()
 	for _, r := range raw {
@@ -172,16 +191,12 @@ func (a *Analyzer) Analyze(ctx context.Context, wasm []byte) (*Module, error) {
 		if i >= len(funcs) {
 			break
 		}
-		mod, name, _ := funcs[i].Import()
-		if mod != r.module || name != r.name {
-			return nil, fmt.Errorf("import %d: the import section says %q.%q, wazero %q.%q", i, r.module, r.name, mod, name)
-		}
 		m.Imports = append(m.Imports, Import{
-			Module:  mod,
-			Name:    name,
+			Module:  r.module,
+			Name:    r.name,
 			Params:  funcs[i].ParamTypes(),
 			Results: funcs[i].ResultTypes(),
-			Need:    ImportNeed(mod, name),
+			Need:    ImportNeed(r.module, r.name),
 		})
 	}
 	if len(m.Imports) != len(funcs) {

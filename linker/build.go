@@ -52,14 +52,19 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 	for _, es := range edges {
 		slices.SortFunc(es, func(a, b *lockfile.Edge) int { return strings.Compare(a.Child, b.Child) })
 	}
+	// Each module is analyzed and its bytes dropped: the bundle reads
+	// them again from src, one at a time, when it is written or run.
 	b := &Bundle{Modules: map[string][]byte{}}
 	mods := map[string]*Module{} // by package ID
 	wits := map[string]*iface.Package{}
 	digests := map[string]string{}
 	mounts := map[string]map[string]string{} // by package ID
+	byDigest := map[string]*lockfile.Package{}
+	analyzed := map[string]*Module{} // by digest
 	a := NewAnalyzer(ctx)
 	defer a.Close(ctx)
-	for id, p := range pkgs {
+	for _, id := range sortedKeys(pkgs) {
+		p := pkgs[id]
 		wasm, err := src.Module(p)
 		if err != nil {
 			return nil, err
@@ -70,18 +75,29 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 		if mounts[id], err = src.Mounts(p); err != nil {
 			return nil, &LinkError{Package: id, Err: err.Error()}
 		}
-		m, err := a.Analyze(ctx, wasm)
-		if err != nil {
-			return nil, &LinkError{Package: id, Err: err.Error()}
-		}
 		d := lockfile.Digest(wasm)
-		b.Modules[d], mods[id], digests[id] = wasm, m, d
+		m := analyzed[d]
+		if m == nil {
+			if m, err = a.Analyze(ctx, wasm); err != nil {
+				return nil, &LinkError{Package: id, Err: err.Error()}
+			}
+			analyzed[d] = m
+		}
+		b.Modules[d], mods[id], digests[id], byDigest[d] = nil, m, d, p
 	}
+	b.load = func(d string) ([]byte, error) { return src.Module(byDigest[d]) }
 	var errs []error
 	typed := map[string][]*TypedImport{}
 	for _, id := range sortedKeys(pkgs) {
 		var es []error
-		typed[id], es = checkImports(id, mods, wits, edges[id])
+		typed[id], es = checkImports(id, idName(id), mods[id], func(name string) (linkDep, bool) {
+			i := slices.IndexFunc(edges[id], func(e *lockfile.Edge) bool { return idName(e.Child) == name })
+			if i < 0 {
+				return linkDep{}, false
+			}
+			child := edges[id][i].Child
+			return linkDep{id: child, mod: mods[child], wit: wits[child]}, true
+		})
 		errs = append(errs, es...)
 	}
 	if len(errs) > 0 {
@@ -103,10 +119,19 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 	return b, nil
 }
 
-// checkImports checks every import of one package against its
-// dependencies, and returns its typed imports.
-func checkImports(id string, mods map[string]*Module, wits map[string]*iface.Package, deps []*lockfile.Edge) ([]*TypedImport, []error) {
-	m := mods[id]
+// A linkDep is what checkImports sees of one dependency: its package ID,
+// its module and its WIT, nil if it has none.
+type linkDep struct {
+	id  string
+	mod *Module
+	wit *iface.Package
+}
+
+// checkImports checks every import of one module against the
+// dependencies dep finds by name, and returns its typed imports. id names
+// the importer in errors, name is its package's name. Build checks each
+// package of the lock with it, and Start each nanoprocess of a bundle.
+func checkImports(id, name string, m *Module, dep func(name string) (linkDep, bool)) ([]*TypedImport, []error) {
 	var errs []error
 	var typed []*TypedImport
 	for _, s := range m.ImportedNonFuncs {
@@ -127,18 +152,18 @@ func checkImports(id string, mods map[string]*Module, wits map[string]*iface.Pac
 			}
 			continue
 		}
-		dep, iname := imp.Dependency(), ""
-		if dep != imp.Module {
+		depName, iname := imp.Dependency(), ""
+		if depName != imp.Module {
 			iname = imp.Module // a WIT interface of the dependency
 		}
-		i := slices.IndexFunc(deps, func(e *lockfile.Edge) bool { return idName(e.Child) == dep })
-		if i < 0 {
-			fail("%s is not a dependency of %s", dep, idName(id))
+		d, ok := dep(depName)
+		if !ok {
+			fail("%s is not a dependency of %s", depName, name)
 			continue
 		}
-		child := deps[i].Child
-		if wit := wits[child]; wit != nil && (iname != "" || slices.ContainsFunc(wit.Funcs, func(f *iface.Func) bool { return f.Interface == "" && f.Name == imp.Name })) {
-			t, msg := typedLink(imp, child, iname, wit, mods[child])
+		child := d.id
+		if wit := d.wit; wit != nil && (iname != "" || slices.ContainsFunc(wit.Funcs, func(f *iface.Func) bool { return f.Interface == "" && f.Name == imp.Name })) {
+			t, msg := typedLink(imp, child, iname, wit, d.mod)
 			if msg != "" {
 				fail("%s", msg)
 			} else {
@@ -150,7 +175,7 @@ func checkImports(id string, mods map[string]*Module, wits map[string]*iface.Pac
 			fail("%s has no WIT to serve %s", child, iname)
 			continue
 		}
-		exp, ok := export(mods[child], imp.Name)
+		exp, ok := export(d.mod, imp.Name)
 		switch {
 		case !ok:
 			fail("%s exports no function %q", child, imp.Name)

@@ -3,6 +3,8 @@ package linker
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +33,22 @@ type Bundle struct {
 	Modules map[string][]byte
 	// Exports are the WIT functions the root exports, for --invoke.
 	Exports []*iface.Func
+
+	// load reads a module that Modules lists without its bytes (nil):
+	// Build keeps none, and reads each again when it is written or run.
+	load func(digest string) ([]byte, error)
+}
+
+// module returns the bytes of the module with digest d.
+func (b *Bundle) module(d string) ([]byte, error) {
+	if data := b.Modules[d]; data != nil || b.load == nil {
+		return data, nil
+	}
+	data, err := b.load(d)
+	if err == nil && lockfile.Digest(data) != d {
+		err = fmt.Errorf("module %s changed since it was linked", d)
+	}
+	return data, err
 }
 
 // An Instance is one nanoprocess.
@@ -71,31 +89,41 @@ type bundleJSON struct {
 }
 
 // WriteTo writes the bundle as a zip archive: bundle.json and one
-// modules/HEX.wasm per module.
+// modules/HEX.wasm per module. It streams: of the modules Build left to be
+// read again, it holds one at a time.
 func (b *Bundle) WriteTo(w io.Writer) (int64, error) {
-	var buf bytes.Buffer
-	z := zip.NewWriter(&buf)
+	cw := &countingWriter{w: w}
+	z := zip.NewWriter(cw)
 	meta, err := json.MarshalIndent(bundleJSON{Version: BundleVersion, Instances: b.Instances, Exports: b.Exports}, "", "  ")
 	if err != nil {
-		return 0, err
+		return cw.n, err
 	}
 	if err := writeEntry(z, "bundle.json", meta); err != nil {
-		return 0, err
+		return cw.n, err
 	}
-	digests := make([]string, 0, len(b.Modules))
-	for d := range b.Modules {
-		digests = append(digests, d)
-	}
-	slices.Sort(digests)
-	for _, d := range digests {
-		if err := writeEntry(z, "modules/"+strings.TrimPrefix(d, "sha256:")+".wasm", b.Modules[d]); err != nil {
-			return 0, err
+	for _, d := range sortedKeys(b.Modules) {
+		data, err := b.module(d)
+		if err != nil {
+			return cw.n, err
+		}
+		if err := writeEntry(z, "modules/"+strings.TrimPrefix(d, "sha256:")+".wasm", data); err != nil {
+			return cw.n, err
 		}
 	}
-	if err := z.Close(); err != nil {
-		return 0, err
-	}
-	return buf.WriteTo(w)
+	err = z.Close()
+	return cw.n, err
+}
+
+// A countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // writeEntry stores an entry uncompressed, with no time, so that the same
@@ -130,51 +158,238 @@ func (b *Bundle) WriteFile(file string) error {
 	return os.Rename(tmp.Name(), file)
 }
 
+// The limits of reading a bundle, which is hostile input: a few megabytes
+// of zip can declare, or inflate to, gigabytes.
+const (
+	// MaxBundleJSON bounds bundle.json, inflated: enough for tens of
+	// thousands of nanoprocesses with their keys and typed imports.
+	MaxBundleJSON = 16 << 20
+	// MaxModuleSize bounds one module, inflated.
+	MaxModuleSize = 512 << 20
+	// MaxModulesSize bounds all the modules of a bundle together, inflated.
+	MaxModulesSize = 1 << 30
+)
+
+// bundleLimits are the limits ReadBundle applies; tests lower them.
+type bundleLimits struct{ json, module, modules uint64 }
+
+var defaultLimits = bundleLimits{MaxBundleJSON, MaxModuleSize, MaxModulesSize}
+
 // ReadBundle reads a bundle and verifies it: every module's bytes match
 // its digest, every instance's module is there, and every import binds to
 // an earlier instance.
+//
+// It trusts nothing in the file before checking it, and reads no more than
+// its limits: the entries are listed first (only bundle.json and one
+// modules/HEX.wasm per module, each once, and no module that no instance
+// uses), then bundle.json is read and checked (at most MaxBundleJSON
+// bytes), and only then the modules, each checked against its digest as
+// it is read (at most MaxModuleSize each, MaxModulesSize together, as the
+// zip declares them before anything is inflated).
 func ReadBundle(file string) (*Bundle, error) {
-	z, err := zip.OpenReader(file)
+	b, err := readBundle(file, defaultLimits)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a nano bundle: %v", file, err)
-	}
-	defer z.Close()
-	b := &Bundle{Modules: map[string][]byte{}}
-	var meta *bundleJSON
-	for _, f := range z.File {
-		data, err := readEntry(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %v", file, f.Name, err)
-		}
-		switch hex, ok := strings.CutPrefix(f.Name, "modules/"); {
-		case f.Name == "bundle.json":
-			meta = new(bundleJSON)
-			if err := json.Unmarshal(data, meta); err != nil {
-				return nil, fmt.Errorf("%s: bundle.json: %v", file, err)
-			}
-		case ok && strings.HasSuffix(hex, ".wasm"):
-			d := "sha256:" + strings.TrimSuffix(hex, ".wasm")
-			if got := lockfile.Digest(data); got != d {
-				return nil, fmt.Errorf("%s: %s: integrity: content is %s", file, f.Name, got)
-			}
-			b.Modules[d] = data
-		default:
-			return nil, fmt.Errorf("%s: unexpected entry %s", file, f.Name)
-		}
-	}
-	switch {
-	case meta == nil:
-		return nil, fmt.Errorf("%s: no bundle.json", file)
-	case meta.Version != BundleVersion:
-		return nil, fmt.Errorf("%s: bundle version %d, want %d", file, meta.Version, BundleVersion)
-	case len(meta.Instances) == 0:
-		return nil, fmt.Errorf("%s: no instances", file)
-	}
-	b.Instances, b.Exports = meta.Instances, meta.Exports
-	if err := b.check(); err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return b, nil
+}
+
+func readBundle(file string, lim bundleLimits) (*Bundle, error) {
+	z, err := zip.OpenReader(file)
+	if err != nil {
+		return nil, fmt.Errorf("not a nano bundle: %v", err)
+	}
+	defer z.Close()
+	var meta *zip.File
+	mods := map[string]*zip.File{} // by digest
+	for _, f := range z.File {
+		sum, isMod := strings.CutPrefix(f.Name, "modules/")
+		sum, isWasm := strings.CutSuffix(sum, ".wasm")
+		switch {
+		case f.Name == "bundle.json" && meta == nil:
+			meta = f
+		case f.Name == "bundle.json":
+			return nil, errors.New("two entries bundle.json: a zip viewer and nano could show different ones")
+		case isMod && isWasm && isDigestHex(sum):
+			d := "sha256:" + sum
+			if mods[d] != nil {
+				return nil, fmt.Errorf("two entries %s", f.Name)
+			}
+			mods[d] = f
+		default:
+			return nil, fmt.Errorf("unexpected entry %q", f.Name)
+		}
+	}
+	if meta == nil {
+		return nil, errors.New("no bundle.json")
+	}
+	if meta.UncompressedSize64 > lim.json {
+		return nil, fmt.Errorf("bundle.json: %d bytes, more than the %d a bundle may have", meta.UncompressedSize64, lim.json)
+	}
+	data, err := readEntry(meta, lim.json)
+	if err != nil {
+		return nil, fmt.Errorf("bundle.json: %v", err)
+	}
+	if err := uniqueKeys(data); err != nil {
+		return nil, fmt.Errorf("bundle.json: %v", err)
+	}
+	var bj bundleJSON
+	if err := json.Unmarshal(data, &bj); err != nil {
+		return nil, fmt.Errorf("bundle.json: %v", err)
+	}
+	data = nil
+	switch {
+	case bj.Version != BundleVersion:
+		return nil, fmt.Errorf("bundle version %d, want %d", bj.Version, BundleVersion)
+	case len(bj.Instances) == 0:
+		return nil, errors.New("no instances")
+	case len(bj.Instances) > MaxInstances:
+		return nil, fmt.Errorf("%d instances, more than %d", len(bj.Instances), MaxInstances)
+	}
+	used := map[string]bool{}
+	for _, inst := range bj.Instances {
+		if inst != nil {
+			used[inst.Module] = true
+		}
+	}
+	// Every size as the zip declares it, before anything is inflated; a
+	// declared size that lies is caught as the entry is read.
+	var total uint64
+	for _, d := range sortedKeys(mods) {
+		f := mods[d]
+		switch {
+		case !used[d]:
+			return nil, fmt.Errorf("%s: no instance uses it", f.Name)
+		case f.UncompressedSize64 > lim.module:
+			return nil, fmt.Errorf("%s: %d bytes, more than the %d a module may have", f.Name, f.UncompressedSize64, lim.module)
+		}
+		total += f.UncompressedSize64
+		if total > lim.modules {
+			return nil, fmt.Errorf("the modules have more than the %d bytes a bundle may have", lim.modules)
+		}
+	}
+	b := &Bundle{Instances: bj.Instances, Exports: bj.Exports, Modules: map[string][]byte{}}
+	for _, d := range sortedKeys(mods) {
+		f := mods[d]
+		data, err := readModule(f, d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", f.Name, err)
+		}
+		b.Modules[d] = data
+	}
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// uniqueKeys checks that no JSON object in data has a key twice, in any
+// case: encoding/json keeps the last of them, and matches field names
+// without regard to case, so that a reader who sees the first would not
+// see what runs.
+func uniqueKeys(data []byte) error {
+	type object struct {
+		keys  map[string]bool
+		isKey bool // the next string is a key
+	}
+	var stack []*object // nil for an array
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1] != nil {
+			stack[n-1].isKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &object{keys: map[string]bool{}, isKey: true})
+			case '[':
+				stack = append(stack, nil)
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			top := (*object)(nil)
+			if n := len(stack); n > 0 {
+				top = stack[n-1]
+			}
+			if top == nil || !top.isKey {
+				valueDone()
+				continue
+			}
+			folded := strings.ToLower(strings.ToUpper(t))
+			if top.keys[folded] {
+				return fmt.Errorf("key %q twice in one object, at byte %d", t, dec.InputOffset())
+			}
+			top.keys[folded], top.isKey = true, false
+		default:
+			valueDone()
+		}
+	}
+}
+
+// isDigestHex reports whether s is the hex of a SHA-256 digest, as nano
+// writes it: 64 lowercase hexadecimal digits.
+func isDigestHex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// readEntry reads an entry of at most max bytes.
+func readEntry(f *zip.File, max uint64) ([]byte, error) {
+	r, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+	if err == nil && uint64(len(data)) > max {
+		err = fmt.Errorf("more than %d bytes", max)
+	}
+	return data, err
+}
+
+// readModule reads a module entry, whose size the caller has checked, and
+// checks it against its digest d as it reads it. The zip reader fails past
+// the declared size, and at the end on a size or checksum that differs.
+func readModule(f *zip.File, d string) ([]byte, error) {
+	r, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	// A deflated entry inflates to at most 1032 times its size: room for
+	// what the entry can hold, not for what it merely declares.
+	size := min(f.UncompressedSize64, f.CompressedSize64*1032+64)
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(buf, h), io.LimitReader(r, int64(f.UncompressedSize64)+1)); err != nil {
+		return nil, err
+	}
+	if uint64(buf.Len()) != f.UncompressedSize64 {
+		return nil, fmt.Errorf("%d bytes, the zip says %d", buf.Len(), f.UncompressedSize64)
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != d {
+		return nil, fmt.Errorf("integrity: content is %s", got)
+	}
+	return buf.Bytes(), nil
 }
 
 // check verifies what a bundle says before anything runs: bundle.json has
@@ -291,20 +506,4 @@ func holds(keys policy.Set, k policy.Key) bool {
 		return p.Kind == policy.FS && p.Access >= k.Access &&
 			(k.Source == p.Source || strings.HasPrefix(k.Source, p.Source+"/"))
 	})
-}
-
-// maxModule bounds what a bundle entry may inflate to.
-const maxModule = 1 << 30
-
-func readEntry(f *zip.File) ([]byte, error) {
-	r, err := f.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, maxModule+1))
-	if len(data) > maxModule {
-		return nil, fmt.Errorf("larger than %d bytes", maxModule)
-	}
-	return data, err
 }

@@ -12,14 +12,18 @@ import (
 // not churn the garbage collector. A buffer is zeroed before reuse: nothing
 // passes from one nanoprocess to the next.
 type memoryPool struct {
-	mu      sync.Mutex
-	free    [48][][]byte // by capacity class: 1<<class bytes
-	bytes   int          // held in free
-	closing bool         // the process is closing: keep nothing
+	mu    sync.Mutex
+	free  [48][][]byte // by capacity class: 1<<class bytes
+	bytes int          // held in free
 }
 
+// memory is the one pool of the OS process: every Process draws from it,
+// so that a run reuses the memories of the runs before it. It holds at
+// most maxPooled bytes.
+var memory memoryPool
+
 // maxPooled bounds the bytes a pool holds for reuse.
-const maxPooled = 256 << 20
+const maxPooled = 64 << 20
 
 // Allocate implements experimental.MemoryAllocator.
 func (p *memoryPool) Allocate(_, max uint64) experimental.LinearMemory {
@@ -55,10 +59,10 @@ func (p *memoryPool) put(buf []byte) {
 		return // not one of ours
 	}
 	p.mu.Lock()
-	closing := p.closing
+	full := p.bytes+cap(buf) > maxPooled
 	p.mu.Unlock()
-	if closing {
-		return // no nanoprocess will have it: no need to zero it
+	if full {
+		return // the garbage collector has it
 	}
 	clear(buf[:cap(buf)])
 	p.mu.Lock()
@@ -99,13 +103,4 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 func (m *linearMemory) Free() {
 	m.pool.put(m.buf)
 	m.buf = nil
-}
-
-// close empties the pool and stops it keeping buffers.
-func (p *memoryPool) close() {
-	p.mu.Lock()
-	p.closing = true
-	p.free = [48][][]byte{}
-	p.bytes = 0
-	p.mu.Unlock()
 }

@@ -6,17 +6,16 @@ import (
 	"errors"
 )
 
-// withModuleName returns wasm with its name section's module name set to
-// name, so that wazero's stack traces name the package of every frame: a
-// trap can then be traced to the nanoprocess it happened in. The rest of
-// the name section (function and local names) is kept.
-func withModuleName(wasm []byte, name string) ([]byte, error) {
+// nameModule returns wasm with a name section that names the module name
+// and nothing else, so that wazero's stack traces name the module of every
+// frame (a trap can then be traced to the nanoprocess it happened in), and
+// every function by its index alone: a guest's own names, which could
+// forge the lines of a stack trace, are dropped.
+func nameModule(wasm []byte, name string) ([]byte, error) {
 	out := bytes.NewBuffer(make([]byte, 0, len(wasm)+len(name)+16))
-	var rest []byte // the old name section's subsections other than the module name
 	err := eachSection(wasm, out, func(id byte, section, payload []byte) error {
 		if id == 0 {
-			if sname, body, ok := customName(payload); ok && sname == "name" {
-				rest = dropModuleName(body)
+			if sname, _, ok := customName(payload); ok && sname == "name" {
 				return nil
 			}
 		}
@@ -33,7 +32,6 @@ func withModuleName(wasm []byte, name string) ([]byte, error) {
 	names.WriteByte(0) // subsection 0: the module name
 	names.Write(binary.AppendUvarint(nil, uint64(sub.Len())))
 	names.Write(sub.Bytes())
-	names.Write(rest)
 	out.WriteByte(0) // a custom section, at the end
 	out.Write(binary.AppendUvarint(nil, uint64(names.Len())))
 	out.Write(names.Bytes())
@@ -68,24 +66,6 @@ func customName(payload []byte) (string, []byte, bool) {
 		return "", nil, false
 	}
 	return string(payload[k : k+int(n)]), payload[k+int(n):], true
-}
-
-// dropModuleName returns a name section's subsections without the module
-// name (subsection 0). Malformed subsections are dropped with the rest.
-func dropModuleName(body []byte) []byte {
-	var out []byte
-	for len(body) > 0 {
-		size, k := binary.Uvarint(body[1:])
-		if k <= 0 || size > uint64(len(body)-1-k) {
-			break
-		}
-		sub := body[:1+k+int(size)]
-		if body[0] != 0 {
-			out = append(out, sub...)
-		}
-		body = body[len(sub):]
-	}
-	return out
 }
 
 func writeName(b *bytes.Buffer, s string) {

@@ -128,12 +128,14 @@ func (e *RunError) Unwrap() error { return e.Err }
 // A Process is a running bundle: every nanoprocess instantiated, children
 // first, each with its own memory and keys.
 type Process struct {
-	rt       wazero.Runtime
-	b        *Bundle
-	c        *Config
-	mods     []api.Module                     // by instance
-	compiled map[string]wazero.CompiledModule // by digest and package
-	memory   memoryPool
+	rt   wazero.Runtime
+	b    *Bundle
+	c    *Config
+	mods []api.Module // by instance
+	// compiled holds each distinct module compiled once, by content: its
+	// digest, and the renames of its typed imports when it has any.
+	compiled map[string]wazero.CompiledModule
+	wasm     map[string][]byte // the modules' bytes, by digest, read once
 	// adapters holds the adapters of typed imports, by adapter key and
 	// calling module.
 	adapters map[string]map[api.Module]*adapter
@@ -145,8 +147,9 @@ type adapter struct {
 	path string // the nanoprocess it calls into
 }
 
-// Start checks the root's keys, compiles and instantiates every
-// nanoprocess of the bundle. Close the Process when done.
+// Start checks the bundle, the root's keys and every link, compiles each
+// distinct module once and instantiates every nanoprocess of the bundle.
+// Close the Process when done.
 func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 	if err := b.check(); err != nil {
 		return nil, err
@@ -154,12 +157,18 @@ func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 	if err := CheckRootKeys(b.Root(), c); err != nil {
 		return nil, err
 	}
-	rc := wazero.NewRuntimeConfig()
+	// Without DWARF, a stack trace has only the frames' names, which nano
+	// sets: a trap is traced to its nanoprocess by them (see failure).
+	rc := wazero.NewRuntimeConfig().WithDebugInfoEnabled(false)
 	if c.Cache != nil {
 		rc = rc.WithCompilationCache(c.Cache)
 	}
 	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, rc), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
-		adapters: map[string]map[api.Module]*adapter{}}
+		wasm: map[string][]byte{}, adapters: map[string]map[api.Module]*adapter{}}
+	if err := p.link(ctx); err != nil {
+		p.Close(ctx)
+		return nil, err
+	}
 	if _, err := rootfs.InstantiateWASI(ctx, p.rt); err != nil {
 		p.Close(ctx)
 		return nil, err
@@ -175,6 +184,94 @@ func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 		}
 	}
 	return p, nil
+}
+
+// link compiles every module of the bundle and checks every nanoprocess's
+// imports against the children bound to it, with the checks Build makes
+// (SPEC section 7): a bundle is hostile input, and its bundle.json may
+// bind any module to any other. Nothing runs before every link is checked.
+func (p *Process) link(ctx context.Context) error {
+	mods := map[string]*Module{} // by digest
+	for _, inst := range p.b.Instances {
+		if mods[inst.Module] != nil {
+			continue
+		}
+		wasm, err := p.b.module(inst.Module)
+		if err != nil {
+			return &RunError{inst.Path, err}
+		}
+		p.wasm[inst.Module] = wasm
+		raw, err := readImports(wasm)
+		if err != nil {
+			return &RunError{inst.Path, err}
+		}
+		cm, err := p.compile(ctx, inst)
+		if err != nil {
+			return err
+		}
+		if mods[inst.Module], err = describeCompiled(raw, cm); err != nil {
+			return &RunError{inst.Path, err}
+		}
+	}
+	var errs []error
+	for _, inst := range p.b.Instances {
+		wits := childWITs(inst)
+		id := inst.Path + " " + inst.Version
+		typed, es := checkImports(id, inst.Package, mods[inst.Module], func(name string) (linkDep, bool) {
+			j, ok := inst.Imports[name]
+			if !ok {
+				return linkDep{}, false
+			}
+			child := p.b.Instances[j]
+			return linkDep{id: child.Package + " " + child.Version, mod: mods[child.Module], wit: wits[name]}, true
+		})
+		errs = append(errs, es...)
+		if msg := typedDiff(typed, inst.Typed); len(es) == 0 && msg != "" {
+			errs = append(errs, &LinkError{Package: id, Err: msg})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// childWITs returns, by child, the WIT functions an instance's typed
+// imports say its children serve: all a bundle keeps of their WIT.
+func childWITs(inst *Instance) map[string]*iface.Package {
+	wits := map[string]*iface.Package{}
+	for _, t := range inst.Typed {
+		w := wits[t.Child]
+		if w == nil {
+			w = &iface.Package{}
+			wits[t.Child] = w
+		}
+		w.Funcs = append(w.Funcs, t.Func)
+		if i := t.Func.Interface; i != "" && !slices.Contains(w.Interfaces, i) {
+			w.Interfaces = append(w.Interfaces, i)
+		}
+	}
+	return wits
+}
+
+// typedDiff compares the typed imports the link checks found with those
+// the bundle lists, and describes the first difference, "" if none.
+func typedDiff(found, listed []*TypedImport) string {
+	desc := func(t *TypedImport) string {
+		how := "through an adapter"
+		if t.Direct {
+			how = "directly"
+		}
+		return fmt.Sprintf("import[%q.%q] to %s export %q %s", t.Module, t.Name, t.Child, t.Export, how)
+	}
+	for i := range max(len(found), len(listed)) {
+		switch {
+		case i >= len(found):
+			return "bundle.json links " + desc(listed[i]) + ", which the module does not import so"
+		case i >= len(listed):
+			return "bundle.json does not link " + desc(found[i])
+		case desc(found[i]) != desc(listed[i]) || found[i].Func != listed[i].Func:
+			return "bundle.json links " + desc(listed[i]) + ", where the module and its child's WIT link " + desc(found[i])
+		}
+	}
+	return ""
 }
 
 // instantiate instantiates instance i, wired to its children, and runs
@@ -200,41 +297,61 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 	}
 	if init := m.ExportedFunction("_initialize"); init != nil { // a reactor
 		if _, err := init.Call(ctx); err != nil {
-			return p.failure(inst, err)
+			return p.failure(i, err)
 		}
 	}
 	return nil
 }
 
-// newInstance compiles inst's module, if it is not yet, and instantiates
-// it with its keys, its imports bound to the instances inst.Imports names.
+// compile compiles inst's module, unless a module of the same content is
+// compiled already: one compilation per digest, whatever the packages
+// that use it, and another only for a module whose typed imports are
+// renamed. Each is named by its digest, so that a stack trace names the
+// module of every frame (see failure); nothing else of it changes.
+func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledModule, error) {
+	key := inst.Module
+	renames := map[importName]importName{}
+	for _, t := range inst.Typed {
+		to := t.rename()
+		renames[importName{t.Module, t.Name}] = to
+		key += "\n" + t.Module + "\x00" + t.Name + "\x00" + to.Module + "\x00" + to.Name
+	}
+	if cm, ok := p.compiled[key]; ok {
+		return cm, nil
+	}
+	wasm, err := p.wasm[inst.Module], error(nil)
+	if wasm == nil {
+		wasm, err = p.b.module(inst.Module)
+	}
+	if err == nil {
+		wasm, err = renameImports(wasm, renames)
+	}
+	if err == nil {
+		wasm, err = nameModule(wasm, inst.Module)
+	}
+	var cm wazero.CompiledModule
+	if err == nil {
+		cm, err = p.rt.CompileModule(ctx, wasm)
+	}
+	if err != nil {
+		return nil, &RunError{inst.Path, err}
+	}
+	p.compiled[key] = cm
+	return cm, nil
+}
+
+// newInstance instantiates inst's module with its keys, its imports bound
+// to the instances inst.Imports names.
 func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (api.Module, error) {
-	// Compiled under the package's name, with the renames of the
-	// package's typed imports: per module and package ID.
-	key := inst.Module + " " + inst.Package + " " + inst.Version
-	cm, ok := p.compiled[key]
-	if !ok {
-		renames := map[importName]importName{}
-		for _, t := range inst.Typed {
-			renames[importName{t.Module, t.Name}] = t.rename()
-		}
-		wasm, err := renameImports(p.b.Modules[inst.Module], renames)
-		if err == nil {
-			wasm, err = withModuleName(wasm, inst.Package)
-		}
-		if err == nil {
-			cm, err = p.rt.CompileModule(ctx, wasm)
-		}
-		if err != nil {
-			return nil, &RunError{inst.Path, err}
-		}
-		p.compiled[key] = cm
+	cm, err := p.compile(ctx, inst)
+	if err != nil {
+		return nil, err
 	}
 	mc, err := moduleConfig(inst, p.c, root)
 	if err != nil {
 		return nil, &RunError{inst.Path, err}
 	}
-	ictx := experimental.WithMemoryAllocator(ctx, &p.memory)
+	ictx := experimental.WithMemoryAllocator(ctx, &memory)
 	ictx = experimental.WithImportResolver(ictx, func(name string) api.Module {
 		if j, ok := inst.Imports[name]; ok {
 			return p.mods[j]
@@ -398,7 +515,7 @@ func (p *Process) Main(ctx context.Context) (int, error) {
 		return int(exit.ExitCode()), nil
 	}
 	if err != nil {
-		return 0, p.failure(root, err)
+		return 0, p.failure(len(p.mods)-1, err)
 	}
 	return 0, nil
 }
@@ -429,7 +546,7 @@ func (p *Process) Invoke(ctx context.Context, name string, args []string) ([]str
 	}
 	res, err := fn.Call(ctx, params...)
 	if err != nil {
-		return nil, p.failure(root, err)
+		return nil, p.failure(len(p.mods)-1, err)
 	}
 	out := make([]string, len(res))
 	for i, r := range res {
@@ -479,7 +596,7 @@ func (p *Process) invokeTyped(ctx context.Context, f *iface.Func, export string,
 	}
 	res, err := iface.Invoke(ctx, p.mods[len(p.mods)-1], f, export, vals)
 	if err != nil {
-		return nil, p.failure(root, err)
+		return nil, p.failure(len(p.mods)-1, err)
 	}
 	out := make([]string, len(res))
 	for i, v := range res {
@@ -540,35 +657,92 @@ func decodeValue(t api.ValueType, v uint64) string {
 	return strconv.FormatUint(v, 10)
 }
 
-// failure names the nanoprocess in which a call into caller failed. Every
-// module is compiled with its package as its name, so the frames of
-// wazero's stack trace name packages; following them from the caller
-// through each instance's imports finds the instance that failed, even
-// when a package runs in several.
-func (p *Process) failure(caller *Instance, err error) error {
+// failure names the nanoprocess in which a call into instance caller
+// failed. Every module is compiled named by its digest (see compile), so
+// each guest frame of wazero's stack trace names the content it runs.
+// Following the frames from the caller's outwards in, each frame stays in
+// the nanoprocess of the frame before or enters one of its children
+// running that content: the nanoprocesses that fit every frame are where
+// the trap happened. Two children of one parent that run the same module
+// fit the same frames, unless their own children tell them apart; then
+// the error names their nearest common ancestor and lists them.
+func (p *Process) failure(caller int, err error) error {
 	var re *RunError
 	if errors.As(err, &re) {
 		return re // from an adapter, which knows where it failed
 	}
 	msg, trace, _ := strings.Cut(err.Error(), "\nwasm stack trace:\n")
+	trace, _, _ = strings.Cut(trace, "\n\n") // a Go stack trace may follow
 	frames := strings.Split(trace, "\n")
-	at := caller
-	for i := len(frames) - 1; i >= 0; i-- {
-		pkg, _, ok := strings.Cut(strings.TrimSpace(frames[i]), ".")
-		if !ok || pkg == at.Package {
-			continue
+	fits := []int{caller}
+	if strings.HasSuffix(trace, "omitted frames") {
+		// The outermost frames are not listed: start from any
+		// nanoprocess under the caller.
+		fits = p.under(caller)
+	}
+	for k := len(frames) - 1; k >= 0; k-- {
+		f, ok := strings.CutPrefix(frames[k], "\t")
+		if !ok || strings.HasPrefix(f, "\t") {
+			continue // a line of source
 		}
-		j, ok := at.Imports[pkg]
-		if !ok {
+		d, _, ok := strings.Cut(f, ".")
+		if _, ours := p.b.Modules[d]; !ok || !ours {
 			continue // a host function, such as WASI's
 		}
-		at = p.b.Instances[j]
+		var next []int
+		for _, i := range fits {
+			if p.b.Instances[i].Module == d {
+				next = append(next, i)
+			}
+			for _, j := range p.b.Instances[i].Imports {
+				if p.b.Instances[j].Module == d {
+					next = append(next, j)
+				}
+			}
+		}
+		if len(next) > 0 {
+			slices.Sort(next)
+			fits = slices.Compact(next)
+		}
 	}
-	return &RunError{at.Path, errors.New(msg)}
+	if len(fits) == 1 {
+		return &RunError{p.b.Instances[fits[0]].Path, errors.New(msg)}
+	}
+	paths := make([]string, len(fits))
+	for i, j := range fits {
+		paths[i] = p.b.Instances[j].Path
+	}
+	return &RunError{commonPath(paths), fmt.Errorf("%s (in one of %s, which run the same module)", msg, strings.Join(paths, ", "))}
+}
+
+// under returns instance i and every instance under it.
+func (p *Process) under(i int) []int {
+	out := []int{i}
+	for k := 0; k < len(out); k++ {
+		for _, j := range p.b.Instances[out[k]].Imports {
+			out = append(out, j)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// commonPath returns the path of the nearest common ancestor of the
+// nanoprocesses at paths.
+func commonPath(paths []string) string {
+	common := strings.Split(paths[0], " > ")
+	for _, p := range paths[1:] {
+		elems := strings.Split(p, " > ")
+		n := 0
+		for n < len(common) && n < len(elems) && common[n] == elems[n] {
+			n++
+		}
+		common = common[:n]
+	}
+	return strings.Join(common, " > ")
 }
 
 // Close closes every nanoprocess.
 func (p *Process) Close(ctx context.Context) error {
-	p.memory.close()
 	return p.rt.Close(ctx)
 }

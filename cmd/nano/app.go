@@ -197,8 +197,8 @@ func newApp(e *env, dir string) *cli.App {
 			},
 			{
 				Name:      "run",
-				Usage:     "run a bundle, handing the root its keys",
-				ArgsUsage: "BUNDLE [--invoke FUNC [ARGS...]] [-- ARGS...]",
+				Usage:     "run a bundle or a package directory's locked tree, handing the root its keys",
+				ArgsUsage: "BUNDLE|DIR [--invoke FUNC [ARGS...]] [-- ARGS...]",
 				Flags: []cli.Flag{
 					&cli.StringSliceFlag{Name: "dir", Usage: "hand the root's fs slot a host directory: `SLOT=PATH[:ro]`"},
 					&cli.StringSliceFlag{Name: "env", Usage: "hand the root an environment variable: `NAME[=VALUE]` (default the host's)"},

@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/urfave/cli/v2"
 
+	"github.com/nanoproc/nano/internal/project"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/policy"
 )
@@ -24,18 +25,7 @@ func (e *env) build(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	p, l, err := e.loadLocked()
-	if err != nil {
-		return err
-	}
-	if l == nil {
-		return failf(exitFound, "%s is missing: run nano lock", e.rel(p.LockPath()))
-	}
-	if fs := p.Check(l); blocking(fs) > 0 {
-		writeText(e.stderr, fs, "", true)
-		return failf(exitFound, "%s does not match the tree: run nano lock", e.rel(p.LockPath()))
-	}
-	b, err := linker.Build(c.Context, l, p.Root.ID(), p)
+	p, b, err := e.link(c.Context, e.dir)
 	if err != nil {
 		return err
 	}
@@ -49,6 +39,32 @@ func (e *env) build(c *cli.Context) error {
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: %s, %s\n", e.rel(out), plural(len(b.Instances), "nanoprocess"), plural(len(b.Modules), "module"))
 	return nil
+}
+
+// link links the locked tree of the package in dir into a bundle, as
+// nano build and nano run DIR do: it refuses a missing nano.lock, one that
+// does not match the tree, and modules that do not match it.
+func (e *env) link(ctx context.Context, dir string) (*project.Project, *linker.Bundle, error) {
+	p, err := project.Load(dir, e.registry)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := p.ReadLock()
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, failf(exitFound, "%s is missing: run nano lock", e.rel(p.LockPath()))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if fs := p.Check(l); blocking(fs) > 0 {
+		writeText(e.stderr, fs, "", true)
+		return nil, nil, failf(exitFound, "%s does not match the tree: run nano lock", e.rel(p.LockPath()))
+	}
+	b, err := linker.Build(ctx, l, p.Root.ID(), p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, b, nil
 }
 
 // run runs a bundle. Its failures exit 125, leaving 0-124 to the guest.
@@ -68,9 +84,15 @@ func (e *env) run(c *cli.Context) (err error) {
 
 func (e *env) runBundle(c *cli.Context) error {
 	if c.NArg() < 1 {
-		return errors.New("run takes BUNDLE")
+		return errors.New("run takes BUNDLE or DIR")
 	}
-	b, err := linker.ReadBundle(e.path(c.Args().First()))
+	var b *linker.Bundle
+	var err error
+	if arg := e.path(c.Args().First()); isPackageDir(arg) {
+		_, b, err = e.link(c.Context, arg)
+	} else {
+		b, err = linker.ReadBundle(arg)
+	}
 	if err != nil {
 		return err
 	}
@@ -144,6 +166,13 @@ func (e *env) runBundle(c *cli.Context) error {
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// isPackageDir reports whether path is a directory: a package directory,
+// which nano run links in memory instead of reading a bundle.
+func isPackageDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
 }
 
 // cacheDir returns the user's cache directory, as os.UserCacheDir finds it
