@@ -3,7 +3,6 @@ package linker
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +16,9 @@ import (
 	"github.com/nanoproc/nano/policy"
 )
 
-// BundleVersion is the version of the bundle format.
-const BundleVersion = 1
+// BundleVersion is the version of the bundle format. Version 2 stores WIT
+// types in a table (see bundlejson.go).
+const BundleVersion = 2
 
 // A Bundle is a linked tree of nanoprocesses, ready to run: the modules,
 // addressed by digest, and one instance per dependency edge.
@@ -63,7 +63,7 @@ type bundleJSON struct {
 func (b *Bundle) WriteTo(w io.Writer) (int64, error) {
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
-	meta, err := json.MarshalIndent(bundleJSON{Version: BundleVersion, Instances: b.Instances, Exports: b.Exports}, "", "  ")
+	meta, err := encodeMeta(b)
 	if err != nil {
 		return 0, err
 	}
@@ -136,8 +136,7 @@ func ReadBundle(file string) (*Bundle, error) {
 		}
 		switch hex, ok := strings.CutPrefix(f.Name, "modules/"); {
 		case f.Name == "bundle.json":
-			meta = new(bundleJSON)
-			if err := json.Unmarshal(data, meta); err != nil {
+			if meta, err = decodeMeta(data); err != nil {
 				return nil, fmt.Errorf("%s: bundle.json: %v", file, err)
 			}
 		case ok && strings.HasSuffix(hex, ".wasm"):
