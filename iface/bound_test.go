@@ -1,6 +1,7 @@
 package iface
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -194,6 +195,16 @@ func TestHandBuiltDAG(t *testing.T) {
 	f = &Func{Name: "f", Params: []Field{{Name: "a", Type: variantDAG(40)}}}
 	if err := f.Check(); err == nil || err.Error() != "f: parameter a holds more than 10000 types, aliases expanded" {
 		t.Errorf("Check() = %v", err)
+	}
+	// Values of it are refused before anything walks the type.
+	if _, err := Lower(context.Background(), big, nil, nil); err == nil || err.Error() != "type is larger than 65536 bytes" {
+		t.Errorf("Lower = %v", err)
+	}
+	if _, err := Lift(big, nil, nil); err == nil || err.Error() != "type is larger than 65536 bytes" {
+		t.Errorf("Lift = %v", err)
+	}
+	if _, err := Invoke(context.Background(), nil, f, "f", nil); err == nil || !strings.HasSuffix(err.Error(), "holds more than 10000 types, aliases expanded") {
+		t.Errorf("Invoke = %v", err)
 	}
 	if !sameType(dag(60), dag(60)) || sameType(dag(60), dag(59)) {
 		t.Error("sameType does not tell dag(60) from dag(59)")
@@ -564,5 +575,17 @@ func TestDiffShared(t *testing.T) {
 			!strings.HasSuffix(c.Old, "…") || len(c.Old) > maxTypeText+len("…") {
 			t.Errorf("change %s: old %.80s… (%d bytes)", c.What, c.Old, len(c.Old))
 		}
+	}
+}
+
+// TestNewAdapterCaps: an adapter for a function past the caps, which a
+// tampered bundle could name, is refused before its types are compiled.
+func TestNewAdapterCaps(t *testing.T) {
+	rt := newRuntime(t)
+	child := instantiate(t, rt, "zip.wasm", "child")
+	mem := instantiate(t, rt, "mem.wasm", "mem")
+	f := &Func{Name: "extract", Params: []Field{{Name: "a", Type: variantDAG(50)}}}
+	if _, err := NewAdapter(f, mem, child, zipIface+"#extract"); err == nil || err.Error() != "extract: parameter a holds more than 10000 types, aliases expanded" {
+		t.Errorf("NewAdapter = %v", err)
 	}
 }
