@@ -26,6 +26,25 @@ type Package struct {
 	// Interfaces are the exported interfaces' qualified names,
 	// "acme:zip/unpack@1.4.0", sorted.
 	Interfaces []string
+
+	byName map[string][]*Func // Funcs by name, made by Load
+}
+
+// Named returns the functions named name, of every interface and of the
+// world, in the order of Funcs: in constant time for a Package from Load,
+// so that linking each of a module's imports takes no time proportional to
+// the WIT.
+func (p *Package) Named(name string) []*Func {
+	if p.byName != nil {
+		return p.byName[name]
+	}
+	var fs []*Func
+	for _, f := range p.Funcs {
+		if f.Name == name {
+			fs = append(fs, f)
+		}
+	}
+	return fs
 }
 
 // An Error is an error in a WIT package. Line and Col are 1-based, and 0
@@ -107,6 +126,10 @@ func Load(path, pkg string) (*Package, error) {
 		return strings.Compare(a.Name, b.Name)
 	})
 	slices.Sort(p.Interfaces)
+	p.byName = map[string][]*Func{}
+	for _, f := range p.Funcs {
+		p.byName[f.Name] = append(p.byName[f.Name], f)
+	}
 	return p, nil
 }
 

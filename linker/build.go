@@ -133,7 +133,7 @@ func checkImports(id string, mods map[string]*Module, wits map[string]*iface.Pac
 			continue
 		}
 		child := deps[i].Child
-		if wit := wits[child]; wit != nil && (iname != "" || slices.ContainsFunc(wit.Funcs, func(f *iface.Func) bool { return f.Interface == "" && f.Name == imp.Name })) {
+		if wit := wits[child]; wit != nil && (iname != "" || slices.ContainsFunc(wit.Named(imp.Name), func(f *iface.Func) bool { return f.Interface == "" })) {
 			t, msg := typedLink(imp, child, iname, wit, mods[child])
 			if msg != "" {
 				fail("%s", msg)
