@@ -105,6 +105,7 @@ func BenchmarkAliasLoadDiff(b *testing.B) {
 				}
 			}
 			peak := peakHeap(op)
+			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				op()
@@ -153,6 +154,7 @@ func BenchmarkTypeWalks(b *testing.B) {
 				}
 			}
 			peak := peakHeap(op)
+			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				op()
@@ -188,6 +190,7 @@ func BenchmarkAliasDiff(b *testing.B) {
 				}
 			}
 			peak := peakHeap(op)
+			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				op()

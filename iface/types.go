@@ -113,8 +113,8 @@ const maxDepth = MaxTypeDepth
 // Check reports whether f and its types are well formed: every type has
 // what its kind needs, no type is cyclic, and the types stay within
 // MaxTypeDepth, MaxTypeSize and MaxTypeNodes. Types read from a bundle are
-// untrusted. Types shared within f, or with other functions, are checked
-// once each.
+// untrusted. A type shared within f is checked once, and a type from Load
+// or DecodeTypes, checked when it was made, is not walked again.
 func (f *Func) Check() error {
 	if len(f.Results) > 1 {
 		return fmt.Errorf("%s has %d results, want at most 1", f.Name, len(f.Results))

@@ -96,6 +96,7 @@ func BenchmarkBundleTypes(b *testing.B) {
 				}
 			}
 			peak := peakHeap(op)
+			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				op()
