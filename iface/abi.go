@@ -99,17 +99,17 @@ func (t *Type) Flat() []api.ValueType {
 	}
 	// Past MaxFlatParams values, which no signature needs: walk the type,
 	// at most MaxTypeNodes types.
-	return t.appendFlat(nil)
+	return t.appendFlat(&measurer{lenient: true}, nil)
 }
 
-func (t *Type) appendFlat(flat []api.ValueType) []api.ValueType {
-	if i := t.layoutInfo(); i.flat != nil {
+func (t *Type) appendFlat(m *measurer, flat []api.ValueType) []api.ValueType {
+	if i, err := m.info(t, 0); err == nil && i.flat != nil {
 		return append(flat, i.flat...)
 	}
 	switch t.Kind {
 	case Record, Tuple:
 		for _, f := range t.Fields {
-			flat = f.Type.appendFlat(flat)
+			flat = f.Type.appendFlat(m, flat)
 		}
 		return flat
 	case Variant, Enum, Option, Result:
@@ -118,7 +118,7 @@ func (t *Type) appendFlat(flat []api.ValueType) []api.ValueType {
 			if p == nil {
 				continue
 			}
-			for i, ft := range p.appendFlat(nil) {
+			for i, ft := range p.appendFlat(m, nil) {
 				if i < len(joined) {
 					joined[i] = join(joined[i], ft)
 				} else {
