@@ -72,120 +72,44 @@ func flagWords(n int) int { return (n + 31) / 32 }
 
 func alignTo(n, align uint32) uint32 { return (n + align - 1) &^ (align - 1) }
 
-func isVariant(k Kind) bool { return k == Variant || k == Enum || k == Option || k == Result }
-
 // Align returns the type's alignment in linear memory, in bytes.
-func (t *Type) Align() uint32 {
-	switch t.Kind {
-	case Bool, S8, U8:
-		return 1
-	case S16, U16:
-		return 2
-	case S32, U32, F32, Char, String, List:
-		return 4
-	case S64, U64, F64:
-		return 8
-	case Record, Tuple:
-		a := uint32(1)
-		for _, f := range t.Fields {
-			a = max(a, f.Type.Align())
-		}
-		return a
-	case Variant, Enum, Option, Result:
-		return max(discSize(t.numCases()), maxCaseAlign(t.payloads()))
-	case Flags:
-		switch n := len(t.Cases); {
-		case n <= 8:
-			return 1
-		case n <= 16:
-			return 2
-		}
-		return 4
-	}
-	return 1
-}
-
-func maxCaseAlign(ps []*Type) uint32 {
-	a := uint32(1)
-	for _, p := range ps {
-		if p != nil {
-			a = max(a, p.Align())
-		}
-	}
-	return a
-}
+func (t *Type) Align() uint32 { return t.layoutInfo().align }
 
 // Size returns the type's size in linear memory, in bytes: its elem_size,
-// the distance between two elements of a list of it.
-func (t *Type) Size() uint32 {
-	switch t.Kind {
-	case Bool, S8, U8:
-		return 1
-	case S16, U16:
-		return 2
-	case S32, U32, F32, Char:
-		return 4
-	case S64, U64, F64, String, List:
-		return 8
-	case Record, Tuple:
-		s := uint32(0)
-		for _, f := range t.Fields {
-			s = alignTo(s, f.Type.Align()) + f.Type.Size()
-		}
-		return alignTo(s, t.Align())
-	case Variant, Enum, Option, Result:
-		ps := t.payloads()
-		s := alignTo(discSize(len(ps)), maxCaseAlign(ps))
-		cs := uint32(0)
-		for _, p := range ps {
-			if p != nil {
-				cs = max(cs, p.Size())
-			}
-		}
-		return alignTo(s+cs, t.Align())
-	case Flags:
-		switch n := len(t.Cases); {
-		case n == 0:
-			return 0
-		case n <= 8:
-			return 1
-		case n <= 16:
-			return 2
-		default:
-			return 4 * uint32(flagWords(n))
-		}
-	}
-	return 0
-}
+// the distance between two elements of a list of it. A size past 4 GiB,
+// far past MaxTypeSize, is returned as 4 GiB - 1.
+func (t *Type) Size() uint32 { return uint32(min(t.layoutInfo().size, 1<<32-1)) }
 
 // payloadOffset is the offset of a variant's payload from its start.
-func (t *Type) payloadOffset() uint32 {
-	ps := t.payloads()
-	return alignTo(discSize(len(ps)), maxCaseAlign(ps))
-}
+func (t *Type) payloadOffset() uint32 { return t.layoutInfo().payOff }
 
 // Flat returns the core value types the type flattens to (flatten_type): a
 // record's fields in order; a variant's i32 discriminant followed by its
 // cases' payloads joined slot by slot (equal types stay, i32 and f32 join
 // to i32, anything else to i64); one i32 per 32 flags; a string or list
-// as an i32 pointer and an i32 length.
-func (t *Type) Flat() []api.ValueType { return t.appendFlat(nil) }
+// as an i32 pointer and an i32 length. It returns nil for a type past
+// MaxTypeSize or MaxTypeNodes, or malformed.
+func (t *Type) Flat() []api.ValueType {
+	i := t.layoutInfo()
+	if i.flat != nil || i.nflat == 0 {
+		return append([]api.ValueType(nil), i.flat...)
+	}
+	if i.caps() != nil {
+		return nil
+	}
+	// Past MaxFlatParams values, which no signature needs: walk the type,
+	// at most MaxTypeNodes types.
+	return t.appendFlat(&measurer{lenient: true}, nil)
+}
 
-func (t *Type) appendFlat(flat []api.ValueType) []api.ValueType {
+func (t *Type) appendFlat(m *measurer, flat []api.ValueType) []api.ValueType {
+	if i, err := m.info(t, 0); err == nil && i.flat != nil {
+		return append(flat, i.flat...)
+	}
 	switch t.Kind {
-	case Bool, S8, U8, S16, U16, S32, U32, Char:
-		return append(flat, i32)
-	case S64, U64:
-		return append(flat, i64)
-	case F32:
-		return append(flat, f32)
-	case F64:
-		return append(flat, f64)
-	case String, List:
-		return append(flat, i32, i32)
 	case Record, Tuple:
 		for _, f := range t.Fields {
-			flat = f.Type.appendFlat(flat)
+			flat = f.Type.appendFlat(m, flat)
 		}
 		return flat
 	case Variant, Enum, Option, Result:
@@ -194,7 +118,7 @@ func (t *Type) appendFlat(flat []api.ValueType) []api.ValueType {
 			if p == nil {
 				continue
 			}
-			for i, ft := range p.Flat() {
+			for i, ft := range p.appendFlat(m, nil) {
 				if i < len(joined) {
 					joined[i] = join(joined[i], ft)
 				} else {
@@ -222,64 +146,46 @@ func join(a, b api.ValueType) api.ValueType {
 	return i64
 }
 
-// flatCount is len(t.Flat()) without building it.
-func (t *Type) flatCount() int {
-	switch t.Kind {
-	case String, List:
-		return 2
-	case Record, Tuple:
-		n := 0
-		for _, f := range t.Fields {
-			n += f.Type.flatCount()
-		}
-		return n
-	case Variant, Enum, Option, Result:
-		n := 0
-		for _, p := range t.payloads() {
-			if p != nil {
-				n = max(n, p.flatCount())
-			}
-		}
-		return 1 + n
-	case Flags:
-		return flagWords(len(t.Cases))
+// flatCount is len(t.Flat()) without building it (saturated far past
+// MaxTypeSize).
+func (t *Type) flatCount() int { return int(t.layoutInfo().nflat) }
+
+// flatCounts returns how many core values the types flatten to together,
+// and those values when they are at most limit (else nil).
+func flatCounts(ts []*Type, limit int) (uint64, []api.ValueType) {
+	n := uint64(0)
+	for _, t := range ts {
+		n = satAdd(n, t.layoutInfo().nflat)
 	}
-	return 1
+	if n > uint64(limit) {
+		return n, nil
+	}
+	flat := make([]api.ValueType, 0, n)
+	for _, t := range ts {
+		flat = append(flat, t.layoutInfo().flat...)
+	}
+	return n, flat
 }
 
-func (f *Func) flatParams() []api.ValueType {
-	var flat []api.ValueType
-	for _, p := range f.Params {
-		flat = p.Type.appendFlat(flat)
+func (f *Func) paramTypes() []*Type {
+	ts := make([]*Type, len(f.Params))
+	for i, p := range f.Params {
+		ts[i] = p.Type
 	}
-	return flat
-}
-
-func (f *Func) flatResults() []api.ValueType {
-	var flat []api.ValueType
-	for _, r := range f.Results {
-		flat = r.appendFlat(flat)
-	}
-	return flat
+	return ts
 }
 
 // paramsInMemory reports whether the parameters are passed in memory,
 // through one i32 pointer: they flatten to more than MaxFlatParams.
 func (f *Func) paramsInMemory() bool {
-	n := 0
-	for _, p := range f.Params {
-		n += p.Type.flatCount()
-	}
+	n, _ := flatCounts(f.paramTypes(), MaxFlatParams)
 	return n > MaxFlatParams
 }
 
 // resultsInMemory reports whether the results are passed in memory: they
 // flatten to more than MaxFlatResults.
 func (f *Func) resultsInMemory() bool {
-	n := 0
-	for _, r := range f.Results {
-		n += r.flatCount()
-	}
+	n, _ := flatCounts(f.Results, MaxFlatResults)
 	return n > MaxFlatResults
 }
 
@@ -290,11 +196,12 @@ func (f *Func) resultsInMemory() bool {
 // MaxFlatResults, or else no results and an extra, last i32 parameter: the
 // return pointer, where the caller wants them stored in its memory.
 func (f *Func) CoreImport() (params, results []api.ValueType) {
-	params, results = f.flatParams(), f.flatResults()
-	if len(params) > MaxFlatParams {
+	np, params := flatCounts(f.paramTypes(), MaxFlatParams)
+	nr, results := flatCounts(f.Results, MaxFlatResults)
+	if np > MaxFlatParams {
 		params = []api.ValueType{i32}
 	}
-	if len(results) > MaxFlatResults {
+	if nr > MaxFlatResults {
 		params = append(params, i32)
 		results = nil
 	}
@@ -308,11 +215,12 @@ func (f *Func) CoreImport() (params, results []api.ValueType) {
 // callee's memory. The callee may export cabi_post_NAME, taking the core
 // results, to free that memory once they are copied.
 func (f *Func) CoreExport() (params, results []api.ValueType) {
-	params, results = f.flatParams(), f.flatResults()
-	if len(params) > MaxFlatParams {
+	np, params := flatCounts(f.paramTypes(), MaxFlatParams)
+	nr, results := flatCounts(f.Results, MaxFlatResults)
+	if np > MaxFlatParams {
 		params = []api.ValueType{i32}
 	}
-	if len(results) > MaxFlatResults {
+	if nr > MaxFlatResults {
 		results = []api.ValueType{i32}
 	}
 	return params, results

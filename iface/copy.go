@@ -95,6 +95,9 @@ func NewAdapter(f *Func, caller, callee api.Module, exportName string) (*Adapter
 	if caller == callee {
 		return nil, errors.New("a module cannot be its own callee through an adapter")
 	}
+	if err := f.Check(); err != nil { // malformed, or past the caps
+		return nil, err
+	}
 	a := &Adapter{
 		Name:         exportName,
 		params:       compile(paramTuple(f)),

@@ -2,9 +2,12 @@ package iface
 
 import (
 	"cmp"
+	"encoding/binary"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // A ChangeKind is the kind of a Change.
@@ -110,6 +113,7 @@ func Diff(old, new *Package) []Change {
 		return m
 	}
 	oldFuncs, newFuncs := funcs(old), funcs(new)
+	var in interner
 	what := func(k key) string {
 		if k.iface == "" {
 			return "func " + k.fn
@@ -134,7 +138,7 @@ func Diff(old, new *Package) []Change {
 		switch {
 		case !ok:
 			add(k, Change{Kind: Removed, What: what(k), Old: f.Signature()})
-		case !sameFunc(f, g):
+		case !sameFunc(&in, f, g):
 			add(k, Change{Kind: Changed, What: what(k), Old: f.Signature(), New: g.Signature()})
 		}
 	}
@@ -158,18 +162,18 @@ func Diff(old, new *Package) []Change {
 }
 
 // sameFunc reports whether callers see f and g as the same function:
-// parameter names aside.
-func sameFunc(f, g *Func) bool {
+// parameter names aside. in numbers the types of both.
+func sameFunc(in *interner, f, g *Func) bool {
 	if len(f.Params) != len(g.Params) || len(f.Results) != len(g.Results) {
 		return false
 	}
 	for i := range f.Params {
-		if !sameType(f.Params[i].Type, g.Params[i].Type) {
+		if !in.same(f.Params[i].Type, g.Params[i].Type) {
 			return false
 		}
 	}
 	for i := range f.Results {
-		if !sameType(f.Results[i], g.Results[i]) {
+		if !in.same(f.Results[i], g.Results[i]) {
 			return false
 		}
 	}
@@ -178,25 +182,98 @@ func sameFunc(f, g *Func) bool {
 
 // sameType reports whether two types have the same structure, names of
 // record fields and cases included.
-func sameType(a, b *Type) bool {
+func sameType(a, b *Type) bool { return new(interner).same(a, b) }
+
+// An interner numbers types by structure: two types get the same number
+// exactly when they have the same structure, names of fields and cases
+// included. A type is numbered from the numbers of the types it holds, and
+// each *Type once, so that numbering takes time linear in the distinct
+// *Types, where comparing them as trees could take exponential time.
+type interner struct {
+	ids  map[*Type]int
+	keys map[string]int
+	// defs holds, by number, the first type numbered so: the types it
+	// holds have smaller numbers.
+	defs []*Type
+	key  []byte
+}
+
+// same reports whether a and b have the same structure. A type the
+// interner cannot number (cyclic, or nested too deeply) is only the same
+// as itself.
+func (in *interner) same(a, b *Type) bool {
 	if a == b {
 		return true
 	}
-	if a == nil || b == nil || a.Kind != b.Kind ||
-		len(a.Fields) != len(b.Fields) || len(a.Cases) != len(b.Cases) {
-		return false
+	x, err1 := in.id(a, 0)
+	y, err2 := in.id(b, 0)
+	return err1 == nil && err2 == nil && x == y
+}
+
+// id returns t's number, -1 for nil.
+func (in *interner) id(t *Type, depth int) (int, error) {
+	if t == nil {
+		return -1, nil
 	}
-	for i := range a.Fields {
-		if a.Fields[i].Name != b.Fields[i].Name || !sameType(a.Fields[i].Type, b.Fields[i].Type) {
-			return false
+	if n, ok := in.ids[t]; ok {
+		return n, nil
+	}
+	if depth > maxDepth {
+		return 0, fmt.Errorf("types nest deeper than %d", maxDepth)
+	}
+	// The key holds numbers, not types: build it from the numbers of the
+	// types t holds, numbered first.
+	var elem, ok, errT int
+	var err error
+	if elem, err = in.id(t.Elem, depth+1); err != nil {
+		return 0, err
+	}
+	if ok, err = in.id(t.Ok, depth+1); err != nil {
+		return 0, err
+	}
+	if errT, err = in.id(t.Err, depth+1); err != nil {
+		return 0, err
+	}
+	fields := make([]int, len(t.Fields))
+	for i, f := range t.Fields {
+		if fields[i], err = in.id(f.Type, depth+1); err != nil {
+			return 0, err
 		}
 	}
-	for i := range a.Cases {
-		if a.Cases[i].Name != b.Cases[i].Name || !sameType(a.Cases[i].Type, b.Cases[i].Type) {
-			return false
+	cases := make([]int, len(t.Cases))
+	for i, c := range t.Cases {
+		if cases[i], err = in.id(c.Type, depth+1); err != nil {
+			return 0, err
 		}
 	}
-	return sameType(a.Elem, b.Elem) && sameType(a.Ok, b.Ok) && sameType(a.Err, b.Err)
+	k := append(in.key[:0], byte(t.Kind))
+	k = binary.AppendVarint(k, int64(elem))
+	k = binary.AppendVarint(k, int64(ok))
+	k = binary.AppendVarint(k, int64(errT))
+	k = binary.AppendUvarint(k, uint64(len(t.Fields)))
+	for i, f := range t.Fields {
+		k = binary.AppendUvarint(k, uint64(len(f.Name)))
+		k = append(k, f.Name...)
+		k = binary.AppendVarint(k, int64(fields[i]))
+	}
+	k = binary.AppendUvarint(k, uint64(len(t.Cases)))
+	for i, c := range t.Cases {
+		k = binary.AppendUvarint(k, uint64(len(c.Name)))
+		k = append(k, c.Name...)
+		k = binary.AppendVarint(k, int64(cases[i]))
+	}
+	in.key = k
+	n, found := in.keys[string(k)]
+	if !found {
+		if in.keys == nil {
+			in.keys, in.ids = map[string]int{}, map[*Type]int{}
+		}
+		n = len(in.defs)
+		in.keys[string(k)] = n
+		in.defs = append(in.defs, t)
+	}
+	in.ids[t] = n
+	return n, nil
 }
 
 var primNames = [...]string{
@@ -204,120 +281,158 @@ var primNames = [...]string{
 	S64: "s64", U64: "u64", F32: "f32", F64: "f64", Char: "char", String: "string",
 }
 
+// maxTypeText bounds the text of a type or a signature: a type written
+// out in full, every alias expanded, can be exponentially longer than the
+// WIT that declares it. Past it the text ends with "…".
+const maxTypeText = 4096
+
 // String returns the type in WIT syntax, with records, variants, enums and
 // flags written structurally: "record { name: string, size: u64 }",
-// "variant { none, some(u32) }", "enum { a, b }", "flags { r, w }".
+// "variant { none, some(u32) }", "enum { a, b }", "flags { r, w }". Past
+// 4096 bytes it is cut short and ends with "…".
 func (t *Type) String() string {
-	var b strings.Builder
-	writeType(&b, t)
-	return b.String()
+	w := typeWriter{}
+	w.typ(t)
+	return w.String()
 }
 
-func writeType(b *strings.Builder, t *Type) {
+// A typeWriter writes types in WIT syntax, up to maxTypeText bytes: each
+// type it visits writes at least a byte, so that writing stops after
+// visiting at most that many.
+type typeWriter struct {
+	b    strings.Builder
+	full bool
+}
+
+func (w *typeWriter) WriteString(s string) {
+	if w.full {
+		return
+	}
+	if w.b.Len()+len(s) > maxTypeText {
+		// Cut at a character boundary.
+		n := maxTypeText - w.b.Len()
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		w.b.WriteString(s[:n])
+		w.b.WriteString("…")
+		w.full = true
+		return
+	}
+	w.b.WriteString(s)
+}
+
+func (w *typeWriter) String() string { return w.b.String() }
+
+func (w *typeWriter) typ(t *Type) {
+	if w.full {
+		return
+	}
 	if t == nil {
-		b.WriteString("_")
+		w.WriteString("_")
 		return
 	}
 	switch t.Kind {
 	case List, Option:
 		if t.Kind == List {
-			b.WriteString("list<")
+			w.WriteString("list<")
 		} else {
-			b.WriteString("option<")
+			w.WriteString("option<")
 		}
-		writeType(b, t.Elem)
-		b.WriteString(">")
+		w.typ(t.Elem)
+		w.WriteString(">")
 	case Tuple:
-		b.WriteString("tuple<")
+		w.WriteString("tuple<")
 		for i, f := range t.Fields {
 			if i > 0 {
-				b.WriteString(", ")
+				w.WriteString(", ")
 			}
-			writeType(b, f.Type)
+			w.typ(f.Type)
 		}
-		b.WriteString(">")
+		w.WriteString(">")
 	case Result:
-		b.WriteString("result")
+		w.WriteString("result")
 		switch {
 		case t.Ok != nil && t.Err != nil:
-			b.WriteString("<")
-			writeType(b, t.Ok)
-			b.WriteString(", ")
-			writeType(b, t.Err)
-			b.WriteString(">")
+			w.WriteString("<")
+			w.typ(t.Ok)
+			w.WriteString(", ")
+			w.typ(t.Err)
+			w.WriteString(">")
 		case t.Ok != nil:
-			b.WriteString("<")
-			writeType(b, t.Ok)
-			b.WriteString(">")
+			w.WriteString("<")
+			w.typ(t.Ok)
+			w.WriteString(">")
 		case t.Err != nil:
-			b.WriteString("<_, ")
-			writeType(b, t.Err)
-			b.WriteString(">")
+			w.WriteString("<_, ")
+			w.typ(t.Err)
+			w.WriteString(">")
 		}
 	case Record:
-		b.WriteString("record {")
+		w.WriteString("record {")
 		for i, f := range t.Fields {
 			if i > 0 {
-				b.WriteString(",")
+				w.WriteString(",")
 			}
-			b.WriteString(" ")
-			b.WriteString(f.Name)
-			b.WriteString(": ")
-			writeType(b, f.Type)
+			w.WriteString(" ")
+			w.WriteString(f.Name)
+			w.WriteString(": ")
+			w.typ(f.Type)
 		}
-		b.WriteString(" }")
+		w.WriteString(" }")
 	case Variant, Enum, Flags:
 		switch t.Kind {
 		case Variant:
-			b.WriteString("variant {")
+			w.WriteString("variant {")
 		case Enum:
-			b.WriteString("enum {")
+			w.WriteString("enum {")
 		default:
-			b.WriteString("flags {")
+			w.WriteString("flags {")
 		}
 		for i, c := range t.Cases {
 			if i > 0 {
-				b.WriteString(",")
+				w.WriteString(",")
 			}
-			b.WriteString(" ")
-			b.WriteString(c.Name)
+			w.WriteString(" ")
+			w.WriteString(c.Name)
 			if c.Type != nil {
-				b.WriteString("(")
-				writeType(b, c.Type)
-				b.WriteString(")")
+				w.WriteString("(")
+				w.typ(c.Type)
+				w.WriteString(")")
 			}
 		}
-		b.WriteString(" }")
+		w.WriteString(" }")
 	default:
 		if int(t.Kind) < len(primNames) && primNames[t.Kind] != "" {
-			b.WriteString(primNames[t.Kind])
+			w.WriteString(primNames[t.Kind])
 		} else {
-			b.WriteString("kind" + strconv.Itoa(int(t.Kind)))
+			w.WriteString("kind" + strconv.Itoa(int(t.Kind)))
 		}
 	}
 }
 
 // Signature returns the function's type in WIT syntax:
-// "func(a: u32, b: string) -> string".
+// "func(a: u32, b: string) -> string". Past 4096 bytes it is cut short and
+// ends with "…".
 func (f *Func) Signature() string {
-	var b strings.Builder
-	b.WriteString("func(")
+	w := typeWriter{}
+	w.WriteString("func(")
 	for i, p := range f.Params {
 		if i > 0 {
-			b.WriteString(", ")
+			w.WriteString(", ")
 		}
-		b.WriteString(p.Name)
-		b.WriteString(": ")
-		writeType(&b, p.Type)
+		w.WriteString(p.Name)
+		w.WriteString(": ")
+		w.typ(p.Type)
 	}
-	b.WriteString(")")
+	w.WriteString(")")
 	for i, r := range f.Results {
 		if i == 0 {
-			b.WriteString(" -> ")
+			w.WriteString(" -> ")
 		} else {
-			b.WriteString(", ")
+			w.WriteString(", ")
 		}
-		writeType(&b, r)
+		w.typ(r)
 	}
-	return b.String()
+	return w.String()
 }

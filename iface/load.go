@@ -26,6 +26,25 @@ type Package struct {
 	// Interfaces are the exported interfaces' qualified names,
 	// "acme:zip/unpack@1.4.0", sorted.
 	Interfaces []string
+
+	byName map[string][]*Func // Funcs by name, made by Load
+}
+
+// Named returns the functions named name, of every interface and of the
+// world, in the order of Funcs: in constant time for a Package from Load,
+// so that linking each of a module's imports takes no time proportional to
+// the WIT.
+func (p *Package) Named(name string) []*Func {
+	if p.byName != nil {
+		return p.byName[name]
+	}
+	var fs []*Func
+	for _, f := range p.Funcs {
+		if f.Name == name {
+			fs = append(fs, f)
+		}
+	}
+	return fs
 }
 
 // An Error is an error in a WIT package. Line and Col are 1-based, and 0
@@ -96,7 +115,7 @@ func Load(path, pkg string) (*Package, error) {
 	if wp.Name.Version != nil {
 		p.Version = wp.Name.Version.String()
 	}
-	c := &converter{types: map[*wit.TypeDef]*Type{}}
+	c := &converter{types: map[*wit.TypeDef]*Type{}, roots: map[*wit.TypeDef]*wit.TypeDef{}}
 	if err := c.world(p, w); err != nil {
 		return nil, fail("%v", err)
 	}
@@ -107,6 +126,10 @@ func Load(path, pkg string) (*Package, error) {
 		return strings.Compare(a.Name, b.Name)
 	})
 	slices.Sort(p.Interfaces)
+	p.byName = map[string][]*Func{}
+	for _, f := range p.Funcs {
+		p.byName[f.Name] = append(p.byName[f.Name], f)
+	}
 	return p, nil
 }
 
@@ -160,8 +183,13 @@ func witName(id wit.Ident, item string) string {
 // names cannot have a part starting with a digit.
 var interfaceKey = regexp.MustCompile(`^interface-[0-9]+$`)
 
+// A converter converts WIT types into Types, each type definition once:
+// a definition used many times (an alias, a type of a tuple of eight)
+// becomes one *Type, shared. Every Type it makes is sealed, its layout
+// computed from those of the types it holds, and checked against the caps.
 type converter struct {
 	types map[*wit.TypeDef]*Type
+	roots map[*wit.TypeDef]*wit.TypeDef // resource: what aliases resolve to
 }
 
 // world adds the world's exports to p, and checks its imports.
@@ -279,26 +307,43 @@ func (c *converter) function(owner string, wf *wit.Function) (*Func, error) {
 		return nil, fail("several named results are not supported")
 	}
 	f := &Func{Name: name}
+	m := newMeasurer()
+	// conv converts a parameter's or result's type; a cap error not
+	// named by a type is named by what.
+	conv := func(what string, wt wit.Type) (*Type, error) {
+		t, err := c.typ(wt, 0)
+		if err == nil {
+			_, err = m.checked(t)
+		}
+		var ce *capError
+		if errors.As(err, &ce) {
+			err = about(what, err)
+		}
+		return t, err
+	}
 	for _, p := range wf.Params {
-		t, err := c.typ(p.Type)
+		t, err := conv("parameter "+p.Name, p.Type)
 		if err != nil {
 			return nil, fail(err.Error())
 		}
 		f.Params = append(f.Params, Field{Name: p.Name, Type: t})
 	}
 	for _, r := range wf.Results {
-		t, err := c.typ(r.Type)
+		t, err := conv("the result", r.Type)
 		if err != nil {
 			return nil, fail(err.Error())
 		}
 		f.Results = append(f.Results, t)
+	}
+	if err := m.funcCaps(f); err != nil {
+		return nil, fail(err.Error())
 	}
 	return f, nil
 }
 
 // typeDef checks a type defined in an exported interface or world.
 func (c *converter) typeDef(owner string, t *wit.TypeDef) error {
-	if _, err := c.typ(t); err != nil {
+	if _, err := c.typ(t, 0); err != nil {
 		return fmt.Errorf("%s#%s: %v", owner, t.TypeName(), err)
 	}
 	return nil
@@ -306,52 +351,93 @@ func (c *converter) typeDef(owner string, t *wit.TypeDef) error {
 
 // resource reports an error for a resource type (or an alias of one).
 func (c *converter) resource(owner string, t *wit.TypeDef) error {
-	if _, ok := t.Root().Kind.(*wit.Resource); ok {
+	if _, ok := c.root(t).Kind.(*wit.Resource); ok {
 		return fmt.Errorf("%s#%s: %v", owner, t.TypeName(), errResource)
 	}
 	return nil
 }
 
+// root is t.Root(), what a chain of aliases resolves to, remembered for
+// every definition on the chain: following each alias of a long chain to
+// its end would take time quadratic in its length.
+func (c *converter) root(t *wit.TypeDef) *wit.TypeDef {
+	var chain []*wit.TypeDef
+	r := t
+	for {
+		if known, ok := c.roots[r]; ok {
+			r = known
+			break
+		}
+		next, ok := r.Kind.(*wit.TypeDef)
+		if !ok || len(chain) > 1<<20 {
+			break
+		}
+		chain = append(chain, r)
+		r = next
+	}
+	for _, d := range chain {
+		c.roots[d] = r
+	}
+	return r
+}
+
 var errResource = errors.New("resources are not supported")
 
 // typ converts a WIT type, inlining every type definition. Converted
-// definitions are shared.
-func (c *converter) typ(t wit.Type) (*Type, error) {
+// definitions are shared, and sealed. depth counts the definitions and
+// aliases being converted, which lead to t.
+func (c *converter) typ(t wit.Type, depth int) (*Type, error) {
+	prim := func(k Kind) (*Type, error) { return &Type{Kind: k, info: primInfo(k)}, nil }
 	switch t := t.(type) {
 	case wit.Bool:
-		return &Type{Kind: Bool}, nil
+		return prim(Bool)
 	case wit.S8:
-		return &Type{Kind: S8}, nil
+		return prim(S8)
 	case wit.U8:
-		return &Type{Kind: U8}, nil
+		return prim(U8)
 	case wit.S16:
-		return &Type{Kind: S16}, nil
+		return prim(S16)
 	case wit.U16:
-		return &Type{Kind: U16}, nil
+		return prim(U16)
 	case wit.S32:
-		return &Type{Kind: S32}, nil
+		return prim(S32)
 	case wit.U32:
-		return &Type{Kind: U32}, nil
+		return prim(U32)
 	case wit.S64:
-		return &Type{Kind: S64}, nil
+		return prim(S64)
 	case wit.U64:
-		return &Type{Kind: U64}, nil
+		return prim(U64)
 	case wit.F32:
-		return &Type{Kind: F32}, nil
+		return prim(F32)
 	case wit.F64:
-		return &Type{Kind: F64}, nil
+		return prim(F64)
 	case wit.Char:
-		return &Type{Kind: Char}, nil
+		return prim(Char)
 	case wit.String:
-		return &Type{Kind: String}, nil
+		return prim(String)
 	case wit.ErrorContext:
 		return nil, errors.New("error-context is not supported")
 	case *wit.TypeDef:
 		if r, ok := c.types[t]; ok {
 			return r, nil
 		}
-		r, err := c.kind(t.Kind)
+		if depth > maxAliasDepth {
+			return nil, fmt.Errorf("type definitions and aliases nest deeper than %d", maxAliasDepth)
+		}
+		r, err := c.kind(t.Kind, depth+1)
+		if err == nil {
+			var i *typeInfo
+			if i, err = seal(r); err == nil {
+				err = i.caps()
+			}
+		}
 		if err != nil {
+			// A type past a cap is named by the innermost named type
+			// that holds it.
+			var ce *capError
+			if t.Name != nil && errors.As(err, &ce) {
+				return nil, about("type "+*t.Name, err)
+			}
 			return nil, err
 		}
 		c.types[t] = r
@@ -362,7 +448,7 @@ func (c *converter) typ(t wit.Type) (*Type, error) {
 	return nil, fmt.Errorf("unsupported type %T", t)
 }
 
-func (c *converter) kind(k wit.TypeDefKind) (*Type, error) {
+func (c *converter) kind(k wit.TypeDefKind, depth int) (*Type, error) {
 	var err error
 	// opt converts an optional type (nil stays nil).
 	opt := func(t wit.Type) *Type {
@@ -370,12 +456,12 @@ func (c *converter) kind(k wit.TypeDefKind) (*Type, error) {
 			return nil
 		}
 		var r *Type
-		r, err = c.typ(t)
+		r, err = c.typ(t, depth)
 		return r
 	}
 	switch k := k.(type) {
 	case wit.Type: // an alias, of a definition or of a primitive type
-		return c.typ(k)
+		return c.typ(k, depth)
 	case *wit.Record:
 		r := &Type{Kind: Record, Fields: make([]Field, len(k.Fields))}
 		for i, f := range k.Fields {

@@ -38,6 +38,15 @@ const (
 
 // A Type is a WIT type, with its definition inlined: nano compares and
 // copies values by structure, not by name.
+//
+// Types are directed acyclic graphs: a WIT type used twice (an alias, a
+// named record, the element type of a tuple of eight) is one *Type,
+// reachable from several places. nano never walks such a graph as the tree
+// it stands for, which can be exponentially larger than the WIT text:
+// every walk is memoized, or bounded by the caps below.
+//
+// A Type returned by Load or DecodeTypes has its layout computed once, and
+// must not be modified.
 type Type struct {
 	Kind Kind
 	// Elem is the element type of a list or the payload of an option.
@@ -49,6 +58,8 @@ type Type struct {
 	Cases []Case
 	// Ok and Err are a result's payloads, nil when absent.
 	Ok, Err *Type
+
+	info *typeInfo // set by seal: what measure computes, once
 }
 
 // A Field is a record field or a tuple element.
@@ -74,79 +85,55 @@ type Func struct {
 	Results   []*Type // none or one
 }
 
+// The caps on types, checked by Load, DecodeTypes and Func.Check, so that
+// no WIT and no bundle can make nano's work or memory grow faster than
+// their text.
+const (
+	// MaxTypeSize is the largest size in bytes of a type in linear memory
+	// (the canonical ABI's elem_size), and of a function's parameters or
+	// results taken together. A type flattens to at most as many core
+	// values as it has bytes, so this caps its flattened size too.
+	MaxTypeSize = 1 << 16
+	// MaxTypeNodes is the most types a type may hold, counted with every
+	// alias and every repeated type written out in full, itself included
+	// (tuple<u8, u8> counts 3), and the most a function's parameters and
+	// results may hold together: what a walk over its values may visit.
+	MaxTypeNodes = 10_000
+	// MaxTypeDepth is how deeply types may nest: list<list<u8>> nests 2
+	// deep.
+	MaxTypeDepth = 100
+	// maxAliasDepth bounds the chains of type definitions and aliases
+	// that Load follows to reach a type.
+	maxAliasDepth = 1000
+)
+
 // maxDepth bounds how deeply types nest.
-const maxDepth = 100
+const maxDepth = MaxTypeDepth
 
 // Check reports whether f and its types are well formed: every type has
-// what its kind needs. Types read from a bundle are untrusted.
+// what its kind needs, no type is cyclic, and the types stay within
+// MaxTypeDepth, MaxTypeSize and MaxTypeNodes. Types read from a bundle are
+// untrusted. A type shared within f is checked once, and a type from Load
+// or DecodeTypes, checked when it was made, is not walked again.
 func (f *Func) Check() error {
 	if len(f.Results) > 1 {
 		return fmt.Errorf("%s has %d results, want at most 1", f.Name, len(f.Results))
 	}
+	m := newMeasurer()
 	for _, p := range f.Params {
-		if err := p.Type.check(0); err != nil {
-			return fmt.Errorf("%s: parameter %s: %v", f.Name, p.Name, err)
+		if _, err := m.checked(p.Type); err != nil {
+			return fmt.Errorf("%s: %v", f.Name, about("parameter "+p.Name, err))
 		}
 	}
 	for _, r := range f.Results {
-		if err := r.check(0); err != nil {
-			return fmt.Errorf("%s: result: %v", f.Name, err)
+		if _, err := m.checked(r); err != nil {
+			return fmt.Errorf("%s: %v", f.Name, about("result", err))
 		}
+	}
+	if err := m.funcCaps(f); err != nil {
+		return fmt.Errorf("%s: %v", f.Name, err)
 	}
 	return nil
-}
-
-func (t *Type) check(depth int) error {
-	switch {
-	case t == nil:
-		return fmt.Errorf("a type is missing")
-	case depth > maxDepth:
-		return fmt.Errorf("types nest deeper than %d", maxDepth)
-	}
-	sub := func(u *Type) error {
-		if u == nil {
-			return nil
-		}
-		return u.check(depth + 1)
-	}
-	switch t.Kind {
-	case Bool, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64, Char, String:
-		return nil
-	case List, Option:
-		if t.Elem == nil {
-			return fmt.Errorf("%s without an element type", kindNames[t.Kind])
-		}
-		return t.Elem.check(depth + 1)
-	case Record, Tuple:
-		if len(t.Fields) == 0 {
-			return fmt.Errorf("%s without fields", kindNames[t.Kind])
-		}
-		for _, f := range t.Fields {
-			if err := f.Type.check(depth + 1); err != nil {
-				return err
-			}
-		}
-		return nil
-	case Variant, Enum, Flags:
-		if len(t.Cases) == 0 {
-			return fmt.Errorf("%s without cases", kindNames[t.Kind])
-		}
-		for _, c := range t.Cases {
-			if c.Type != nil && t.Kind != Variant {
-				return fmt.Errorf("%s case %s with a payload", kindNames[t.Kind], c.Name)
-			}
-			if err := sub(c.Type); err != nil {
-				return err
-			}
-		}
-		return nil
-	case Result:
-		if err := sub(t.Ok); err != nil {
-			return err
-		}
-		return sub(t.Err)
-	}
-	return fmt.Errorf("unknown type kind %d", t.Kind)
 }
 
 var kindNames = [...]string{List: "list", Option: "option", Record: "record", Tuple: "tuple", Variant: "variant", Enum: "enum", Flags: "flags"}

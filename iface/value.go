@@ -56,6 +56,9 @@ type ResultValue struct {
 // m's cabi_realloc allocates. It returns the flat values (t.Flat()).
 func Lower(ctx context.Context, t *Type, v Value, m api.Module) (_ []uint64, err error) {
 	defer recoverBug("lower "+t.String(), &err)
+	if err := checkType(t); err != nil {
+		return nil, err
+	}
 	l := compile(t)
 	s, err := newSide(moduleName(m), m, l.hasMemory(), l.hasMemory())
 	if err != nil {
@@ -75,6 +78,9 @@ func Lower(ctx context.Context, t *Type, v Value, m api.Module) (_ []uint64, err
 // checks it.
 func Lift(t *Type, flat []uint64, m api.Module) (_ Value, err error) {
 	defer recoverBug("lift "+t.String(), &err)
+	if err := checkType(t); err != nil {
+		return nil, err
+	}
 	l := compile(t)
 	if len(flat) < l.nflat {
 		return nil, fmt.Errorf("%s flattens to %d values, got %d", t, l.nflat, len(flat))
@@ -84,6 +90,15 @@ func Lift(t *Type, flat []uint64, m api.Module) (_ Value, err error) {
 	h := host{s: &s}
 	v, err := h.lift(l, flat)
 	return v, plain(err)
+}
+
+// checkType reports whether t is well formed and within the caps, which
+// bound the work of compiling and copying it.
+func checkType(t *Type) error {
+	if _, err := newMeasurer().checked(t); err != nil {
+		return about("type", err)
+	}
+	return nil
 }
 
 func moduleName(m api.Module) string {
@@ -113,6 +128,9 @@ func plain(err error) error {
 // Errors in the values are *CallErrors.
 func Invoke(ctx context.Context, m api.Module, f *Func, exportName string, args []Value) (_ []Value, err error) {
 	defer recoverBug(exportName, &err)
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
 	if len(args) != len(f.Params) {
 		return nil, fmt.Errorf("%s takes %d arguments, got %d", exportName, len(f.Params), len(args))
 	}

@@ -422,6 +422,25 @@ func (p *waveParser) record(t *Type) (Value, error) {
 	return vs, nil
 }
 
+// caseLayout is the part of t's layout that names its cases, made without
+// walking the types its cases hold: a value is written or read in time
+// linear in the value, whatever the type holds.
+func caseLayout(t *Type) *layout {
+	l := &layout{t: t, kind: t.Kind}
+	switch t.Kind {
+	case Option:
+		l.names = []string{"none", "some"}
+	case Result:
+		l.names = []string{"ok", "err"}
+	default:
+		l.names = make([]string, len(t.Cases))
+		for i, c := range t.Cases {
+			l.names[i] = c.Name
+		}
+	}
+	return l
+}
+
 // cased reads a case of a variant, enum, option or result.
 func (p *waveParser) cased(t *Type) (Value, error) {
 	start := p.i
@@ -429,7 +448,7 @@ func (p *waveParser) cased(t *Type) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := compile(t)
+	l := caseLayout(t)
 	d := -1
 	for i, c := range l.names {
 		if c == n && (t.Kind == Variant || t.Kind == Enum || !escaped) {
@@ -594,7 +613,7 @@ func writeWAVE(b *strings.Builder, t *Type, v Value) {
 		}
 		b.WriteString("}")
 	case Variant, Enum, Option, Result:
-		l := compile(t)
+		l := caseLayout(t)
 		d, payload, err := caseOf(l, v)
 		if err != nil {
 			bad()

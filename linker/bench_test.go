@@ -9,17 +9,15 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"runtime/metrics"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
-
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"github.com/nanoproc/nano/internal/heap"
 	"github.com/nanoproc/nano/lockfile"
 )
 
@@ -179,42 +177,6 @@ func BenchmarkRun(b *testing.B) {
 	b.ReportMetric(float64(nanoTime)/float64(wazeroTime), "x-wazero")
 }
 
-// peakHeap runs f while sampling the heap every 200µs and returns the
-// most it held beyond what it held before f.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(sample)
-	base := sample[0].Value.Uint64()
-	var peak atomic.Uint64
-	done, stopped := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(stopped)
-		s := []metrics.Sample{{Name: sample[0].Name}}
-		tick := time.NewTicker(200 * time.Microsecond)
-		defer tick.Stop()
-		for {
-			metrics.Read(s)
-			if v := s[0].Value.Uint64(); v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	f()
-	close(done)
-	<-stopped
-	metrics.Read(sample)
-	if v := sample[0].Value.Uint64(); v > peak.Load() {
-		peak.Store(v)
-	}
-	return max(peak.Load(), base) - base
-}
-
 // bigModule returns a valid module of about size bytes of code: functions
 // of i32.const 1; drop, repeated.
 func bigModule(size int) []byte {
@@ -249,7 +211,7 @@ func BenchmarkBuild(b *testing.B) {
 			l, files := bigLock(b, mb<<20)
 			var peak uint64
 			for b.Loop() {
-				peak = max(peak, peakHeap(func() {
+				peak = max(peak, heap.Peak(func() {
 					bundle, err := Build(context.Background(), l, "acme:app 1.0.0", testSource(files))
 					if err != nil {
 						b.Fatal(err)
@@ -334,7 +296,7 @@ func benchRead(b *testing.B, file string, in int, refused bool) {
 	}
 	var peak uint64
 	for b.Loop() {
-		peak = max(peak, peakHeap(func() {
+		peak = max(peak, heap.Peak(func() {
 			if _, err := readBundle(file, defaultLimits); (err != nil) != refused {
 				b.Fatalf("readBundle = %v, refused %v", err, refused)
 			}

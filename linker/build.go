@@ -162,7 +162,7 @@ func checkImports(id, name string, m *Module, dep func(name string) (linkDep, bo
 			continue
 		}
 		child := d.id
-		if wit := d.wit; wit != nil && (iname != "" || slices.ContainsFunc(wit.Funcs, func(f *iface.Func) bool { return f.Interface == "" && f.Name == imp.Name })) {
+		if wit := d.wit; wit != nil && (iname != "" || slices.ContainsFunc(wit.Named(imp.Name), func(f *iface.Func) bool { return f.Interface == "" })) {
 			t, msg := typedLink(imp, child, iname, wit, d.mod)
 			if msg != "" {
 				fail("%s", msg)

@@ -21,7 +21,7 @@ import (
 )
 
 // BundleVersion is the version of the bundle format.
-const BundleVersion = 1
+const BundleVersion = 2
 
 // A Bundle is a linked tree of nanoprocesses, ready to run: the modules,
 // addressed by digest, and one instance per dependency edge.
@@ -94,7 +94,7 @@ type bundleJSON struct {
 func (b *Bundle) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: w}
 	z := zip.NewWriter(cw)
-	meta, err := json.MarshalIndent(bundleJSON{Version: BundleVersion, Instances: b.Instances, Exports: b.Exports}, "", "  ")
+	meta, err := encodeMeta(b)
 	if err != nil {
 		return cw.n, err
 	}
@@ -233,8 +233,8 @@ func readBundle(file string, lim bundleLimits) (*Bundle, error) {
 	if err := uniqueKeys(data); err != nil {
 		return nil, fmt.Errorf("bundle.json: %v", err)
 	}
-	var bj bundleJSON
-	if err := json.Unmarshal(data, &bj); err != nil {
+	bj, err := decodeMeta(data)
+	if err != nil {
 		return nil, fmt.Errorf("bundle.json: %v", err)
 	}
 	data = nil

@@ -74,8 +74,8 @@ func sameInterface(imported, exported string) bool {
 // cannot link. iname is the interface imported, "" for the child's world.
 func typedLink(imp Import, child string, iname string, wit *iface.Package, mod *Module) (*TypedImport, string) {
 	var f *iface.Func
-	for _, fn := range wit.Funcs {
-		if fn.Name == imp.Name && (iname == "" && fn.Interface == "" || iname != "" && fn.Interface != "" && sameInterface(iname, fn.Interface)) {
+	for _, fn := range wit.Named(imp.Name) {
+		if iname == "" && fn.Interface == "" || iname != "" && fn.Interface != "" && sameInterface(iname, fn.Interface) {
 			f = fn
 			break
 		}
@@ -84,8 +84,8 @@ func typedLink(imp Import, child string, iname string, wit *iface.Package, mod *
 		what := "function " + imp.Name
 		if iname != "" {
 			what = iname + "#" + imp.Name
-			if !slices.ContainsFunc(wit.Interfaces, func(i string) bool { return sameInterface(iname, i) }) {
-				return nil, fmt.Sprintf("the WIT of %s exports no interface %s (it exports %s)", child, iname, strings.Join(wit.Interfaces, ", "))
+			if !exportsInterface(wit, iname) {
+				return nil, fmt.Sprintf("the WIT of %s exports no interface %s (it exports %s)", child, iname, someOf(wit.Interfaces))
 			}
 		}
 		return nil, fmt.Sprintf("the WIT of %s exports no %s", child, what)
@@ -112,4 +112,33 @@ func typedLink(imp Import, child string, iname string, wit *iface.Package, mod *
 		}
 	}
 	return &TypedImport{Module: imp.Module, Name: imp.Name, Child: idName(child), Export: exportName, Func: f, Direct: f.Numeric()}, ""
+}
+
+// exportsInterface reports whether wit exports an interface that serves an
+// import of iname. wit.Interfaces is sorted: the interface named like
+// iname, and its versions, are found by binary search rather than by
+// comparing every interface for every import.
+func exportsInterface(wit *iface.Package, iname string) bool {
+	name, _, _ := strings.Cut(iname, "@")
+	if _, ok := slices.BinarySearch(wit.Interfaces, name); ok && sameInterface(iname, name) {
+		return true
+	}
+	i, _ := slices.BinarySearch(wit.Interfaces, name+"@")
+	for ; i < len(wit.Interfaces) && strings.HasPrefix(wit.Interfaces[i], name+"@"); i++ {
+		if sameInterface(iname, wit.Interfaces[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// someOf lists names, the first 8 of them and how many more: an error
+// for each import names the interfaces a WIT exports, which a hostile one
+// could make many.
+func someOf(names []string) string {
+	const most = 8
+	if len(names) <= most {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:most], ", "), len(names)-most)
 }

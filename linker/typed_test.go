@@ -1,6 +1,8 @@
 package linker
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,5 +86,42 @@ func TestTypedLink(t *testing.T) {
 		"acme:zip 1.6.2", "acme:zip/unpack@1.4.0", wit, &Module{})
 	if !strings.Contains(msg, `acme:zip 1.6.2 exports no function "acme:zip/unpack@1.6.2#count", which its WIT declares`) {
 		t.Errorf("typedLink(missing export) = %q", msg)
+	}
+}
+
+// TestExportsInterface: an import finds the child's interface by binary
+// search among many, and an error lists a few of them, not all.
+func TestExportsInterface(t *testing.T) {
+	wit := &iface.Package{Name: "acme:zip"}
+	for i := range 1000 {
+		wit.Interfaces = append(wit.Interfaces, fmt.Sprintf("acme:zip/unpack-%04d@1.6.2", i))
+	}
+	wit.Interfaces = append(wit.Interfaces, "acme:zip/unpack.v@1.0.0", "acme:zip/unpack@1.6.2", "acme:zip/unpackx")
+	slices.Sort(wit.Interfaces)
+	for _, tt := range []struct {
+		iname string
+		want  bool
+	}{
+		{"acme:zip/unpack@1.4.0", true},
+		{"acme:zip/unpack@1.6.2", true},
+		{"acme:zip/unpack@1.7.0", false},
+		{"acme:zip/unpack@2.0.0", false},
+		{"acme:zip/unpack", true}, // an import without version takes any
+		{"acme:zip/unpack-0999@1.0.0", true},
+		{"acme:zip/unpack.v@1.0.0", true},
+		{"acme:zip/unpackx", true},
+		{"acme:zip/unpackx@1.0.0", false},
+		{"acme:zip/unpac@1.0.0", false},
+	} {
+		if got := exportsInterface(wit, tt.iname); got != tt.want {
+			t.Errorf("exportsInterface(%s) = %v", tt.iname, got)
+		}
+	}
+	_, msg := typedLink(Import{Module: "acme:zip/nope@1.0.0", Name: "f"}, "acme:zip 1.6.2", "acme:zip/nope@1.0.0", wit, &Module{})
+	want := "the WIT of acme:zip 1.6.2 exports no interface acme:zip/nope@1.0.0 (it exports acme:zip/unpack-0000@1.6.2, " +
+		"acme:zip/unpack-0001@1.6.2, acme:zip/unpack-0002@1.6.2, acme:zip/unpack-0003@1.6.2, acme:zip/unpack-0004@1.6.2, " +
+		"acme:zip/unpack-0005@1.6.2, acme:zip/unpack-0006@1.6.2, acme:zip/unpack-0007@1.6.2 and 995 more)"
+	if msg != want {
+		t.Errorf("typedLink = %s", msg)
 	}
 }

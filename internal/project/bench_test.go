@@ -4,13 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/nanoproc/nano/internal/heap"
 	"github.com/nanoproc/nano/internal/synth"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
@@ -69,31 +66,6 @@ func lock(b *testing.B, app string, existing bool) *lockfile.Lock {
 	return l
 }
 
-// peakHeap samples the heap while f runs and returns its peak in MB. It
-// reads runtime/metrics, which does not stop the world.
-func peakHeap(f func()) float64 {
-	runtime.GC()
-	var peak uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		for {
-			metrics.Read(sample)
-			peak = max(peak, sample[0].Value.Uint64())
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	})
-	f()
-	close(done)
-	wg.Wait()
-	return float64(peak) / (1 << 20)
-}
-
 // BenchmarkLock measures nano lock cold (no nano.lock) and warm (keeping
 // an existing nano.lock) side by side, at three sizes to show how the time
 // grows.
@@ -122,7 +94,7 @@ func BenchmarkLock(b *testing.B) {
 						os.Remove(filepath.Join(app, LockFile))
 						b.StartTimer()
 					}
-					peak = max(peak, peakHeap(func() { lock(b, app, warm) }))
+					peak = max(peak, float64(heap.Peak(func() { lock(b, app, warm) }))/(1<<20))
 				}
 				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(n), "µs/pkg")
 				b.ReportMetric(peak, "peak-heap-MB")
