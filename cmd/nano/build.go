@@ -14,6 +14,7 @@ import (
 
 	"github.com/nanoproc/nano/internal/project"
 	"github.com/nanoproc/nano/linker"
+	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -47,7 +48,7 @@ func (e *env) build(c *cli.Context) error {
 func (e *env) link(ctx context.Context, dir string) (*project.Project, *linker.Bundle, error) {
 	p, err := project.Load(dir, e.registry)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, e.noManifest(err)
 	}
 	l, err := p.ReadLock()
 	if errors.Is(err, os.ErrNotExist) {
@@ -67,7 +68,8 @@ func (e *env) link(ctx context.Context, dir string) (*project.Project, *linker.B
 	return p, b, nil
 }
 
-// run runs a bundle. Its failures exit 125, leaving 0-124 to the guest.
+// run runs a bundle. Its failures exit 125, leaving 0-124 to the guest;
+// bad usage exits 2 as in every command.
 func (e *env) run(c *cli.Context) (err error) {
 	defer func() {
 		if r := recover(); r != nil { // a bug, but nano's own failure all the same
@@ -76,7 +78,7 @@ func (e *env) run(c *cli.Context) (err error) {
 	}()
 	err = e.runBundle(c)
 	var ee *exitError
-	if err != nil && !(errors.As(err, &ee) && ee.err == nil) {
+	if err != nil && !(errors.As(err, &ee) && (ee.err == nil || ee.code == exitUsage)) {
 		return &exitError{exitRunFailure, err}
 	}
 	return err
@@ -84,17 +86,7 @@ func (e *env) run(c *cli.Context) (err error) {
 
 func (e *env) runBundle(c *cli.Context) error {
 	if c.NArg() < 1 {
-		return errors.New("run takes BUNDLE or DIR")
-	}
-	var b *linker.Bundle
-	var err error
-	if arg := e.path(c.Args().First()); isPackageDir(arg) {
-		_, b, err = e.link(c.Context, arg)
-	} else {
-		b, err = linker.ReadBundle(arg)
-	}
-	if err != nil {
-		return err
+		return failf(exitUsage, "run takes BUNDLE or DIR")
 	}
 	cfg := &linker.Config{
 		Dirs: map[string]linker.Dir{}, Env: map[string]string{}, Deny: map[string]bool{},
@@ -106,7 +98,7 @@ func (e *env) runBundle(c *cli.Context) error {
 	for _, d := range c.StringSlice("dir") {
 		slot, host, ok := strings.Cut(d, "=")
 		if !ok || policy.CheckSlot(slot) != nil || host == "" {
-			return fmt.Errorf("--dir %q: want SLOT=PATH[:ro]", d)
+			return failf(exitUsage, "--dir %q: want SLOT=PATH[:ro]", d)
 		}
 		host, ro := strings.CutSuffix(host, ":ro")
 		cfg.Dirs[slot] = linker.Dir{Path: e.path(host), ReadOnly: ro}
@@ -114,7 +106,7 @@ func (e *env) runBundle(c *cli.Context) error {
 	for _, v := range c.StringSlice("env") {
 		name, value, ok := strings.Cut(v, "=")
 		if err := policy.CheckEnv(name); err != nil {
-			return fmt.Errorf("--env: %v", err)
+			return failf(exitUsage, "--env: %v", err)
 		}
 		if !ok {
 			value = e.getenv(name)
@@ -124,12 +116,25 @@ func (e *env) runBundle(c *cli.Context) error {
 	for _, n := range c.StringSlice("net") {
 		k, err := policy.ParseNet(n)
 		if err != nil {
-			return fmt.Errorf("--net: %v", err)
+			return failf(exitUsage, "--net: %v", err)
 		}
 		cfg.Net = append(cfg.Net, k)
 	}
 	for _, d := range c.StringSlice("deny") {
 		cfg.Deny[d] = true
+	}
+	var b *linker.Bundle
+	var err error
+	if arg := e.path(c.Args().First()); isDir(arg) {
+		if !exists(filepath.Join(arg, manifest.FileName)) {
+			return failf(exitUsage, "%s: no %s: nano run takes a bundle or a package directory", e.rel(arg), manifest.FileName)
+		}
+		_, b, err = e.link(c.Context, arg)
+	} else {
+		b, err = linker.ReadBundle(arg)
+	}
+	if err != nil {
+		return err
 	}
 	args := c.Args().Tail()
 	if c.String("invoke") == "" {
@@ -168,9 +173,9 @@ func (e *env) runBundle(c *cli.Context) error {
 	return nil
 }
 
-// isPackageDir reports whether path is a directory: a package directory,
+// isDir reports whether path is a directory: a package directory,
 // which nano run links in memory instead of reading a bundle.
-func isPackageDir(path string) bool {
+func isDir(path string) bool {
 	info, err := os.Stat(path)
 	return err == nil && info.IsDir()
 }
