@@ -3,6 +3,8 @@
 package manifest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -41,6 +43,10 @@ type Manifest struct {
 	Keys policy.Set
 	// Deps are the dependencies, sorted by name.
 	Deps []*Dependency
+
+	// Digest is "sha256:" and the hex SHA-256 of the text it was parsed
+	// from, as nano.lock records a manifest.
+	Digest string
 
 	id string // ID, computed once by Parse
 }
@@ -176,13 +182,75 @@ func CheckInside(rel string) error {
 	return nil
 }
 
+// decoded is a manifest's text, decoded by readPlain or by the TOML
+// decoder.
+type decoded struct {
+	f          fileTOML // without Dependencies
+	hasPackage bool
+	deps       map[string]*depEntry
+}
+
+// A depEntry is the value of one dependency.
+type depEntry struct {
+	short bool   // a requirement string, not a table
+	req   string // when short
+	t     depTOML
+	err   error // the value has the wrong type
+}
+
 // parse parses data; inside, if not nil, checks the module and WIT paths.
+// A plain manifest is read by readPlain; one that has problems, or is not
+// plain, is decoded as TOML, which gives every problem its position.
 func parse(file string, data []byte, inside func(string) error) (*Manifest, error) {
+	m, err := parseText(file, data, inside)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	m.Digest = "sha256:" + hex.EncodeToString(sum[:])
+	return m, nil
+}
+
+func parseText(file string, data []byte, inside func(string) error) (*Manifest, error) {
+	if dec, ok := readPlain(data); ok {
+		doc := tomlfile.NewDoc(file, data)
+		if m := build(file, doc, dec, inside); len(doc.Errs()) == 0 {
+			return m, nil
+		}
+	}
+	return parseTOML(file, data, inside)
+}
+
+// parseTOML is parse through the TOML decoder.
+func parseTOML(file string, data []byte, inside func(string) error) (*Manifest, error) {
 	var f fileTOML
 	doc, err := tomlfile.Decode(file, data, &f)
 	if err != nil {
 		return nil, err
 	}
+	dec := &decoded{f: f, hasPackage: doc.MD.IsDefined("package"), deps: map[string]*depEntry{}}
+	for name, prim := range f.Dependencies {
+		e := &depEntry{short: doc.MD.Type("dependencies", name) == "String"}
+		if e.short {
+			e.err = doc.MD.PrimitiveDecode(prim, &e.req)
+		} else if err := doc.MD.PrimitiveDecode(prim, &e.t); err != nil {
+			e.err = fmt.Errorf("want a requirement string or a table: %v", err)
+		}
+		dec.deps[name] = e
+	}
+	m := build(file, doc, dec, inside)
+	doc.Unknown()
+	if err := doc.Err(); err != nil {
+		return nil, err
+	}
+	m.id = m.ID()
+	return m, nil
+}
+
+// build makes the manifest of dec and records its problems in doc.
+func build(file string, doc *tomlfile.Doc, dec *decoded, inside func(string) error) *Manifest {
+	f := &dec.f
+	var err error
 	m := &Manifest{
 		File:        file,
 		Name:        f.Package.Name,
@@ -193,7 +261,7 @@ func parse(file string, data []byte, inside func(string) error) (*Manifest, erro
 		Registry:    f.Registry.Path,
 	}
 	p := &parser{doc: doc}
-	if !doc.MD.IsDefined("package") {
+	if !dec.hasPackage {
 		doc.Errorf(nil, "no [package] table")
 	} else {
 		p.check([]any{"package", "name"}, m.Name, policy.CheckName)
@@ -221,8 +289,8 @@ func parse(file string, data []byte, inside func(string) error) (*Manifest, erro
 	}
 	m.Keys = policy.NewSet(p.keys([]any{"capabilities"}, f.Capabilities, nil)...)
 
-	for _, name := range slices.Sorted(mapsKeys(f.Dependencies)) {
-		if d := p.dep(m, name, f.Dependencies[name]); d != nil {
+	for _, name := range slices.Sorted(mapsKeys(dec.deps)) {
+		if d := p.dep(m, name, dec.deps[name]); d != nil {
 			m.Deps = append(m.Deps, d)
 		}
 	}
@@ -231,12 +299,10 @@ func parse(file string, data []byte, inside func(string) error) (*Manifest, erro
 			doc.Errorf([]any{"capabilities", "spawn"}, "%s is not a dependency of this package", s)
 		}
 	}
-	doc.Unknown()
-	if err := doc.Err(); err != nil {
-		return nil, err
+	if m.Version != nil {
+		m.id = m.ID()
 	}
-	m.id = m.ID()
-	return m, nil
+	return m
 }
 
 type parser struct{ doc *tomlfile.Doc }
@@ -253,22 +319,17 @@ func (p *parser) check(key []any, v string, check func(string) error) bool {
 	return true
 }
 
-func (p *parser) dep(m *Manifest, name string, prim toml.Primitive) *Dependency {
+func (p *parser) dep(m *Manifest, name string, e *depEntry) *Dependency {
 	key := []any{"dependencies", name}
 	d := &Dependency{Name: name}
-	var t depTOML
-	md := p.doc.MD
-	short := md.Type("dependencies", name) == "String"
+	if e.err != nil {
+		p.doc.Errorf(key, "%v", e.err)
+		return nil
+	}
+	t, short := e.t, e.short
 	if short {
-		if err := md.PrimitiveDecode(prim, &d.Req); err != nil {
-			p.doc.Errorf(key, "%v", err)
-			return nil
-		}
+		d.Req = e.req
 	} else {
-		if err := md.PrimitiveDecode(prim, &t); err != nil {
-			p.doc.Errorf(key, "want a requirement string or a table: %v", err)
-			return nil
-		}
 		d.Req, d.Path = t.Version, t.Path
 	}
 	ok := p.check(key, name, policy.CheckName)

@@ -529,8 +529,10 @@ func (e *env) audit(c *cli.Context) error {
 		}
 	case file != "":
 		base = file
-		if opts.Base, err = lockfile.ReadFile(e.path(file)); err != nil {
-			return usageIfMissing(err)
+		// Read beside nano.lock: a large lock takes a while.
+		opts.ReadBase = func() (*lockfile.Lock, error) {
+			l, err := lockfile.ReadFile(e.path(file))
+			return l, usageIfMissing(err)
 		}
 	}
 	pol := e.path(c.String("policy"))
@@ -563,7 +565,7 @@ func (e *env) audit(c *cli.Context) error {
 // usageIfMissing makes a file named on the command line that does not
 // exist a usage error.
 func usageIfMissing(err error) error {
-	if errors.Is(err, os.ErrNotExist) {
+	if err != nil && errors.Is(err, os.ErrNotExist) {
 		return &exitError{exitUsage, err}
 	}
 	return err

@@ -203,3 +203,50 @@ func renameIDs(base, head *lockfile.Lock) *lockfile.Lock {
 	}
 	return head
 }
+
+// BenchmarkAuditCommand measures nano audit --base-lock end to end on a
+// 10,000-package tree, as the command runs it: load the project, read the
+// baseline, check nano.lock against the manifests (re-resolution and
+// integrity), check every module's imports, diff against the baseline.
+// The baseline is nano.lock with a key dropped from 1% of the packages.
+// BenchmarkAudit above measures the diff alone.
+//
+//	go test ./internal/project/ -run '^$' -bench AuditCommand -benchtime 5x -count 5
+func BenchmarkAuditCommand(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
+	const n = 10000
+	app := synthApp(b, n)
+	head := lock(b, app, false)
+	for i, p := range head.Packages {
+		if i%100 == 50 && len(p.Keys) > 0 {
+			p.Keys = p.Keys[:len(p.Keys)-1]
+		}
+	}
+	base := filepath.Join(b.TempDir(), "base.lock")
+	if err := lockfile.WriteFile(base, head); err != nil {
+		b.Fatal(err)
+	}
+	var findings int
+	var peak float64
+	for b.Loop() {
+		peak = max(peak, peakHeap(func() {
+			p, err := Load(app, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			old, err := lockfile.ReadFile(base)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fs, err := p.Audit(AuditOptions{Base: old, Today: time.Now()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			findings = len(fs)
+		}))
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/audit")
+	b.ReportMetric(peak, "peak-heap-MB")
+	b.ReportMetric(float64(findings), "findings")
+}
