@@ -141,35 +141,75 @@ func Parse(file string, data []byte) (*Manifest, error) {
 // their readers.
 func ParsePublished(file string) (*Manifest, error) {
 	dir := filepath.Dir(file)
-	root, err := os.OpenRoot(dir)
+	data, err := readInside(dir, filepath.Base(file))
 	if err != nil {
-		return nil, err
-	}
-	defer root.Close()
-	data, err := root.ReadFile(filepath.Base(file))
-	if err != nil {
-		if _, serr := os.Stat(file); serr == nil {
-			return nil, fmt.Errorf("%s: a symbolic link that leads out of the package directory", file)
-		}
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, &fs.PathError{Op: "open", Path: file, Err: pe.Err}
-		}
 		return nil, err
 	}
 	return parse(file, data, func(rel string) error {
 		if err := CheckInside(rel); err != nil {
 			return err
 		}
-		// os.Root follows a symbolic link only where it stays inside dir:
-		// a path that it refuses and the host's stat resolves leads out.
-		if _, err := root.Stat(filepath.FromSlash(rel)); err != nil {
-			if _, serr := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); serr == nil {
-				return fmt.Errorf("path %q leads out of the package directory through a symbolic link", rel)
-			}
+		if leadsOut(dir, filepath.FromSlash(rel)) {
+			return fmt.Errorf("path %q leads out of the package directory through a symbolic link", rel)
 		}
 		return nil
 	})
+}
+
+// readInside reads the file name in dir, refusing a symbolic link that
+// leads out of dir.
+func readInside(dir, name string) ([]byte, error) {
+	file := filepath.Join(dir, name)
+	info, err := os.Lstat(file)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &fs.PathError{Op: "open", Path: file, Err: pe.Err}
+		}
+		return nil, err
+	}
+	if info.Mode()&fs.ModeSymlink == 0 {
+		return os.ReadFile(file) // the common case: no link, no os.Root
+	}
+	if leadsOut(dir, name) {
+		return nil, fmt.Errorf("%s: a symbolic link that leads out of the package directory", file)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.ReadFile(name)
+}
+
+// leadsOut reports whether the relative path rel, under dir, passes
+// through a symbolic link that leads out of dir. A path without links,
+// as published packages have, costs one Lstat a part; one with a link is
+// resolved by os.Root, which follows a link only where it stays inside
+// dir: a path that it refuses and the host's stat resolves leads out. A
+// path that does not exist is left to its readers.
+func leadsOut(dir, rel string) bool {
+	p := dir
+	for part := range strings.SplitSeq(rel, string(filepath.Separator)) {
+		p = filepath.Join(p, part)
+		info, err := os.Lstat(p)
+		if err != nil {
+			return false
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			root, err := os.OpenRoot(dir)
+			if err != nil {
+				return false
+			}
+			defer root.Close()
+			if _, err := root.Stat(rel); err != nil {
+				_, serr := os.Stat(filepath.Join(dir, rel))
+				return serr == nil
+			}
+			return false
+		}
+	}
+	return false
 }
 
 // CheckInside accepts a relative, clean slash path (as a manifest's paths
