@@ -122,7 +122,7 @@ func name(id string) string {
 func matchPackages(old, new []*Package) [][2]*Package {
 	old, new = sorted(old, comparePackages), sorted(new, comparePackages)
 	var pairs [][2]*Package
-	for _, g := range group(old, new, func(p *Package) string { return p.Name }) {
+	for _, g := range group(old, new, func(p *Package) string { return p.Name }, strings.Compare) {
 		pairs = append(pairs, pairUp(g[0], g[1], func(o, n *Package) bool {
 			return class(o.Version) == class(n.Version)
 		})...)
@@ -147,7 +147,15 @@ func either(p [2]*Package) *Package {
 func matchEdges(old, new []*Edge) [][2]*Edge {
 	old, new = sorted(old, compareEdges), sorted(new, compareEdges)
 	var pairs [][2]*Edge
-	for _, g := range group(old, new, func(e *Edge) string { return name(e.Parent) + " " + name(e.Child) }) {
+	type names struct{ parent, child string }
+	key := func(e *Edge) names { return names{name(e.Parent), name(e.Child)} }
+	byNames := func(a, b names) int {
+		if c := strings.Compare(a.parent, b.parent); c != 0 {
+			return c
+		}
+		return strings.Compare(a.child, b.child)
+	}
+	for _, g := range group(old, new, key, byNames) {
 		pairs = append(pairs, pairUp(g[0], g[1], func(o, n *Edge) bool {
 			return sameClass(o.Parent, n.Parent) && sameClass(o.Child, n.Child)
 		})...)
@@ -217,25 +225,33 @@ func sorted[T any](s []T, cmp func(a, b T) int) []T {
 	return s
 }
 
-// group splits two sorted lists by key, in key order: for each key, its
-// elements in old and in new.
-func group[T any](old, new []T, key func(T) string) [][2][]T {
-	m := map[string]*[2][]T{}
-	var keys []string
+// group splits two lists by key, in key order: for each key, its
+// elements in old and in new, in their order.
+func group[T any, K comparable](old, new []T, key func(T) K, cmp func(a, b K) int) [][2][]T {
+	index := make(map[K]int, len(old)+len(new))
+	var keys []K
+	var out [][2][]T
 	for side, s := range [2][]T{old, new} {
 		for _, x := range s {
 			k := key(x)
-			if m[k] == nil {
-				m[k] = &[2][]T{}
+			i, ok := index[k]
+			if !ok {
+				i = len(out)
+				index[k] = i
 				keys = append(keys, k)
+				out = append(out, [2][]T{})
 			}
-			m[k][side] = append(m[k][side], x)
+			out[i][side] = append(out[i][side], x)
 		}
 	}
-	slices.Sort(keys)
-	out := make([][2][]T, len(keys))
-	for i, k := range keys {
-		out[i] = *m[k]
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
 	}
-	return out
+	slices.SortFunc(order, func(a, b int) int { return cmp(keys[a], keys[b]) })
+	sorted := make([][2][]T, len(out))
+	for i, j := range order {
+		sorted[i] = out[j]
+	}
+	return sorted
 }

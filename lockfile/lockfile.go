@@ -22,6 +22,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/nanoproc/nano/internal/readfile"
 	"github.com/nanoproc/nano/internal/tomlfile"
 	"github.com/nanoproc/nano/policy"
 )
@@ -516,7 +517,7 @@ func checkDigest(s string) error {
 // ReadFile reads and parses the lockfile at path. When the file does not
 // exist, the error satisfies errors.Is(err, fs.ErrNotExist).
 func ReadFile(path string) (*Lock, error) {
-	data, err := os.ReadFile(path)
+	data, err := readfile.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

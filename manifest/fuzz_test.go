@@ -3,10 +3,10 @@ package manifest
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"

@@ -17,6 +17,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/nanoproc/nano/internal/readfile"
 	"github.com/nanoproc/nano/internal/tomlfile"
 	"github.com/nanoproc/nano/policy"
 )
@@ -119,7 +120,7 @@ type (
 
 // ParseFile reads and parses a manifest.
 func ParseFile(file string) (*Manifest, error) {
-	data, err := os.ReadFile(file)
+	data, err := readfile.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +170,7 @@ func readInside(dir, name string) ([]byte, error) {
 		return nil, err
 	}
 	if info.Mode()&fs.ModeSymlink == 0 {
-		return os.ReadFile(file) // the common case: no link, no os.Root
+		return readfile.ReadFile(file) // the common case: no link, no os.Root
 	}
 	if leadsOut(dir, name) {
 		return nil, fmt.Errorf("%s: a symbolic link that leads out of the package directory", file)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -551,7 +552,10 @@ func (e *env) audit(c *cli.Context) error {
 	if format == "json" {
 		err = writeJSON(e.stdout, "audit", base, fs)
 	} else {
-		writeText(e.stdout, fs, base, true)
+		// Thousands of findings: one write, not one a line.
+		w := bufio.NewWriter(e.stdout)
+		writeText(w, fs, base, true)
+		err = w.Flush()
 	}
 	if err != nil {
 		return err
