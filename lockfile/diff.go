@@ -72,6 +72,9 @@ func Diff(old, new *Lock) *Changes {
 		new = &Lock{}
 	}
 	c := &Changes{}
+	if identical(old, new) {
+		return c // the common case of a lock checked against the tree
+	}
 	for _, pair := range matchPackages(old.Packages, new.Packages) {
 		o, n := pair[0], pair[1]
 		ch := PackageChange{Old: o, New: n}
@@ -109,6 +112,29 @@ func Diff(old, new *Lock) *Changes {
 		c.Edges = append(c.Edges, ch)
 	}
 	return c
+}
+
+// identical reports whether two locks hold the same packages and edges
+// in the same order, which Diff then need not match up.
+func identical(a, b *Lock) bool {
+	if len(a.Packages) != len(b.Packages) || len(a.Edges) != len(b.Edges) {
+		return false
+	}
+	for i, p := range a.Packages {
+		q := b.Packages[i]
+		if p.Name != q.Name || !p.Version.Equal(q.Version) || p.Version.Metadata() != q.Version.Metadata() ||
+			p.Source != q.Source || p.Manifest != q.Manifest || p.Module != q.Module || p.WIT != q.WIT ||
+			!slices.Equal(p.Keys, q.Keys) || !slices.Equal(p.Dependencies, q.Dependencies) {
+			return false
+		}
+	}
+	for i, e := range a.Edges {
+		f := b.Edges[i]
+		if e.Parent != f.Parent || e.Child != f.Child || !slices.Equal(e.Grant, f.Grant) {
+			return false
+		}
+	}
+	return true
 }
 
 // name returns the name part of a package ID.
