@@ -10,7 +10,9 @@ import (
 // 17 s on inline tables 4,000 deep), a decoded lock over 16 MiB, any lock
 // over 64 MiB.
 func TestLimits(t *testing.T) {
-	comments := func(n int) string { return strings.Repeat("# padding padding padding padding padding padding\n", n/50+1) }
+	comments := func(n int) string {
+		return strings.Repeat("# padding padding padding padding padding padding\n", n/50+1)
+	}
 	for _, tt := range []struct {
 		name, data, want string
 	}{
