@@ -480,13 +480,12 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 	imports := p.CheckImports(context.Background(), lock)
 	wg.Wait()
 	if opts.Base != nil {
-		changes := changed
-		out = append(out, changes...)
+		out = append(out, changed...)
 		out = append(out, ifaces...)
 		// An import finding shows the version change that the package's
 		// other findings show.
 		from := map[string]string{}
-		for _, f := range changes {
+		for _, f := range changed {
 			if f.From != "" && f.To != "" {
 				from[f.Package+" "+f.To] = f.From
 			}
