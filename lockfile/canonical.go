@@ -1,8 +1,8 @@
 package lockfile
 
 import (
-	"bytes"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -14,18 +14,21 @@ import (
 func parseCanonical(data []byte) (lockFile, bool) {
 	var f lockFile
 	var (
-		pkg   *pkgFile
-		edge  *edgeFile
-		list  *[]string           // the list being read, between "key = [" and "]"
-		seen  = map[string]bool{} // the keys of the current table
-		lines = bytes.Split(data, []byte("\n"))
+		pkg  *pkgFile
+		edge *edgeFile
+		list *[]string // the list being read, between "key = [" and "]"
+		seen uint16    // the keys of the current table, one bit each
+		// One copy of the text: every string read is a part of it.
+		text = string(data)
+		line string
 	)
-	for _, line := range lines {
+	for text != "" {
+		line, text, _ = strings.Cut(text, "\n")
 		if list != nil {
 			switch {
-			case string(line) == "]":
+			case line == "]":
 				list = nil
-			case len(line) > 4 && string(line[:2]) == "  " && line[len(line)-1] == ',':
+			case len(line) > 4 && line[:2] == "  " && line[len(line)-1] == ',':
 				s, ok := plainString(line[2 : len(line)-1])
 				if !ok {
 					return f, false
@@ -45,30 +48,31 @@ func parseCanonical(data []byte) (lockFile, bool) {
 			}
 			continue
 		}
-		switch string(line) {
+		switch line {
 		case "[[package]]":
 			f.Package = append(f.Package, pkgFile{})
 			pkg, edge = &f.Package[len(f.Package)-1], nil
-			clear(seen)
+			seen = 0
 			continue
 		case "[[edge]]":
 			f.Edge = append(f.Edge, edgeFile{})
 			pkg, edge = nil, &f.Edge[len(f.Edge)-1]
-			clear(seen)
+			seen = 0
 			continue
 		}
-		key, value, ok := bytes.Cut(line, []byte(" = "))
-		if !ok || seen[string(key)] {
+		key, value, ok := strings.Cut(line, " = ")
+		bit := keyBit(key)
+		if !ok || bit == 0 || seen&bit != 0 {
 			return f, false
 		}
-		seen[string(key)] = true
-		if string(value) == "[" {
+		seen |= bit
+		if value == "[" {
 			switch {
-			case pkg != nil && string(key) == "keys":
+			case pkg != nil && key == "keys":
 				list = &pkg.Keys
-			case pkg != nil && string(key) == "dependencies":
+			case pkg != nil && key == "dependencies":
 				list = &pkg.Dependencies
-			case edge != nil && string(key) == "grant":
+			case edge != nil && key == "grant":
 				list = &edge.Grant
 			default:
 				return f, false
@@ -77,8 +81,8 @@ func parseCanonical(data []byte) (lockFile, bool) {
 			continue
 		}
 		if pkg == nil && edge == nil {
-			n, err := strconv.ParseInt(string(value), 10, 64)
-			if string(key) != "version" || err != nil || strconv.FormatInt(n, 10) != string(value) {
+			n, err := strconv.ParseInt(value, 10, 64)
+			if key != "version" || err != nil || strconv.FormatInt(n, 10) != value {
 				return f, false
 			}
 			f.Version = &n
@@ -88,7 +92,7 @@ func parseCanonical(data []byte) (lockFile, bool) {
 		if !ok {
 			return f, false
 		}
-		dst := stringField(pkg, edge, string(key))
+		dst := stringField(pkg, edge, key)
 		if dst == nil {
 			return f, false
 		}
@@ -97,33 +101,60 @@ func parseCanonical(data []byte) (lockFile, bool) {
 	return f, list == nil
 }
 
+// keyBit returns the bit of a key of the format in a set of keys, 0 for
+// any other key.
+func keyBit(key string) uint16 {
+	switch key {
+	case "version":
+		return 1 << 0
+	case "name":
+		return 1 << 1
+	case "source":
+		return 1 << 2
+	case "manifest":
+		return 1 << 3
+	case "module":
+		return 1 << 4
+	case "wit":
+		return 1 << 5
+	case "keys":
+		return 1 << 6
+	case "dependencies":
+		return 1 << 7
+	case "parent":
+		return 1 << 8
+	case "child":
+		return 1 << 9
+	case "grant":
+		return 1 << 10
+	}
+	return 0
+}
+
 // plainString unquotes a basic TOML string that has no escapes and no
 // control characters.
-func plainString(b []byte) (string, bool) {
+func plainString(b string) (string, bool) {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return "", false
 	}
 	b = b[1 : len(b)-1]
-	if !utf8.Valid(b) {
-		return "", false
-	}
-	for _, c := range b {
-		if c == '"' || c == '\\' || c < 0x20 || c == 0x7f {
+	for i := 0; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c == 0x7f {
 			return "", false
 		}
 	}
-	return string(b), true
+	return b, utf8.ValidString(b)
 }
 
 // plainComment reports whether a comment line has only characters TOML
 // allows in comments.
-func plainComment(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 && c != '\t' || c == 0x7f {
+func plainComment(b string) bool {
+	for i := 0; i < len(b); i++ {
+		if c := b[i]; c < 0x20 && c != '\t' || c == 0x7f {
 			return false
 		}
 	}
-	return utf8.Valid(b)
+	return utf8.ValidString(b)
 }
 
 // stringField returns the string field of the current package or edge named key.

@@ -72,6 +72,9 @@ func Diff(old, new *Lock) *Changes {
 		new = &Lock{}
 	}
 	c := &Changes{}
+	if identical(old, new) {
+		return c // the common case of a lock checked against the tree
+	}
 	for _, pair := range matchPackages(old.Packages, new.Packages) {
 		o, n := pair[0], pair[1]
 		ch := PackageChange{Old: o, New: n}
@@ -111,6 +114,29 @@ func Diff(old, new *Lock) *Changes {
 	return c
 }
 
+// identical reports whether two locks hold the same packages and edges
+// in the same order, which Diff then need not match up.
+func identical(a, b *Lock) bool {
+	if len(a.Packages) != len(b.Packages) || len(a.Edges) != len(b.Edges) {
+		return false
+	}
+	for i, p := range a.Packages {
+		q := b.Packages[i]
+		if p.Name != q.Name || !p.Version.Equal(q.Version) || p.Version.Metadata() != q.Version.Metadata() ||
+			p.Source != q.Source || p.Manifest != q.Manifest || p.Module != q.Module || p.WIT != q.WIT ||
+			!slices.Equal(p.Keys, q.Keys) || !slices.Equal(p.Dependencies, q.Dependencies) {
+			return false
+		}
+	}
+	for i, e := range a.Edges {
+		f := b.Edges[i]
+		if e.Parent != f.Parent || e.Child != f.Child || !slices.Equal(e.Grant, f.Grant) {
+			return false
+		}
+	}
+	return true
+}
+
 // name returns the name part of a package ID.
 func name(id string) string {
 	n, _, _ := strings.Cut(id, " ")
@@ -122,7 +148,7 @@ func name(id string) string {
 func matchPackages(old, new []*Package) [][2]*Package {
 	old, new = sorted(old, comparePackages), sorted(new, comparePackages)
 	var pairs [][2]*Package
-	for _, g := range group(old, new, func(p *Package) string { return p.Name }) {
+	for _, g := range group(old, new, func(p *Package) string { return p.Name }, strings.Compare) {
 		pairs = append(pairs, pairUp(g[0], g[1], func(o, n *Package) bool {
 			return class(o.Version) == class(n.Version)
 		})...)
@@ -147,7 +173,15 @@ func either(p [2]*Package) *Package {
 func matchEdges(old, new []*Edge) [][2]*Edge {
 	old, new = sorted(old, compareEdges), sorted(new, compareEdges)
 	var pairs [][2]*Edge
-	for _, g := range group(old, new, func(e *Edge) string { return name(e.Parent) + " " + name(e.Child) }) {
+	type names struct{ parent, child string }
+	key := func(e *Edge) names { return names{name(e.Parent), name(e.Child)} }
+	byNames := func(a, b names) int {
+		if c := strings.Compare(a.parent, b.parent); c != 0 {
+			return c
+		}
+		return strings.Compare(a.child, b.child)
+	}
+	for _, g := range group(old, new, key, byNames) {
 		pairs = append(pairs, pairUp(g[0], g[1], func(o, n *Edge) bool {
 			return sameClass(o.Parent, n.Parent) && sameClass(o.Child, n.Child)
 		})...)
@@ -217,25 +251,33 @@ func sorted[T any](s []T, cmp func(a, b T) int) []T {
 	return s
 }
 
-// group splits two sorted lists by key, in key order: for each key, its
-// elements in old and in new.
-func group[T any](old, new []T, key func(T) string) [][2][]T {
-	m := map[string]*[2][]T{}
-	var keys []string
+// group splits two lists by key, in key order: for each key, its
+// elements in old and in new, in their order.
+func group[T any, K comparable](old, new []T, key func(T) K, cmp func(a, b K) int) [][2][]T {
+	index := make(map[K]int, len(old)+len(new))
+	var keys []K
+	var out [][2][]T
 	for side, s := range [2][]T{old, new} {
 		for _, x := range s {
 			k := key(x)
-			if m[k] == nil {
-				m[k] = &[2][]T{}
+			i, ok := index[k]
+			if !ok {
+				i = len(out)
+				index[k] = i
 				keys = append(keys, k)
+				out = append(out, [2][]T{})
 			}
-			m[k][side] = append(m[k][side], x)
+			out[i][side] = append(out[i][side], x)
 		}
 	}
-	slices.Sort(keys)
-	out := make([][2][]T, len(keys))
-	for i, k := range keys {
-		out[i] = *m[k]
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
 	}
-	return out
+	slices.SortFunc(order, func(a, b int) int { return cmp(keys[a], keys[b]) })
+	sorted := make([][2][]T, len(out))
+	for i, j := range order {
+		sorted[i] = out[j]
+	}
+	return sorted
 }

@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/nanoproc/nano/internal/readfile"
 )
 
 // HashFile returns the digest of the file's contents, "sha256:" and 64
@@ -29,28 +30,7 @@ func Digest(data []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func sumFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	buf := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(buf)
-	// Hide os.File's WriteTo, which would allocate a buffer of its own.
-	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, *buf); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// copyBuffers keeps the buffers that hashing reads files through: a lock
-// hashes thousands of files.
-var copyBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 32<<10)
-	return &b
-}}
+func sumFile(path string) (string, error) { return readfile.Sum(path) }
 
 // HashTree returns the digest of a WIT file or directory. A file hashes as
 // with HashFile. A directory hashes like golang.org/x/mod/sumdb/dirhash.Hash1,

@@ -2,13 +2,16 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/nanoproc/nano/internal/synth"
 	"github.com/nanoproc/nano/internal/tomlfile"
 	"github.com/nanoproc/nano/policy"
 )
@@ -53,6 +56,16 @@ func FuzzParse(f *testing.F) {
 	const file = "fuzz/nano.toml"
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse(file, data)
+		// What the plain reader accepts, the TOML decoder reads the same.
+		if _, plain := readPlain(data); plain {
+			want, werr := parseTOML(file, data, nil)
+			if want != nil && m != nil {
+				want.Digest = m.Digest
+			}
+			if fmt.Sprint(err) != fmt.Sprint(werr) || !reflect.DeepEqual(m, want) {
+				t.Errorf("Parse(%q) = %+v, %v; through the TOML decoder %+v, %v", data, m, err, want, werr)
+			}
+		}
 		if err != nil {
 			if m != nil {
 				t.Errorf("Parse(%q) = %+v, %v, want nil with an error", data, m, err)
@@ -101,4 +114,49 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPlainAgreesWithTOML checks that the plain reader reads the manifests
+// of the example and of a synthetic registry, as nano and people write
+// them, and that it reads them as the TOML decoder does.
+func TestPlainAgreesWithTOML(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.Generate(dir, 100, 1); err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, pattern := range []string{
+		filepath.Join(dir, "registry", "*", "*", "*", FileName),
+		filepath.Join(dir, "app", FileName),
+		filepath.Join("..", "testdata", "example", "*", FileName),
+		filepath.Join("..", "testdata", "example", "registry", "*", "*", "*", FileName),
+		filepath.Join("testdata", "good", "*.toml"),
+	} {
+		m, err := filepath.Glob(pattern)
+		if err != nil || len(m) == 0 {
+			t.Fatalf("no manifests match %s", pattern)
+		}
+		files = append(files, m...)
+	}
+	plain := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Parse(file, data)
+		want, werr := parseTOML(file, data, nil)
+		if want != nil && got != nil {
+			want.Digest = got.Digest
+		}
+		if fmt.Sprint(err) != fmt.Sprint(werr) || !reflect.DeepEqual(got, want) {
+			t.Errorf("Parse(%s) = %+v, %v; through the TOML decoder %+v, %v", file, got, err, want, werr)
+		}
+		if _, ok := readPlain(data); ok {
+			plain++
+		} else if !strings.Contains(file, "good") {
+			t.Errorf("readPlain(%s) = false, want a plain manifest", file)
+		}
+	}
+	t.Logf("%d of %d manifests plain", plain, len(files))
 }

@@ -3,6 +3,8 @@
 package manifest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,6 +18,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/nanoproc/nano/internal/readfile"
 	"github.com/nanoproc/nano/internal/tomlfile"
 	"github.com/nanoproc/nano/policy"
 )
@@ -45,6 +48,10 @@ type Manifest struct {
 	Mounts map[string]string
 	// Deps are the dependencies, sorted by name.
 	Deps []*Dependency
+
+	// Digest is "sha256:" and the hex SHA-256 of the text it was parsed
+	// from, as nano.lock records a manifest.
+	Digest string
 
 	id string // ID, computed once by Parse
 }
@@ -144,7 +151,7 @@ type (
 
 // ParseFile reads and parses a manifest.
 func ParseFile(file string) (*Manifest, error) {
-	data, err := os.ReadFile(file)
+	data, err := readfile.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
@@ -166,35 +173,75 @@ func Parse(file string, data []byte) (*Manifest, error) {
 // their readers.
 func ParsePublished(file string) (*Manifest, error) {
 	dir := filepath.Dir(file)
-	root, err := os.OpenRoot(dir)
+	data, err := readInside(dir, filepath.Base(file))
 	if err != nil {
-		return nil, err
-	}
-	defer root.Close()
-	data, err := root.ReadFile(filepath.Base(file))
-	if err != nil {
-		if _, serr := os.Stat(file); serr == nil {
-			return nil, fmt.Errorf("%s: a symbolic link that leads out of the package directory", file)
-		}
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, &fs.PathError{Op: "open", Path: file, Err: pe.Err}
-		}
 		return nil, err
 	}
 	return parse(file, data, func(rel string) error {
 		if err := CheckInside(rel); err != nil {
 			return err
 		}
-		// os.Root follows a symbolic link only where it stays inside dir:
-		// a path that it refuses and the host's stat resolves leads out.
-		if _, err := root.Stat(filepath.FromSlash(rel)); err != nil {
-			if _, serr := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); serr == nil {
-				return fmt.Errorf("path %q leads out of the package directory through a symbolic link", rel)
-			}
+		if leadsOut(dir, filepath.FromSlash(rel)) {
+			return fmt.Errorf("path %q leads out of the package directory through a symbolic link", rel)
 		}
 		return nil
 	})
+}
+
+// readInside reads the file name in dir, refusing a symbolic link that
+// leads out of dir.
+func readInside(dir, name string) ([]byte, error) {
+	file := filepath.Join(dir, name)
+	info, err := os.Lstat(file)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &fs.PathError{Op: "open", Path: file, Err: pe.Err}
+		}
+		return nil, err
+	}
+	if info.Mode()&fs.ModeSymlink == 0 {
+		return readfile.ReadFile(file) // the common case: no link, no os.Root
+	}
+	if leadsOut(dir, name) {
+		return nil, fmt.Errorf("%s: a symbolic link that leads out of the package directory", file)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.ReadFile(name)
+}
+
+// leadsOut reports whether the relative path rel, under dir, passes
+// through a symbolic link that leads out of dir. A path without links,
+// as published packages have, costs one Lstat a part; one with a link is
+// resolved by os.Root, which follows a link only where it stays inside
+// dir: a path that it refuses and the host's stat resolves leads out. A
+// path that does not exist is left to its readers.
+func leadsOut(dir, rel string) bool {
+	p := dir
+	for part := range strings.SplitSeq(rel, string(filepath.Separator)) {
+		p = filepath.Join(p, part)
+		info, err := os.Lstat(p)
+		if err != nil {
+			return false
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			root, err := os.OpenRoot(dir)
+			if err != nil {
+				return false
+			}
+			defer root.Close()
+			if _, err := root.Stat(rel); err != nil {
+				_, serr := os.Stat(filepath.Join(dir, rel))
+				return serr == nil
+			}
+			return false
+		}
+	}
+	return false
 }
 
 // CheckInside accepts a relative, clean slash path (as a manifest's paths
@@ -207,13 +254,75 @@ func CheckInside(rel string) error {
 	return nil
 }
 
+// decoded is a manifest's text, decoded by readPlain or by the TOML
+// decoder.
+type decoded struct {
+	f          fileTOML // without Dependencies
+	hasPackage bool
+	deps       map[string]*depEntry
+}
+
+// A depEntry is the value of one dependency.
+type depEntry struct {
+	short bool   // a requirement string, not a table
+	req   string // when short
+	t     depTOML
+	err   error // the value has the wrong type
+}
+
 // parse parses data; inside, if not nil, checks the module and WIT paths.
+// A plain manifest is read by readPlain; one that has problems, or is not
+// plain, is decoded as TOML, which gives every problem its position.
 func parse(file string, data []byte, inside func(string) error) (*Manifest, error) {
+	m, err := parseText(file, data, inside)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	m.Digest = "sha256:" + hex.EncodeToString(sum[:])
+	return m, nil
+}
+
+func parseText(file string, data []byte, inside func(string) error) (*Manifest, error) {
+	if dec, ok := readPlain(data); ok {
+		doc := tomlfile.NewDoc(file, data)
+		if m := build(file, doc, dec, inside); len(doc.Errs()) == 0 {
+			return m, nil
+		}
+	}
+	return parseTOML(file, data, inside)
+}
+
+// parseTOML is parse through the TOML decoder.
+func parseTOML(file string, data []byte, inside func(string) error) (*Manifest, error) {
 	var f fileTOML
 	doc, err := tomlfile.Decode(file, data, &f)
 	if err != nil {
 		return nil, err
 	}
+	dec := &decoded{f: f, hasPackage: doc.MD.IsDefined("package"), deps: map[string]*depEntry{}}
+	for name, prim := range f.Dependencies {
+		e := &depEntry{short: doc.MD.Type("dependencies", name) == "String"}
+		if e.short {
+			e.err = doc.MD.PrimitiveDecode(prim, &e.req)
+		} else if err := doc.MD.PrimitiveDecode(prim, &e.t); err != nil {
+			e.err = fmt.Errorf("want a requirement string or a table: %v", err)
+		}
+		dec.deps[name] = e
+	}
+	m := build(file, doc, dec, inside)
+	doc.Unknown()
+	if err := doc.Err(); err != nil {
+		return nil, err
+	}
+	m.id = m.ID()
+	return m, nil
+}
+
+// build makes the manifest of dec and records its problems in doc.
+func build(file string, doc *tomlfile.Doc, dec *decoded, inside func(string) error) *Manifest {
+	f := &dec.f
+	var err error
 	m := &Manifest{
 		File:        file,
 		Name:        f.Package.Name,
@@ -224,7 +333,7 @@ func parse(file string, data []byte, inside func(string) error) (*Manifest, erro
 		Registry:    f.Registry.Path,
 	}
 	p := &parser{doc: doc}
-	if !doc.MD.IsDefined("package") {
+	if !dec.hasPackage {
 		doc.Errorf(nil, "no [package] table")
 	} else {
 		p.check([]any{"package", "name"}, m.Name, policy.CheckName)
@@ -253,8 +362,8 @@ func parse(file string, data []byte, inside func(string) error) (*Manifest, erro
 	m.Keys = policy.NewSet(p.keys([]any{"capabilities"}, f.Capabilities, nil)...)
 	m.Mounts = p.mounts(m.Keys, f.Mounts)
 
-	for _, name := range slices.Sorted(mapsKeys(f.Dependencies)) {
-		if d := p.dep(m, name, f.Dependencies[name]); d != nil {
+	for _, name := range slices.Sorted(mapsKeys(dec.deps)) {
+		if d := p.dep(m, name, dec.deps[name]); d != nil {
 			m.Deps = append(m.Deps, d)
 		}
 	}
@@ -263,12 +372,10 @@ func parse(file string, data []byte, inside func(string) error) (*Manifest, erro
 			doc.Errorf([]any{"capabilities", "spawn"}, "%s is not a dependency of this package", s)
 		}
 	}
-	doc.Unknown()
-	if err := doc.Err(); err != nil {
-		return nil, err
+	if m.Version != nil {
+		m.id = m.ID()
 	}
-	m.id = m.ID()
-	return m, nil
+	return m
 }
 
 type parser struct{ doc *tomlfile.Doc }
@@ -285,22 +392,17 @@ func (p *parser) check(key []any, v string, check func(string) error) bool {
 	return true
 }
 
-func (p *parser) dep(m *Manifest, name string, prim toml.Primitive) *Dependency {
+func (p *parser) dep(m *Manifest, name string, e *depEntry) *Dependency {
 	key := []any{"dependencies", name}
 	d := &Dependency{Name: name}
-	var t depTOML
-	md := p.doc.MD
-	short := md.Type("dependencies", name) == "String"
+	if e.err != nil {
+		p.doc.Errorf(key, "%v", e.err)
+		return nil
+	}
+	t, short := e.t, e.short
 	if short {
-		if err := md.PrimitiveDecode(prim, &d.Req); err != nil {
-			p.doc.Errorf(key, "%v", err)
-			return nil
-		}
+		d.Req = e.req
 	} else {
-		if err := md.PrimitiveDecode(prim, &t); err != nil {
-			p.doc.Errorf(key, "want a requirement string or a table: %v", err)
-			return nil
-		}
 		d.Req, d.Path = t.Version, t.Path
 	}
 	ok := p.check(key, name, policy.CheckName)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -532,8 +533,10 @@ func (e *env) audit(c *cli.Context) error {
 		}
 	case file != "":
 		base = file
-		if opts.Base, err = lockfile.ReadFile(e.path(file)); err != nil {
-			return usageIfMissing(err)
+		// Read beside nano.lock: a large lock takes a while.
+		opts.ReadBase = func() (*lockfile.Lock, error) {
+			l, err := lockfile.ReadFile(e.path(file))
+			return l, usageIfMissing(err)
 		}
 	}
 	pol := e.path(c.String("policy"))
@@ -552,7 +555,10 @@ func (e *env) audit(c *cli.Context) error {
 	if format == "json" {
 		err = writeJSON(e.stdout, "audit", base, fs)
 	} else {
-		writeText(e.stdout, fs, base, true)
+		// Thousands of findings: one write, not one a line.
+		w := bufio.NewWriter(e.stdout)
+		writeText(w, fs, base, true)
+		err = w.Flush()
 	}
 	if err != nil {
 		return err
@@ -566,7 +572,7 @@ func (e *env) audit(c *cli.Context) error {
 // usageIfMissing makes a file named on the command line that does not
 // exist a usage error.
 func usageIfMissing(err error) error {
-	if errors.Is(err, os.ErrNotExist) {
+	if err != nil && errors.Is(err, os.ErrNotExist) {
 		return &exitError{exitUsage, err}
 	}
 	return err

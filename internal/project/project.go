@@ -212,8 +212,11 @@ func CheckDigests(old, fresh *lockfile.Lock) error {
 // digests fills in the digests of the files of m.
 func (p *Project) digests(pkg *lockfile.Package, m *manifest.Manifest) error {
 	var err error
-	if pkg.Manifest, err = p.hash(m.File, lockfile.HashFile); err != nil {
-		return err
+	// The manifest was hashed as it was read, not read again.
+	if pkg.Manifest = m.Digest; pkg.Manifest == "" {
+		if pkg.Manifest, err = p.hash(m.File, lockfile.HashFile); err != nil {
+			return err
+		}
 	}
 	if pkg.Module, err = p.hash(filepath.Join(m.Dir(), filepath.FromSlash(m.Module)), lockfile.HashFile); err != nil {
 		return fmt.Errorf("%s: package.module: %w", m.File, err)
@@ -386,10 +389,14 @@ func orNone(s string) string {
 // Changes returns the findings of the capability diff from old to new:
 // escalations, reductions, new packages and grant changes.
 func Changes(old, new *lockfile.Lock) []policy.Finding {
+	return changes(lockfile.Diff(old, new))
+}
+
+// changes returns the findings of a lockfile diff.
+func changes(ch *lockfile.Changes) []policy.Finding {
 	var out []policy.Finding
 	fresh := map[string]bool{}
 	from := map[string]string{} // a changed child's baseline version, by its new ID
-	ch := lockfile.Diff(old, new)
 	for _, c := range ch.Packages {
 		switch {
 		case c.Old == nil:
@@ -429,16 +436,27 @@ func childVersion(e *lockfile.Edge) string {
 type AuditOptions struct {
 	// Base is the baseline lockfile, or nil to only check nano.lock
 	// against the tree.
-	Base   *lockfile.Lock
-	Policy *policy.Policy
-	Today  time.Time
+	Base *lockfile.Lock
+	// ReadBase, if Base is nil, reads the baseline while Audit reads
+	// nano.lock. Its error is Audit's.
+	ReadBase func() (*lockfile.Lock, error)
+	Policy   *policy.Policy
+	Today    time.Time
 }
 
 // Audit checks nano.lock against the tree and diffs it against the
 // baseline, applying the policy's approvals. A missing nano.lock is a
 // stale-lock finding; a malformed one is an error.
 func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
+	var baseErr error
+	var read sync.WaitGroup
+	if opts.Base == nil && opts.ReadBase != nil {
+		read.Go(func() { opts.Base, baseErr = opts.ReadBase() })
+	}
 	lock, err := p.ReadLock()
+	if read.Wait(); baseErr != nil {
+		return nil, baseErr
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return []policy.Finding{{Kind: policy.StaleLock, Package: p.Root.Name, To: p.Root.Version.String(),
 			Reason: "nano.lock is missing: run nano lock", Blocks: true}}, nil
@@ -446,16 +464,28 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The diff against the baseline needs only the two locks (and the
+	// WIT of the packages whose WIT changed): it runs beside the checks
+	// of the tree.
+	var changed, ifaces []policy.Finding
+	var wg sync.WaitGroup
+	if opts.Base != nil {
+		wg.Go(func() {
+			ch := lockfile.Diff(opts.Base, lock)
+			changed = changes(ch)
+			ifaces = p.interfaceChanges(ch)
+		})
+	}
 	out := p.Check(lock)
 	imports := p.CheckImports(context.Background(), lock)
+	wg.Wait()
 	if opts.Base != nil {
-		changes := Changes(opts.Base, lock)
-		out = append(out, changes...)
-		out = append(out, p.InterfaceChanges(opts.Base, lock)...)
+		out = append(out, changed...)
+		out = append(out, ifaces...)
 		// An import finding shows the version change that the package's
 		// other findings show.
 		from := map[string]string{}
-		for _, f := range changes {
+		for _, f := range changed {
 			if f.From != "" && f.To != "" {
 				from[f.Package+" "+f.To] = f.From
 			}
@@ -717,8 +747,13 @@ func article(k policy.Kind) string {
 // else is reported. A package whose WIT cannot be read at either version
 // is reported as such.
 func (p *Project) InterfaceChanges(old, new *lockfile.Lock) []policy.Finding {
+	return p.interfaceChanges(lockfile.Diff(old, new))
+}
+
+// interfaceChanges returns the WIT findings of a lockfile diff.
+func (p *Project) interfaceChanges(ch *lockfile.Changes) []policy.Finding {
 	var out []policy.Finding
-	for _, c := range lockfile.Diff(old, new).Packages {
+	for _, c := range ch.Packages {
 		if c.Old == nil || c.New == nil || c.Old.WIT == c.New.WIT || c.Old.WIT == "" && c.New.WIT == "" {
 			continue
 		}

@@ -21,26 +21,26 @@ var hostile = []struct {
 }{
 	// nano lock took 0.85 s at 1,000 levels, 2.75 s at 2,000, 17.3 s at 4,000.
 	{"inline tables 4000 deep", "x = " + strings.Repeat("{a = ", 4000) + "1" + strings.Repeat("}", 4000) + "\n",
-		"1:161", "key nested more than 32 levels deep"},
+		"1:81", "key nested more than 16 levels deep"},
 	{"arrays 4000 deep", "x = " + strings.Repeat("[", 4000) + strings.Repeat("]", 4000) + "\n",
-		"1:36", "nested more than 32 levels deep"},
+		"1:20", "nested more than 16 levels deep"},
 	{"arrays of inline tables", "x = [" + strings.Repeat("{a = [", 100) + "\n",
-		"1:97", "key nested more than 32 levels deep"},
+		"1:49", "key nested more than 16 levels deep"},
 	// 10,000 dotted keys took more than 60 s.
 	{"dotted key of 10000 parts", "[t]\n" + strings.Repeat("a.", 10000) + "b = 1\n",
-		"2:63", "key nested more than 32 levels deep"},
+		"2:31", "key nested more than 16 levels deep"},
 	{"header of 10000 parts", "[" + strings.Repeat("a.", 10000) + "b]\nc = 1\n",
-		"1:66", "key nested more than 32 levels deep"},
+		"1:34", "key nested more than 16 levels deep"},
 	{"array header deep", "[[" + strings.Repeat("a.", 40) + "b]]\n",
-		"1:67", "key nested more than 32 levels deep"},
+		"1:35", "key nested more than 16 levels deep"},
 	{"long key", "[" + strings.Repeat("a", 2000) + "]\nb = 1\n",
 		"1:1026", "key path longer than 1024 bytes"},
 	{"long key under a long header", "[" + strings.Repeat("a", 600) + "]\n" + strings.Repeat("b", 600) + " = 1\n",
 		"2:425", "key path longer than 1024 bytes"},
 	{"long quoted key", `"` + strings.Repeat("a", 2000) + `" = 1` + "\n",
 		"1:1", "key path longer than 1024 bytes"},
-	{"too big", "x = \"" + strings.Repeat("a", 4<<20) + "\"\n",
-		"", "file is 4194311 bytes, more than the limit of 4194304"},
+	{"too big", "x = \"" + strings.Repeat("a", 512<<10) + "\"\n",
+		"", "file is 524295 bytes, more than the limit of 524288"},
 }
 
 func TestLimitsRefuse(t *testing.T) {
@@ -78,7 +78,7 @@ func TestLimitsPosition(t *testing.T) {
 		"g = {a = 1, b = {c = 2}, d = [{e = 1}]}\n" +
 		"h = " + deep + "\n"
 	err := Check("f.toml", []byte(data), DefaultLimits)
-	want := "f.toml:14:36: nested more than 32 levels deep"
+	want := "f.toml:14:20: nested more than 16 levels deep"
 	if err == nil || err.Error() != want {
 		t.Errorf("Check = %v, want %s", err, want)
 	}
@@ -146,16 +146,18 @@ func moduleDir(t *testing.T, mod string) string {
 // the largest inputs the limits allow, whatever their shape, and of the
 // hostile ones up to the refusal.
 func TestScanLinear(t *testing.T) {
+	d := DefaultLimits.Depth
+	fill := func(line string) string { return strings.Repeat(line, DefaultLimits.Bytes/len(line)) }
 	within := map[string]string{
-		"keys":            strings.Repeat("k = 1\n", 600000),
-		"deep tables":     strings.Repeat("x = "+strings.Repeat("{a = ", 30)+"1"+strings.Repeat("}", 30)+"\n", 20000),
-		"deep arrays":     strings.Repeat("x = "+strings.Repeat("[", 31)+strings.Repeat("]", 31)+"\n", 50000),
-		"dotted keys":     strings.Repeat(strings.Repeat("a.", 31)+"b = 1\n", 50000),
-		"long keys":       strings.Repeat(strings.Repeat("a", 1000)+" = 1\n", 4000),
-		"headers":         strings.Repeat("[a.b]\n", 600000),
-		"strings":         strings.Repeat(`x = "\\\"[{"`+"\n", 300000),
-		"multiline":       `x = """` + strings.Repeat(`\"[{`+"\n", 800000) + `"""`,
-		"unclosed string": `x = "` + strings.Repeat("[", 4<<20-10),
+		"keys":            fill("k = 1\n"),
+		"deep tables":     fill("x = " + strings.Repeat("{a = ", d-1) + "1" + strings.Repeat("}", d-1) + "\n"),
+		"deep arrays":     fill("x = " + strings.Repeat("[", d-1) + strings.Repeat("]", d-1) + "\n"),
+		"dotted keys":     fill(strings.Repeat("a.", d-1) + "b = 1\n"),
+		"long keys":       fill(strings.Repeat("a", DefaultLimits.KeyBytes) + " = 1\n"),
+		"headers":         fill("[a.b]\n"),
+		"strings":         fill(`x = "\\\"[{"` + "\n"),
+		"multiline":       `x = """` + strings.Repeat(`\"[{`+"\n", DefaultLimits.Bytes/5-2) + `"""`,
+		"unclosed string": `x = "` + strings.Repeat("[", DefaultLimits.Bytes-10),
 	}
 	for name, data := range within {
 		if len(data) > DefaultLimits.Bytes {

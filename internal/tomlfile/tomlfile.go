@@ -143,8 +143,12 @@ func (d *Doc) Unknown() {
 	seen := map[string]int{}
 	elems := map[[2]string][]int{}
 	for _, k := range undecoded {
-		if t := d.MD.Type(k...); (t == "Hash" || t == "ArrayHash") && hasKeys[strings.Join(k, "\x00")] {
-			continue
+		// Only a table has keys, but an array of inline tables too has
+		// keys under its name.
+		if hasKeys[strings.Join(k, "\x00")] {
+			if t := d.MD.Type(k...); t == "Hash" || t == "ArrayHash" {
+				continue
+			}
 		}
 		path := make([]any, 0, len(k)+1)
 		for _, s := range k {

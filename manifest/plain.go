@@ -1,0 +1,272 @@
+package manifest
+
+import (
+	"bytes"
+	"unicode/utf8"
+
+	"github.com/nanoproc/nano/internal/tomlfile"
+)
+
+// readPlain reads a manifest written the plain way, as nano init and
+// people write them, several times faster than the TOML decoder: one
+// key = value a line, only the tables and keys of nano.toml spelled as
+// nano's own files spell them, strings without escapes, arrays of strings
+// on one line. For anything else (another spelling, an unknown key, a
+// duplicate, a value of the wrong type) it reports false, and Parse
+// decodes the text as TOML, which reports the problems with their
+// positions. For the text it accepts it yields what the decoder would.
+func readPlain(data []byte) (*decoded, bool) {
+	if len(data) > tomlfile.DefaultLimits.Bytes || !utf8.Valid(data) {
+		return nil, false
+	}
+	for _, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' || c == 0x7f {
+			return nil, false // a control character or a \r: the decoder's
+		}
+	}
+	r := plainReader{d: &decoded{deps: map[string]*depEntry{}}, tables: map[string]bool{}, keys: map[string]bool{}}
+	for line := range bytes.SplitSeq(data, []byte("\n")) {
+		if !r.line(trimSpace(line)) {
+			return nil, false
+		}
+	}
+	return r.d, true
+}
+
+type plainReader struct {
+	d      *decoded
+	table  string          // "", "package", "registry", "capabilities", "dependencies", "dep", "grant"
+	dep    *depEntry       // in "dep" and "grant"
+	tables map[string]bool // the headers seen
+	keys   map[string]bool // the keys of the current table
+}
+
+func trimSpace(b []byte) []byte {
+	return bytes.Trim(b, " \t")
+}
+
+func (r *plainReader) line(l []byte) bool {
+	if len(l) == 0 || l[0] == '#' {
+		return true
+	}
+	if l[0] == '[' {
+		return r.header(l)
+	}
+	key, rest, ok := plainKey(l)
+	if !ok {
+		return false
+	}
+	sub := ""
+	if len(rest) > 0 && rest[0] == '.' {
+		// Only fs.SLOT is dotted.
+		if key != "fs" || (r.table != "capabilities" && r.table != "grant") {
+			return false
+		}
+		if sub, rest, ok = plainKey(rest[1:]); !ok {
+			return false
+		}
+	}
+	rest = trimSpace(rest)
+	if len(rest) == 0 || rest[0] != '=' {
+		return false
+	}
+	v, ok := plainValue(trimSpace(rest[1:]))
+	if !ok {
+		return false
+	}
+	id := key + "\x00" + sub
+	if r.keys[id] || sub == "" && key == "fs" {
+		return false
+	}
+	r.keys[id] = true
+	switch r.table {
+	case "package":
+		p := &r.d.f.Package
+		dst := map[string]*string{"name": &p.Name, "version": &p.Version, "module": &p.Module,
+			"wit": &p.WIT, "description": &p.Description, "license": &p.License}[key]
+		return dst != nil && v.str(dst)
+	case "registry":
+		return key == "path" && v.str(&r.d.f.Registry.Path)
+	case "capabilities":
+		return v.keys(&r.d.f.Capabilities, key, sub)
+	case "grant":
+		return v.keys(&r.dep.t.Grant, key, sub)
+	case "dependencies":
+		if r.d.deps[key] != nil {
+			return false
+		}
+		e := &depEntry{short: true}
+		r.d.deps[key] = e
+		return v.str(&e.req)
+	case "dep":
+		switch key {
+		case "version":
+			return v.str(&r.dep.t.Version)
+		case "path":
+			return v.str(&r.dep.t.Path)
+		}
+	}
+	return false
+}
+
+// header reads [package], [registry], [capabilities], [dependencies],
+// [dependencies."NAME"] and [dependencies."NAME".grant].
+func (r *plainReader) header(l []byte) bool {
+	end := bytes.IndexByte(l, ']')
+	if end < 0 {
+		return false
+	}
+	if rest := trimSpace(l[end+1:]); len(rest) > 0 && rest[0] != '#' {
+		return false
+	}
+	name := string(l[1:end])
+	clear(r.keys)
+	r.dep = nil
+	switch name {
+	case "package", "registry", "capabilities", "dependencies":
+		if r.tables[name] {
+			return false
+		}
+		r.tables[name] = true
+		r.d.hasPackage = r.d.hasPackage || name == "package"
+		r.table = name
+		return true
+	}
+	rest, ok := bytes.CutPrefix(l[1:end], []byte("dependencies."))
+	if !ok {
+		return false
+	}
+	dep, rest, ok := plainKey(rest)
+	if !ok || len(rest) > 0 && string(rest) != ".grant" {
+		return false
+	}
+	// A table is named by its keys, however they are quoted.
+	if id := string(rest) + "\x00" + dep; r.tables[id] {
+		return false
+	} else {
+		r.tables[id] = true
+	}
+	e := r.d.deps[dep]
+	if e == nil {
+		e = &depEntry{}
+		r.d.deps[dep] = e
+	}
+	if e.short {
+		return false
+	}
+	r.dep = e
+	r.table = "dep"
+	if len(rest) > 0 {
+		r.table = "grant"
+	}
+	return true
+}
+
+// plainKey reads a bare key or a quoted one without escapes, and returns
+// what follows it.
+func plainKey(b []byte) (key string, rest []byte, ok bool) {
+	if len(b) > 0 && b[0] == '"' {
+		end := bytes.IndexByte(b[1:], '"')
+		if end < 0 || bytes.IndexByte(b[1:end+1], '\\') >= 0 {
+			return "", nil, false
+		}
+		return string(b[1 : end+1]), b[end+2:], true
+	}
+	i := 0
+	for i < len(b) && (b[i] >= 'a' && b[i] <= 'z' || b[i] >= 'A' && b[i] <= 'Z' || b[i] >= '0' && b[i] <= '9' || b[i] == '_' || b[i] == '-') {
+		i++
+	}
+	return string(b[:i]), b[i:], i > 0
+}
+
+// A plainVal is a value: a string, a boolean or an array of strings.
+type plainVal struct {
+	kind byte // 's', 'b', 'a'
+	s    string
+	b    bool
+	a    []string
+}
+
+func (v plainVal) str(dst *string) bool {
+	*dst = v.s
+	return v.kind == 's'
+}
+
+func (v plainVal) keys(k *keysTOML, key, sub string) bool {
+	switch key {
+	case "fs":
+		if v.kind != 's' {
+			return false
+		}
+		if k.FS == nil {
+			k.FS = map[string]string{}
+		}
+		k.FS[sub] = v.s
+		return true
+	case "clock", "random":
+		dst := map[string]*bool{"clock": &k.Clock, "random": &k.Random}[key]
+		*dst = v.b
+		return v.kind == 'b'
+	}
+	dst := map[string]*[]string{"net": &k.Net, "env": &k.Env, "stdio": &k.Stdio, "spawn": &k.Spawn}[key]
+	if dst == nil || v.kind != 'a' {
+		return false
+	}
+	*dst = v.a
+	return true
+}
+
+// plainValue reads a value and what may follow it on its line: spaces
+// and a comment.
+func plainValue(b []byte) (plainVal, bool) {
+	var v plainVal
+	var rest []byte
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		s, r, ok := plainString(b)
+		if !ok {
+			return v, false
+		}
+		v, rest = plainVal{kind: 's', s: s}, r
+	case bytes.HasPrefix(b, []byte("true")):
+		v, rest = plainVal{kind: 'b', b: true}, b[4:]
+	case bytes.HasPrefix(b, []byte("false")):
+		v, rest = plainVal{kind: 'b'}, b[5:]
+	case len(b) > 0 && b[0] == '[':
+		v = plainVal{kind: 'a', a: make([]string, 0, 2)}
+		rest = trimSpace(b[1:])
+		for len(rest) > 0 && rest[0] != ']' {
+			s, r, ok := plainString(rest)
+			if !ok {
+				return v, false
+			}
+			v.a = append(v.a, s)
+			rest = trimSpace(r)
+			if len(rest) > 0 && rest[0] == ',' {
+				rest = trimSpace(rest[1:])
+			} else if len(rest) > 0 && rest[0] != ']' {
+				return v, false
+			}
+		}
+		if len(rest) == 0 {
+			return v, false
+		}
+		rest = rest[1:]
+	default:
+		return v, false
+	}
+	rest = trimSpace(rest)
+	return v, len(rest) == 0 || rest[0] == '#'
+}
+
+// plainString reads a basic string without escapes.
+func plainString(b []byte) (string, []byte, bool) {
+	if len(b) == 0 || b[0] != '"' || bytes.HasPrefix(b, []byte(`"""`)) {
+		return "", nil, false
+	}
+	end := bytes.IndexByte(b[1:], '"')
+	if end < 0 || bytes.IndexByte(b[1:end+1], '\\') >= 0 {
+		return "", nil, false
+	}
+	return string(b[1 : end+1]), b[end+2:], true
+}
