@@ -2,12 +2,10 @@ package manifest
 
 import (
 	"fmt"
-	"runtime"
-	"runtime/metrics"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/nanoproc/nano/internal/heap"
 )
 
 // hostileShapes write a manifest of about n bytes in one shape that costs
@@ -86,7 +84,7 @@ func BenchmarkParseHostile(b *testing.B) {
 func benchParse(b *testing.B, data []byte, beyond bool) {
 	var peak float64
 	for b.Loop() {
-		peak = max(peak, peakHeap(func() {
+		peak = max(peak, float64(heap.Peak(func() {
 			_, err := Parse("x.toml", data)
 			if err == nil {
 				b.Fatal("Parse accepted a hostile manifest")
@@ -94,40 +92,9 @@ func benchParse(b *testing.B, data []byte, beyond bool) {
 			if limit := strings.Contains(err.Error(), "levels deep"); limit != beyond {
 				b.Fatalf("Parse: %.200v", err)
 			}
-		}))
+		})))
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(data)), "ns/byte")
 	b.ReportMetric(peak/float64(len(data)), "peak-heap-B/byte")
 	b.ReportMetric(float64(len(data)), "bytes")
-}
-
-// peakHeap samples the heap while f runs and returns its peak above the
-// heap before, in bytes.
-func peakHeap(f func()) float64 {
-	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(sample)
-	base := sample[0].Value.Uint64()
-	var peak uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		for {
-			metrics.Read(s)
-			peak = max(peak, s[0].Value.Uint64())
-			select {
-			case <-done:
-				return
-			case <-time.After(time.Millisecond):
-			}
-		}
-	})
-	f()
-	close(done)
-	wg.Wait()
-	if peak < base {
-		return 0
-	}
-	return float64(peak - base)
 }

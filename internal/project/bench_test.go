@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"testing"
+	"time"
 
 	"github.com/nanoproc/nano/internal/heap"
 	"github.com/nanoproc/nano/internal/synth"
@@ -172,7 +173,7 @@ func BenchmarkAudit(b *testing.B) {
 	b.Run("command", func(b *testing.B) {
 		var peak float64
 		for b.Loop() {
-			peak = max(peak, peakHeap(func() {
+			peak = max(peak, float64(heap.Peak(func() {
 				p, err := Load(app, "")
 				if err != nil {
 					b.Fatal(err)
@@ -185,7 +186,7 @@ func BenchmarkAudit(b *testing.B) {
 					b.Fatal(err)
 				}
 				findings = len(fs)
-			}))
+			}))/(1<<20))
 		}
 		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/audit")
 		b.ReportMetric(float64(findings), "findings")
