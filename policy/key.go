@@ -6,7 +6,6 @@ package policy
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -141,18 +140,70 @@ func hostCovers(p, h string) bool {
 	return ok && strings.HasSuffix(h, suffix) && len(h) > len(suffix)
 }
 
-var (
-	slotRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
-	envRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	partRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
-	dnsRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-)
+// The names of keys and packages are checked by hand rather than by
+// regular expressions: a lock or a registry repeats them by the thousand.
+// key_test.go checks each against the expression it stands for.
+
+func lower(c byte) bool { return c >= 'a' && c <= 'z' }
+func digit(c byte) bool { return c >= '0' && c <= '9' }
+
+// isSlot matches ^[a-z][a-z0-9_-]{0,62}$.
+func isSlot(s string) bool {
+	if len(s) == 0 || len(s) > 63 || !lower(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !lower(c) && !digit(c) && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// isEnv matches ^[A-Za-z_][A-Za-z0-9_]*$.
+func isEnv(s string) bool {
+	if len(s) == 0 || digit(s[0]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !lower(c) && !(c >= 'A' && c <= 'Z') && !digit(c) && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// isPart matches ^[a-z][a-z0-9-]{0,62}$.
+func isPart(s string) bool {
+	if len(s) == 0 || len(s) > 63 || !lower(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !lower(c) && !digit(c) && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// isDNSLabel matches ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$.
+func isDNSLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !lower(c) && !digit(c) && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // CheckName reports whether name is a valid package name, namespace:name,
 // each part [a-z][a-z0-9-]{0,62}.
 func CheckName(name string) error {
 	ns, n, ok := strings.Cut(name, ":")
-	if !ok || !partRE.MatchString(ns) || !partRE.MatchString(n) {
+	if !ok || !isPart(ns) || !isPart(n) {
 		return fmt.Errorf("package name %q is not namespace:name, each part [a-z][a-z0-9-]{0,62}", name)
 	}
 	return nil
@@ -160,7 +211,7 @@ func CheckName(name string) error {
 
 // CheckSlot reports whether slot is a valid fs slot name.
 func CheckSlot(slot string) error {
-	if !slotRE.MatchString(slot) {
+	if !isSlot(slot) {
 		return fmt.Errorf("fs slot %q is not [a-z][a-z0-9_-]{0,62}", slot)
 	}
 	return nil
@@ -168,7 +219,7 @@ func CheckSlot(slot string) error {
 
 // CheckEnv reports whether name is a valid environment variable name.
 func CheckEnv(name string) error {
-	if !envRE.MatchString(name) {
+	if !isEnv(name) {
 		return fmt.Errorf("env name %q is not [A-Za-z_][A-Za-z0-9_]*", name)
 	}
 	return nil
@@ -239,7 +290,7 @@ func checkHost(host string) error {
 	}
 	numeric := true
 	for label := range strings.SplitSeq(name, ".") {
-		if !dnsRE.MatchString(label) {
+		if !isDNSLabel(label) {
 			return fmt.Errorf("host %q is not a lowercase DNS name, *.NAME or IP literal", host)
 		}
 		if strings.Trim(label, "0123456789") != "" {
