@@ -86,7 +86,8 @@ func Diff(old, new *Lock) *Changes {
 			ch.Name, newKeys = n.Name, n.Keys
 		}
 		if o != nil && n != nil {
-			same := o.Version.String() == n.Version.String()
+			// The same version text: equal, with the same build metadata.
+			same := o.Version.Equal(n.Version) && o.Version.Metadata() == n.Version.Metadata()
 			ch.Content = same && (o.Manifest != n.Manifest || o.Module != n.Module || o.WIT != n.WIT)
 			if same && o.Source == n.Source && slices.Equal(o.Keys, n.Keys) && !ch.Content {
 				continue
@@ -153,9 +154,10 @@ func matchPackages(old, new []*Package) [][2]*Package {
 			return class(o.Version) == class(n.Version)
 		})...)
 	}
-	slices.SortStableFunc(pairs, func(a, b [2]*Package) int {
-		return comparePackages(either(a), either(b))
-	})
+	byPackage := func(a, b [2]*Package) int { return comparePackages(either(a), either(b)) }
+	if !slices.IsSortedFunc(pairs, byPackage) {
+		slices.SortStableFunc(pairs, byPackage)
+	}
 	return pairs
 }
 
@@ -245,7 +247,12 @@ Old:
 	return pairs
 }
 
+// sorted returns s sorted stably: s itself if it is sorted already, as
+// locks are, or else a sorted copy.
 func sorted[T any](s []T, cmp func(a, b T) int) []T {
+	if slices.IsSortedFunc(s, cmp) {
+		return s
+	}
 	s = slices.Clone(s)
 	slices.SortStableFunc(s, cmp)
 	return s
@@ -254,6 +261,24 @@ func sorted[T any](s []T, cmp func(a, b T) int) []T {
 // group splits two lists by key, in key order: for each key, its
 // elements in old and in new, in their order.
 func group[T any, K comparable](old, new []T, key func(T) K, cmp func(a, b K) int) [][2][]T {
+	ko, kn := keysOf(old, key), keysOf(new, key)
+	if slices.IsSortedFunc(ko, cmp) && slices.IsSortedFunc(kn, cmp) {
+		return mergeGroups(old, new, ko, kn, cmp)
+	}
+	return mapGroups(old, new, key, cmp)
+}
+
+// keysOf returns the key of each element of s.
+func keysOf[T any, K any](s []T, key func(T) K) []K {
+	out := make([]K, len(s))
+	for i, x := range s {
+		out[i] = key(x)
+	}
+	return out
+}
+
+// mapGroups is group of lists in any order.
+func mapGroups[T any, K comparable](old, new []T, key func(T) K, cmp func(a, b K) int) [][2][]T {
 	index := make(map[K]int, len(old)+len(new))
 	var keys []K
 	var out [][2][]T
@@ -280,4 +305,41 @@ func group[T any, K comparable](old, new []T, key func(T) K, cmp func(a, b K) in
 		sorted[i] = out[j]
 	}
 	return sorted
+}
+
+// mergeGroups is group of two lists already sorted by key, as the lists of
+// a lock mostly are: one merge, and no map. ko and kn are the keys of old
+// and new.
+func mergeGroups[T any, K any](old, new []T, ko, kn []K, cmp func(a, b K) int) [][2][]T {
+	out := make([][2][]T, 0, max(len(old), len(new)))
+	for len(old) > 0 || len(new) > 0 {
+		var k K
+		switch {
+		case len(old) == 0:
+			k = kn[0]
+		case len(new) == 0:
+			k = ko[0]
+		case cmp(kn[0], ko[0]) < 0:
+			k = kn[0]
+		default:
+			k = ko[0]
+		}
+		var g [2][]T
+		i := 0
+		for i < len(old) && cmp(ko[i], k) == 0 {
+			i++
+		}
+		if i > 0 {
+			g[0], old, ko = old[:i:i], old[i:], ko[i:]
+		}
+		i = 0
+		for i < len(new) && cmp(kn[i], k) == 0 {
+			i++
+		}
+		if i > 0 {
+			g[1], new, kn = new[:i:i], new[i:], kn[i:]
+		}
+		out = append(out, g)
+	}
+	return out
 }

@@ -1,6 +1,10 @@
 package lockfile
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -238,5 +242,26 @@ func TestMajor(t *testing.T) {
 	}
 	if (PackageChange{New: &Package{Version: semver.MustParse("1.0.0")}}).Major() {
 		t.Errorf("Major(new package) = true, want false")
+	}
+}
+
+// TestMergeGroups checks that grouping two sorted lists by merging them
+// gives what grouping them with a map gives.
+func TestMergeGroups(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	key := func(s string) string { return s[:1] }
+	for range 1000 {
+		var lists [2][]string
+		for side := range lists {
+			for range r.IntN(8) {
+				lists[side] = append(lists[side], string(rune('a'+r.IntN(5)))+fmt.Sprint(r.IntN(3)))
+			}
+			slices.Sort(lists[side])
+		}
+		got := mergeGroups(lists[0], lists[1], keysOf(lists[0], key), keysOf(lists[1], key), strings.Compare)
+		want := mapGroups(lists[0], lists[1], key, strings.Compare)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("mergeGroups(%q, %q) = %q, want %q", lists[0], lists[1], got, want)
+		}
 	}
 }

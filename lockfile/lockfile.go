@@ -238,6 +238,16 @@ func Parse(file string, data []byte) (*Lock, error) {
 	if len(data) > limits.Bytes {
 		return nil, tomlfile.Check(file, data, limits)
 	}
+	if l, ok := parseFast(data); ok {
+		return l, nil
+	}
+	return parseSlow(file, data)
+}
+
+// parseSlow is Parse without parseFast: it reads the text with
+// parseCanonical or the TOML decoder, then checks every value, and names
+// every problem.
+func parseSlow(file string, data []byte) (*Lock, error) {
 	f, canonical := parseCanonical(data)
 	d := tomlfile.NewDoc(file, data)
 	if !canonical {
