@@ -17,8 +17,11 @@ type fetcher struct {
 	locked    map[string][]*semver.Version
 	mu        sync.Mutex
 	versions  map[string]*future[[]*semver.Version]
-	manifests map[string]*future[*manifest.Manifest]
+	manifests map[id]*future[*manifest.Manifest]
 }
+
+// An id is a package name and the text of a version.
+type id struct{ name, version string }
 
 type future[T any] struct {
 	done chan struct{}
@@ -31,13 +34,13 @@ func newFetcher(src Source, locked map[string][]*semver.Version) *fetcher {
 		src:       src,
 		locked:    locked,
 		versions:  map[string]*future[[]*semver.Version]{},
-		manifests: map[string]*future[*manifest.Manifest]{},
+		manifests: map[id]*future[*manifest.Manifest]{},
 	}
 }
 
 // get returns the value of key in m, computing it with f on first use;
 // callers that come later wait for the first.
-func get[T any](mu *sync.Mutex, m map[string]*future[T], key string, f func() (T, error)) (T, error) {
+func get[K comparable, T any](mu *sync.Mutex, m map[K]*future[T], key K, f func() (T, error)) (T, error) {
 	mu.Lock()
 	fu, ok := m[key]
 	if !ok {
@@ -72,7 +75,7 @@ func (f *fetcher) Versions(name string) ([]*semver.Version, error) {
 func (f *fetcher) Manifest(name string, v *semver.Version) (*manifest.Manifest, error) {
 	// Versions come from a Source or a lock in canonical form, so the text
 	// they were parsed from is their String, without formatting it again.
-	return get(&f.mu, f.manifests, name+" "+v.Original(), func() (*manifest.Manifest, error) {
+	return get(&f.mu, f.manifests, id{name, v.Original()}, func() (*manifest.Manifest, error) {
 		m, err := f.src.Manifest(name, v)
 		if err == nil && (m.Name != name || !m.Version.Equal(v)) {
 			return nil, fmt.Errorf("%s: declares %s, want %s %s", m.File, m.ID(), name, v)

@@ -64,8 +64,10 @@ func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) 
 	r := &resolver{
 		src:      newFetcher(src, opts.Locked),
 		opts:     opts,
-		selected: map[slot]*choice{},
-		slots:    map[*manifest.Dependency]slot{},
+		slotIDs:  map[slot]int32{},
+		slots:    map[*manifest.Dependency]int32{},
+		mids:     map[*manifest.Manifest]int32{},
+		byID:     map[string]int32{},
 	}
 	r.src.preload(root)
 	const maxPasses = 100
@@ -103,28 +105,83 @@ type in struct {
 	dep    *manifest.Dependency
 }
 
+// Slots and manifests are numbered as the resolver meets them, and its
+// tables are indexed by those numbers: a walk of the graph looks up no
+// string.
 type resolver struct {
 	src      *fetcher
 	opts     Options
-	selected map[slot]*choice
-	slots    map[*manifest.Dependency]slot // memoized slotFor
-	passed   []string                      // slotFor's scratch: versions passed over
-	notes    []string                      // versions of other classes skipped for their keys
+	slotIDs  map[slot]int32                 // the number of each slot
+	slotList []slot                         // each slot, by number
+	selected []*choice                      // by slot
+	slots    map[*manifest.Dependency]int32 // memoized slotFor
+	mids     map[*manifest.Manifest]int32   // the number of each manifest
+	byID     map[string]int32               // the number of each package ID
+	passed   []string                       // slotFor's scratch: versions passed over
+	notes    []string                       // versions of other classes skipped for their keys
 
-	// From the latest pass:
+	// From the latest pass, the n-th:
+	n       int32
 	reached []*manifest.Manifest
-	via     map[string]in // how each package was first reached
-	ins     map[slot][]in
-	order   []slot
+	via     []in    // how each package was first reached, by manifest
+	viaPass []int32 // the pass that set via, by manifest
+	ins     [][]in  // by slot
+	insPass []int32 // the pass that set ins, by slot
+	order   []int32 // the slots, in the order the walk met them
 }
+
+// slotNum returns the number of slot s.
+func (r *resolver) slotNum(s slot) int32 {
+	if i, ok := r.slotIDs[s]; ok {
+		return i
+	}
+	i := int32(len(r.slotList))
+	r.slotIDs[s] = i
+	r.slotList = append(r.slotList, s)
+	r.selected = append(r.selected, nil)
+	r.ins = append(r.ins, nil)
+	r.insPass = append(r.insPass, 0)
+	return i
+}
+
+// mid returns the number of manifest m: one number a package ID, even if
+// the Source gives two manifests of it.
+func (r *resolver) mid(m *manifest.Manifest) int32 {
+	if i, ok := r.mids[m]; ok {
+		return i
+	}
+	i, ok := r.byID[m.ID()]
+	if !ok {
+		i = int32(len(r.byID))
+		r.byID[m.ID()] = i
+		r.via = append(r.via, in{})
+		r.viaPass = append(r.viaPass, 0)
+	}
+	r.mids[m] = i
+	return i
+}
+
+// reach records how the walk reached m, unless it reached it already in
+// this pass; it reports whether it had not.
+func (r *resolver) reach(m *manifest.Manifest, how in) bool {
+	i := r.mid(m)
+	if r.viaPass[i] == r.n {
+		return false
+	}
+	r.via[i], r.viaPass[i] = how, r.n
+	return true
+}
+
+// has reports whether the latest pass found requirements on slot s.
+func (r *resolver) has(s int32) bool { return r.insPass[s] == r.n }
 
 // pass walks the graph from root with the current choices, then chooses
 // again for every slot with all the requirements the walk found. It reports
 // whether any choice changed; errs are only final once nothing changes.
 func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, err error) {
+	r.n++
 	r.reached = []*manifest.Manifest{root}
-	r.via = map[string]in{root.ID(): {}}
-	r.ins = map[slot][]in{}
+	r.reach(root, in{})
 	r.order = r.order[:0]
 	for i := 0; i < len(r.reached); i++ {
 		m := r.reached[i]
@@ -137,8 +194,9 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 				errs = append(errs, cerr)
 				continue
 			}
-			if r.ins[s] == nil {
+			if !r.has(s) {
 				r.order = append(r.order, s)
+				r.ins[s], r.insPass[s] = r.ins[s][:0], r.n
 			}
 			r.ins[s] = append(r.ins[s], in{m, d})
 			c := r.selected[s]
@@ -153,15 +211,14 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 				r.selected[s] = c
 				changed = true
 			}
-			if _, ok := r.via[c.m.ID()]; !ok {
-				r.via[c.m.ID()] = in{m, d}
+			if r.reach(c.m, in{m, d}) {
 				r.reached = append(r.reached, c.m)
 			}
 		}
 	}
 	for s := range r.selected {
-		if r.ins[s] == nil {
-			delete(r.selected, s)
+		if !r.has(int32(s)) {
+			r.selected[s] = nil
 		}
 	}
 	for _, s := range r.order {
@@ -186,7 +243,7 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 
 // slotFor returns the slot dep falls in: the class of the highest version
 // that satisfies it.
-func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) (slot, error, error) {
+func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) (int32, error, error) {
 	if s, ok := r.slots[dep]; ok {
 		return s, nil, nil
 	}
@@ -195,14 +252,14 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 		// and whose keys this parent still grants is kept, and so is its
 		// class, even if a higher class satisfies it too.
 		if m, err := r.manifest(dep.Name, lv); err == nil && grants(parent, dep, m) {
-			s := slot{dep.Name, manifest.Class(lv)}
+			s := r.slotNum(slot{dep.Name, manifest.Class(lv)})
 			r.slots[dep] = s
 			return s, nil, nil
 		}
 	}
 	vs, err := r.list(dep.Name)
 	if err != nil {
-		return slot{}, nil, err
+		return 0, nil, err
 	}
 	// The class of the highest version that satisfies the requirement and
 	// whose keys this parent grants; failing that, of the highest that
@@ -217,7 +274,7 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 		}
 		m, err := r.manifest(dep.Name, v)
 		if err != nil {
-			return slot{}, nil, err
+			return 0, nil, err
 		}
 		var missing []policy.Key
 		if len(m.Keys) > 0 {
@@ -237,7 +294,7 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 	}
 	r.passed = r.passed[:0]
 	if first != nil {
-		s := slot{dep.Name, manifest.Class(first)}
+		s := r.slotNum(slot{dep.Name, manifest.Class(first)})
 		r.slots[dep] = s
 		return s, nil, nil
 	}
@@ -247,7 +304,7 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 	} else {
 		e.Reason = "no version matches; available: " + joinVersions(vs)
 	}
-	return slot{}, e, nil
+	return 0, e, nil
 }
 
 func appendOnce(list []string, s string) []string {
@@ -266,7 +323,8 @@ func grants(parent *manifest.Manifest, dep *manifest.Dependency, m *manifest.Man
 // choose picks the version for s that satisfies every requirement in ins and
 // whose keys every parent grants: the locked one if it qualifies, or else
 // the highest.
-func (r *resolver) choose(s slot, ins []in) (*choice, error, error) {
+func (r *resolver) choose(sn int32, ins []in) (*choice, error, error) {
+	s := r.slotList[sn]
 	if c := r.chooseLocked(s, ins); c != nil {
 		return c, nil, nil
 	}
@@ -352,7 +410,7 @@ func (r *resolver) chooseLocked(s slot, ins []in) *choice {
 			return nil
 		}
 		for _, i := range ins {
-			if f := policy.CheckFlow(i.parent.Keys, i.dep.Grant, m.Keys); len(f.Missing) > 0 {
+			if !grants(i.parent, i.dep, m) {
 				return nil
 			}
 		}
@@ -378,7 +436,8 @@ func sortDesc(vs []*semver.Version) {
 func (r *resolver) chain(parent *manifest.Manifest, dep *manifest.Dependency) []string {
 	out := []string{fmt.Sprintf("%s requires %s %s", parent.ID(), dep.Name, dep.Req)}
 	for seen := map[string]bool{}; ; {
-		i, ok := r.via[parent.ID()]
+		n := r.mid(parent)
+		i, ok := r.via[n], r.viaPass[n] == r.n
 		if !ok || i.parent == nil || seen[parent.ID()] {
 			break
 		}
@@ -393,10 +452,11 @@ func (r *resolver) chain(parent *manifest.Manifest, dep *manifest.Dependency) []
 // build turns the settled choices into a Graph and checks every edge.
 func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
 	g := new(Graph)
-	nodes := map[string]*Node{}
+	nodes := make([]*Node, len(r.via)) // by manifest
+	g.Nodes = make([]*Node, 0, len(r.reached))
 	for _, m := range r.reached {
 		n := &Node{Manifest: m}
-		nodes[m.ID()] = n
+		nodes[r.mid(m)] = n
 		g.Nodes = append(g.Nodes, n)
 	}
 	g.Root = g.Nodes[0]
@@ -407,7 +467,7 @@ func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
 	for _, n := range g.Nodes {
 		for _, d := range n.Deps {
 			s, _, _ := r.slotFor(n.Manifest, d)
-			child := nodes[r.selected[s].m.ID()]
+			child := nodes[r.mid(r.selected[s].m)]
 			e := &Edge{Parent: n, Child: child, Dep: d, Flow: policy.CheckFlow(n.Keys, d.Grant, child.Keys)}
 			n.Edges = append(n.Edges, e)
 			if !e.Flow.OK() {

@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -113,9 +114,9 @@ func isWild(s string) bool { return s == "*" || s == "x" || s == "X" }
 func Class(v *semver.Version) string {
 	switch {
 	case v.Major() > 0:
-		return fmt.Sprint(v.Major())
+		return strconv.FormatUint(v.Major(), 10)
 	case v.Minor() > 0:
-		return fmt.Sprintf("0.%d", v.Minor())
+		return "0." + strconv.FormatUint(v.Minor(), 10)
 	}
-	return fmt.Sprintf("0.0.%d", v.Patch())
+	return "0.0." + strconv.FormatUint(v.Patch(), 10)
 }
