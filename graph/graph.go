@@ -62,12 +62,12 @@ type Edge struct {
 // the Source.
 func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) {
 	r := &resolver{
-		src:      newFetcher(src, opts.Locked),
-		opts:     opts,
-		slotIDs:  map[slot]int32{},
-		slots:    map[*manifest.Dependency]int32{},
-		mids:     map[*manifest.Manifest]int32{},
-		byID:     map[string]int32{},
+		src:     newFetcher(src, opts.Locked),
+		opts:    opts,
+		slotIDs: map[slot]int32{},
+		slots:   map[*manifest.Dependency]int32{},
+		mids:    map[*manifest.Manifest]int32{},
+		byID:    map[string]int32{},
 	}
 	r.src.preload(root)
 	const maxPasses = 100
