@@ -6,6 +6,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/nanoproc/nano/internal/vtext"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -241,7 +242,7 @@ func parseFast(data []byte) (*Lock, bool) {
 		}
 		vs, ok := vstrings[p.Version]
 		if !ok {
-			vs = p.Version.String()
+			vs = vtext.String(p.Version)
 			vstrings[p.Version] = vs
 		}
 		id := p.Name + " " + vs

@@ -24,6 +24,7 @@ import (
 
 	"github.com/nanoproc/nano/internal/readfile"
 	"github.com/nanoproc/nano/internal/tomlfile"
+	"github.com/nanoproc/nano/internal/vtext"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -58,7 +59,7 @@ type Package struct {
 }
 
 // ID returns the package's ID, "name version".
-func (p *Package) ID() string { return p.Name + " " + p.Version.String() }
+func (p *Package) ID() string { return p.Name + " " + vtext.String(p.Version) }
 
 // An Edge is one dependency edge and the keys handed down it.
 type Edge struct {
@@ -137,7 +138,7 @@ func (l *Lock) Marshal() []byte {
 	for _, p := range pkgs {
 		b.WriteString("\n[[package]]\n")
 		field(&b, "name", p.Name)
-		field(&b, "version", p.Version.String())
+		field(&b, "version", vtext.String(p.Version))
 		field(&b, "source", p.Source)
 		field(&b, "manifest", p.Manifest)
 		field(&b, "module", p.Module)

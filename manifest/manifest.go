@@ -20,6 +20,7 @@ import (
 
 	"github.com/nanoproc/nano/internal/readfile"
 	"github.com/nanoproc/nano/internal/tomlfile"
+	"github.com/nanoproc/nano/internal/vtext"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -61,7 +62,7 @@ func (m *Manifest) ID() string {
 	if m.id != "" {
 		return m.id
 	}
-	return m.Name + " " + m.Version.String()
+	return m.Name + " " + vtext.String(m.Version)
 }
 
 // Mount returns where the package's guest filesystem shows its fs slot:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/nanoproc/nano/internal/vtext"
 	"github.com/nanoproc/nano/manifest"
 )
 
@@ -24,7 +25,7 @@ type Registry struct {
 // Path returns the directory of one version of a package.
 func (r *Registry) Path(name string, v *semver.Version) string {
 	ns, n, _ := strings.Cut(name, ":")
-	return filepath.Join(r.Dir, ns, n, v.String())
+	return filepath.Join(r.Dir, ns, n, vtext.String(v))
 }
 
 // Versions lists the published versions of a package. Entries that are not

@@ -22,6 +22,7 @@ import (
 
 	"github.com/nanoproc/nano/graph"
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/internal/vtext"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/manifest"
@@ -276,7 +277,7 @@ func (p *Project) Check(lock *lockfile.Lock) []policy.Finding {
 		}
 		for _, why := range whys {
 			integrity[pkg.ID()] = true
-			out = append(out, policy.Finding{Kind: policy.Integrity, Package: pkg.Name, To: pkg.Version.String(), Reason: why, Blocks: true})
+			out = append(out, policy.Finding{Kind: policy.Integrity, Package: pkg.Name, To: vtext.String(pkg.Version), Reason: why, Blocks: true})
 		}
 	}
 	if err != nil {
@@ -342,7 +343,7 @@ func version(p *lockfile.Package) string {
 	if p == nil {
 		return ""
 	}
-	return p.Version.String()
+	return vtext.String(p.Version)
 }
 
 // verify compares a registry package's files with its digests.
@@ -577,7 +578,7 @@ func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock) []polic
 			continue
 		}
 		if err := results[i].err; err != nil {
-			out = append(out, policy.Finding{Kind: policy.UndeclaredImport, Package: pkg.Name, To: pkg.Version.String(),
+			out = append(out, policy.Finding{Kind: policy.UndeclaredImport, Package: pkg.Name, To: vtext.String(pkg.Version),
 				Reason: "cannot read the module's imports: " + err.Error(), Blocks: true})
 			continue
 		}
@@ -585,7 +586,7 @@ func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock) []polic
 		for j, d := range pkg.Dependencies {
 			deps[j], _, _ = strings.Cut(d, " ")
 		}
-		out = append(out, ImportFindings(pkg.Name, pkg.Version.String(), results[i].m, deps, pkg.Keys, handed[pkg.ID()])...)
+		out = append(out, ImportFindings(pkg.Name, vtext.String(pkg.Version), results[i].m, deps, pkg.Keys, handed[pkg.ID()])...)
 	}
 	return out
 }
