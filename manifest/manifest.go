@@ -431,13 +431,20 @@ func (p *parser) dep(m *Manifest, name string, e *depEntry) *Dependency {
 		ok = false
 	}
 	n := len(p.doc.Errs())
-	d.Grant = p.keys(append(slices.Clip(key), "grant"), t.Grant, func(slot, v string) (policy.Key, error) {
-		return policy.ParseGrantFS(slot, v)
-	})
+	if !t.Grant.empty() {
+		d.Grant = p.keys(append(slices.Clip(key), "grant"), t.Grant, func(slot, v string) (policy.Key, error) {
+			return policy.ParseGrantFS(slot, v)
+		})
+	}
 	if !ok || len(p.doc.Errs()) > n {
 		return nil
 	}
 	return d
+}
+
+// empty reports whether t declares or grants nothing, as most grants.
+func (t *keysTOML) empty() bool {
+	return len(t.FS) == 0 && len(t.Net) == 0 && len(t.Env) == 0 && !t.Clock && !t.Random && len(t.Stdio) == 0 && len(t.Spawn) == 0
 }
 
 // keys converts a [capabilities] or grant table. fsKey parses an fs value;
@@ -463,6 +470,9 @@ func (p *parser) keys(key []any, t keysTOML, fsKey func(slot, v string) (policy.
 		keys = append(keys, k)
 	}
 	list := func(name string, vals []string, parse func(string) (policy.Key, error)) {
+		if len(vals) == 0 {
+			return
+		}
 		seen := map[string]bool{}
 		for _, v := range vals {
 			k, err := parse(v)

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/nanoproc/nano/internal/tomlfile"
@@ -24,8 +25,14 @@ func readPlain(data []byte) (*decoded, bool) {
 			return nil, false // a control character or a \r: the decoder's
 		}
 	}
-	r := plainReader{d: &decoded{deps: map[string]*depEntry{}}, tables: map[string]bool{}, keys: map[string]bool{}}
-	for line := range bytes.SplitSeq(data, []byte("\n")) {
+	r := plainReader{d: &decoded{deps: map[string]*depEntry{}}}
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
 		if !r.line(trimSpace(line)) {
 			return nil, false
 		}
@@ -37,12 +44,22 @@ type plainReader struct {
 	d      *decoded
 	table  string          // "", "package", "registry", "capabilities", "dependencies", "dep", "grant"
 	dep    *depEntry       // in "dep" and "grant"
-	tables map[string]bool // the headers seen
-	keys   map[string]bool // the keys of the current table
+	fixed  uint8           // the headers of [package], [registry], [capabilities] and [dependencies] seen, a bit each
+	tables map[string]bool // the headers of dependency tables seen, made when one is
+	keys   []plainID       // the keys of the current table, but for [dependencies]
 }
 
+// A plainID is a key, and its sub-key for fs.SLOT.
+type plainID struct{ key, sub string }
+
 func trimSpace(b []byte) []byte {
-	return bytes.Trim(b, " \t")
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 func (r *plainReader) line(l []byte) bool {
@@ -74,16 +91,35 @@ func (r *plainReader) line(l []byte) bool {
 	if !ok {
 		return false
 	}
-	id := key + "\x00" + sub
-	if r.keys[id] || sub == "" && key == "fs" {
+	if sub == "" && key == "fs" {
 		return false
 	}
-	r.keys[id] = true
+	// A key of [dependencies] is a dependency, which r.d.deps holds once.
+	if r.table != "dependencies" {
+		id := plainID{key, sub}
+		if slices.Contains(r.keys, id) {
+			return false
+		}
+		r.keys = append(r.keys, id)
+	}
 	switch r.table {
 	case "package":
 		p := &r.d.f.Package
-		dst := map[string]*string{"name": &p.Name, "version": &p.Version, "module": &p.Module,
-			"wit": &p.WIT, "description": &p.Description, "license": &p.License}[key]
+		var dst *string
+		switch key {
+		case "name":
+			dst = &p.Name
+		case "version":
+			dst = &p.Version
+		case "module":
+			dst = &p.Module
+		case "wit":
+			dst = &p.WIT
+		case "description":
+			dst = &p.Description
+		case "license":
+			dst = &p.License
+		}
 		return dst != nil && v.str(dst)
 	case "registry":
 		return key == "path" && v.str(&r.d.f.Registry.Path)
@@ -119,15 +155,25 @@ func (r *plainReader) header(l []byte) bool {
 	if rest := trimSpace(l[end+1:]); len(rest) > 0 && rest[0] != '#' {
 		return false
 	}
-	name := string(l[1:end])
-	clear(r.keys)
+	r.keys = r.keys[:0]
 	r.dep = nil
-	switch name {
-	case "package", "registry", "capabilities", "dependencies":
-		if r.tables[name] {
+	var bit uint8
+	var name string
+	switch string(l[1:end]) {
+	case "package":
+		bit, name = 1, "package"
+	case "registry":
+		bit, name = 2, "registry"
+	case "capabilities":
+		bit, name = 4, "capabilities"
+	case "dependencies":
+		bit, name = 8, "dependencies"
+	}
+	if bit != 0 {
+		if r.fixed&bit != 0 {
 			return false
 		}
-		r.tables[name] = true
+		r.fixed |= bit
 		r.d.hasPackage = r.d.hasPackage || name == "package"
 		r.table = name
 		return true
@@ -141,6 +187,9 @@ func (r *plainReader) header(l []byte) bool {
 		return false
 	}
 	// A table is named by its keys, however they are quoted.
+	if r.tables == nil {
+		r.tables = map[string]bool{}
+	}
 	if id := string(rest) + "\x00" + dep; r.tables[id] {
 		return false
 	} else {
@@ -203,12 +252,24 @@ func (v plainVal) keys(k *keysTOML, key, sub string) bool {
 		}
 		k.FS[sub] = v.s
 		return true
-	case "clock", "random":
-		dst := map[string]*bool{"clock": &k.Clock, "random": &k.Random}[key]
-		*dst = v.b
+	case "clock":
+		k.Clock = v.b
+		return v.kind == 'b'
+	case "random":
+		k.Random = v.b
 		return v.kind == 'b'
 	}
-	dst := map[string]*[]string{"net": &k.Net, "env": &k.Env, "stdio": &k.Stdio, "spawn": &k.Spawn}[key]
+	var dst *[]string
+	switch key {
+	case "net":
+		dst = &k.Net
+	case "env":
+		dst = &k.Env
+	case "stdio":
+		dst = &k.Stdio
+	case "spawn":
+		dst = &k.Spawn
+	}
 	if dst == nil || v.kind != 'a' {
 		return false
 	}
