@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -69,7 +70,11 @@ func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) 
 		mids:    map[*manifest.Manifest]int32{},
 		byID:    map[string]int32{},
 	}
-	r.src.preload(root)
+	// The walk starts while the manifests are read ahead, waiting for
+	// the ones it needs first.
+	var preload sync.WaitGroup
+	preload.Go(func() { r.src.preload(root) })
+	defer preload.Wait()
 	const maxPasses = 100
 	for range maxPasses {
 		changed, errs, err := r.pass(root)
@@ -317,7 +322,7 @@ func appendOnce(list []string, s string) []string {
 // grants reports whether parent's dependency dep hands m every key m
 // declares.
 func grants(parent *manifest.Manifest, dep *manifest.Dependency, m *manifest.Manifest) bool {
-	return len(m.Keys) == 0 || len(policy.CheckFlow(parent.Keys, dep.Grant, m.Keys).Missing) == 0
+	return policy.Grants(dep.Grant, m.Keys)
 }
 
 // choose picks the version for s that satisfies every requirement in ins and
