@@ -469,11 +469,27 @@ func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
 		return cmp.Or(strings.Compare(a.Name, b.Name), a.Version.Compare(b.Version))
 	})
 	var errs []error
+	// One array of edges, and one Flow for every edge that hands nothing
+	// down, as most edges: nothing declared, nothing granted.
+	var nothing policy.Flow
+	total := 0
 	for _, n := range g.Nodes {
+		total += len(n.Deps)
+	}
+	edges := make([]Edge, 0, total)
+	ptrs := make([]*Edge, 0, total)
+	for _, n := range g.Nodes {
+		n.Edges = ptrs[len(ptrs):len(ptrs):len(ptrs)+len(n.Deps)]
+		ptrs = ptrs[:len(ptrs)+len(n.Deps)]
 		for _, d := range n.Deps {
 			s, _, _ := r.slotFor(n.Manifest, d)
 			child := nodes[r.mid(r.selected[s].m)]
-			e := &Edge{Parent: n, Child: child, Dep: d, Flow: policy.CheckFlow(n.Keys, d.Grant, child.Keys)}
+			flow := &nothing
+			if len(d.Grant) > 0 || len(child.Keys) > 0 {
+				flow = policy.CheckFlow(n.Keys, d.Grant, child.Keys)
+			}
+			edges = append(edges, Edge{Parent: n, Child: child, Dep: d, Flow: flow})
+			e := &edges[len(edges)-1]
 			n.Edges = append(n.Edges, e)
 			if !e.Flow.OK() {
 				errs = append(errs, &FlowError{Edge: e})

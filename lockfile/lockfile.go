@@ -80,11 +80,19 @@ func (l *Lock) Package(id string) *Package {
 // Sort sorts the packages by name and version, each package's dependencies
 // by name and version, and the edges by parent and child. It removes nothing.
 func (l *Lock) Sort() {
-	slices.SortStableFunc(l.Packages, comparePackages)
+	sortStable(l.Packages, comparePackages)
 	for _, p := range l.Packages {
-		slices.SortStableFunc(p.Dependencies, compareIDs)
+		sortStable(p.Dependencies, compareIDs)
 	}
-	slices.SortStableFunc(l.Edges, compareEdges)
+	sortStable(l.Edges, compareEdges)
+}
+
+// sortStable sorts s stably, after one look to see whether it is sorted
+// already, as the lists of a lock built from a sorted graph mostly are.
+func sortStable[T any](s []T, cmp func(a, b T) int) {
+	if !slices.IsSortedFunc(s, cmp) {
+		slices.SortStableFunc(s, cmp)
+	}
 }
 
 func comparePackages(a, b *Package) int {
