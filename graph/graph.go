@@ -479,7 +479,7 @@ func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
 	edges := make([]Edge, 0, total)
 	ptrs := make([]*Edge, 0, total)
 	for _, n := range g.Nodes {
-		n.Edges = ptrs[len(ptrs):len(ptrs):len(ptrs)+len(n.Deps)]
+		n.Edges = ptrs[len(ptrs) : len(ptrs) : len(ptrs)+len(n.Deps)]
 		ptrs = ptrs[:len(ptrs)+len(n.Deps)]
 		for _, d := range n.Deps {
 			s, _, _ := r.slotFor(n.Manifest, d)
