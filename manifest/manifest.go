@@ -193,6 +193,10 @@ func ParsePublished(file string) (*Manifest, error) {
 // leads out of dir.
 func readInside(dir, name string) ([]byte, error) {
 	file := filepath.Join(dir, name)
+	// The common case: no link, and no os.Lstat before the read.
+	if data, err := readfile.ReadSmall(file); !errors.Is(err, readfile.ErrLink) {
+		return data, err
+	}
 	info, err := os.Lstat(file)
 	if err != nil {
 		var pe *fs.PathError

@@ -41,3 +41,33 @@ func TestReadFile(t *testing.T) {
 		t.Errorf("ReadFile(a directory) = nil error")
 	}
 }
+
+func TestReadSmall(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{0, 1, 511, 32<<10 - 1, 32 << 10, 32<<10 + 1, 100000} {
+		data := []byte(strings.Repeat("x", n))
+		file := filepath.Join(dir, "f")
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := ReadSmall(file); err != nil || string(got) != string(data) || got == nil {
+			t.Errorf("ReadSmall(%d bytes) = %d bytes, %v", n, len(got), err)
+		}
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink("f", link); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	if got, err := ReadSmall(link); !errors.Is(err, ErrLink) {
+		t.Errorf("ReadSmall(a link) = %d bytes, %v, want ErrLink", len(got), err)
+	}
+	missing := filepath.Join(dir, "nosuch")
+	_, err := ReadSmall(missing)
+	_, oerr := os.ReadFile(missing)
+	if !errors.Is(err, fs.ErrNotExist) || err.Error() != oerr.Error() {
+		t.Errorf("ReadSmall(missing) = %v, want %v", err, oerr)
+	}
+	if _, err := ReadSmall(dir); err == nil {
+		t.Errorf("ReadSmall(a directory) = nil error")
+	}
+}

@@ -9,9 +9,11 @@ import (
 	"syscall"
 )
 
-func open(path string) (int, error) {
+func open(path string) (int, error) { return openFlags(path, 0) }
+
+func openFlags(path string, flags int) (int, error) {
 	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|flags, 0)
 		if err != syscall.EINTR {
 			if err != nil {
 				return -1, &fs.PathError{Op: "open", Path: path, Err: err}
@@ -84,5 +86,52 @@ func copyFile(w io.Writer, path string) error {
 		if _, err := w.Write((*buf)[:n]); err != nil {
 			return err
 		}
+	}
+}
+
+// readSmall reads into a pooled buffer, then copies what it read out: one
+// allocation of the file's size.
+func readSmall(path string) ([]byte, error) {
+	fd, err := openFlags(path, syscall.O_NOFOLLOW)
+	if err != nil {
+		// ELOOP on Linux and macOS, EMLINK on FreeBSD and NetBSD.
+		if pe := err.(*fs.PathError); pe.Err == syscall.ELOOP || pe.Err == syscall.EMLINK {
+			return nil, ErrLink
+		}
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	buf := buffers.Get().(*[]byte)
+	defer buffers.Put(buf)
+	n := 0
+	for {
+		if n == len(*buf) {
+			// Larger than the buffer: read the rest as readFile does.
+			data := make([]byte, n, 2*n)
+			copy(data, *buf)
+			for {
+				if len(data) == cap(data) {
+					data = append(data, 0)[:len(data)]
+				}
+				m, err := read(fd, path, data[len(data):cap(data)])
+				data = data[:len(data)+m]
+				if err != nil {
+					return nil, err
+				}
+				if m == 0 {
+					return data, nil
+				}
+			}
+		}
+		m, err := read(fd, path, (*buf)[n:])
+		if err != nil {
+			return nil, err
+		}
+		if m == 0 {
+			data := make([]byte, n)
+			copy(data, *buf)
+			return data, nil
+		}
+		n += m
 	}
 }
