@@ -9,8 +9,8 @@ package readfile
 
 import (
 	"crypto/sha256"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 )
