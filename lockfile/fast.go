@@ -20,9 +20,10 @@ import (
 func parseFast(data []byte) (*Lock, bool) {
 	// One copy of the text: every string read is a part of it.
 	text := string(data)
-	// Size the arrays from the text, as Marshal writes it: about 800
-	// bytes a package, 170 an edge and 20 a dependency.
-	nPkgs, nEdges, nItems := len(text)/1024, len(text)/256, len(text)/32
+	// Size the arrays from the text, as Marshal writes it: a lock has
+	// about 800 bytes of text a package, 160 an edge and 80 a dependency
+	// (each package has about as many dependencies as edges).
+	nPkgs, nEdges, nItems := len(text)/700, len(text)/140, len(text)/70
 	var (
 		pkgs     = make([]Package, 0, nPkgs+1)
 		edges    = make([]Edge, 0, nEdges+1)

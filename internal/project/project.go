@@ -42,8 +42,11 @@ type Project struct {
 
 	local  map[string]*manifest.Manifest // the root and its path dependencies
 	mu     sync.Mutex
-	hashes map[string]string             // by file
-	locked map[string]*manifest.Manifest // by package ID: the manifests Lock locked
+	hashes map[string]string // by file
+	// prehash holds, while Check resolves, the IDs of the lock's registry
+	// packages: Manifest hashes their files as it reads them.
+	prehash map[string]bool
+	locked  map[string]*manifest.Manifest // by package ID: the manifests Lock locked
 }
 
 // Load reads the root manifest in dir and the manifests of its path
@@ -105,7 +108,12 @@ func (p *Project) Manifest(name string, v *semver.Version) (*manifest.Manifest, 
 	if p.Registry == nil {
 		return nil, fmt.Errorf("%s %s: no registry configured", name, v)
 	}
-	return p.Registry.Manifest(name, v)
+	m, err := p.Registry.Manifest(name, v)
+	if err == nil && p.prehash[m.ID()] {
+		// Memoized for Lock; an error is met again there.
+		p.digests(new(lockfile.Package), m)
+	}
+	return m, err
 }
 
 // LockPath returns the path of nano.lock.
@@ -252,11 +260,31 @@ func (p *Project) hash(file string, h func(string) (string, error)) (string, err
 // from its digests is an integrity finding; a lock that differs from what
 // the manifests resolve to is a stale-lock finding.
 func (p *Project) Check(lock *lockfile.Lock) []policy.Finding {
-	g, err := p.Resolve(lock, nil, false)
-	var fresh *lockfile.Lock
-	if err == nil {
-		fresh, err = p.Lock(g)
+	fresh, err := p.relock(lock)
+	return p.compare(lock, fresh, err)
+}
+
+// relock resolves the tree again, keeping the versions of lock, and locks
+// it. While the resolver reads the manifests of lock's registry packages
+// ahead, it hashes their modules and WIT too, for Lock.
+func (p *Project) relock(lock *lockfile.Lock) (*lockfile.Lock, error) {
+	p.prehash = make(map[string]bool, len(lock.Packages))
+	for _, pkg := range lock.Packages {
+		if pkg.Source == "registry" {
+			p.prehash[pkg.ID()] = true
+		}
 	}
+	g, err := p.Resolve(lock, nil, false)
+	p.prehash = nil // Resolve has waited for its readers
+	if err != nil {
+		return nil, err
+	}
+	return p.Lock(g)
+}
+
+// compare reports how lock differs from fresh, the lock of the tree, or
+// err, why there is none.
+func (p *Project) compare(lock, fresh *lockfile.Lock, err error) []policy.Finding {
 	resolved := map[string]*lockfile.Package{}
 	if fresh != nil {
 		for _, pkg := range fresh.Packages {
@@ -477,7 +505,10 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 			ifaces = p.interfaceChanges(ch)
 		})
 	}
-	out := p.Check(lock)
+	// The tree's lock is compared with nano.lock beside the imports check.
+	fresh, err := p.relock(lock)
+	var out []policy.Finding
+	wg.Go(func() { out = p.compare(lock, fresh, err) })
 	imports := p.CheckImports(context.Background(), lock)
 	wg.Wait()
 	if opts.Base != nil {
