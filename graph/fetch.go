@@ -20,6 +20,12 @@ type fetcher struct {
 	manifests map[id]*future[*manifest.Manifest]
 }
 
+// A req is a package name and a requirement on it.
+type req struct {
+	name string
+	c    *manifest.Requirement
+}
+
 // An id is a package name and the text of a version.
 type id struct{ name, version string }
 
@@ -93,11 +99,13 @@ func (f *fetcher) preload(root *manifest.Manifest) {
 		cond  = sync.NewCond(&mu)
 		queue []*manifest.Dependency
 		busy  int
-		seen  = map[string]bool{}
+		// The requirements met, by name and requirement: ParseRequirement
+		// gives one *Requirement a text, mostly.
+		seen = map[req]bool{}
 	)
 	push := func(m *manifest.Manifest) { // with mu held
 		for _, d := range m.Deps {
-			if k := d.Name + "\x00" + d.Req; !seen[k] {
+			if k := (req{d.Name, d.Constraint}); !seen[k] {
 				seen[k] = true
 				queue = append(queue, d)
 			}

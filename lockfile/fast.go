@@ -20,6 +20,7 @@ import (
 func parseFast(data []byte) (*Lock, bool) {
 	// One copy of the text: every string read is a part of it.
 	text := string(data)
+	full := text
 	// Size the arrays from the text, as Marshal writes it: a lock has
 	// about 800 bytes of text a package, 160 an edge and 80 a dependency
 	// (each package has about as many dependencies as edges).
@@ -34,6 +35,11 @@ func parseFast(data []byte) (*Lock, bool) {
 		versions = map[string]*semver.Version{}
 		vstrings = map[*semver.Version]string{} // each version's String, as the slow way builds IDs
 		keys     = map[string]policy.Key{}
+		// The sets read, by the text of their list: thousands of edges
+		// grant the same keys. One map for packages' own keys, one for
+		// grants.
+		sets   = [2]map[string]policy.Set{{}, {}}
+		listAt int // where in full the items of the list being read start
 		version  bool // version = 1 was read
 
 		pkg  *Package
@@ -56,9 +62,17 @@ func parseFast(data []byte) (*Lock, bool) {
 		return true
 	}
 	// setKeys parses the keys just read.
-	setKeys := func(dst *policy.Set, own bool) bool {
+	setKeys := func(dst *policy.Set, own bool, span string) bool {
 		if len(keyTexts) == 0 {
 			return true // policy.NewSet of nothing is nil
+		}
+		o := 0
+		if own {
+			o = 1
+		}
+		if set, ok := sets[o][span]; ok {
+			*dst = set
+			return true
 		}
 		ks := make([]policy.Key, len(keyTexts))
 		for i, t := range keyTexts {
@@ -75,7 +89,11 @@ func parseFast(data []byte) (*Lock, bool) {
 			}
 			ks[i] = k
 		}
-		*dst = policy.NewSet(ks...)
+		// Capped: an append to one package's keys copies them.
+		set := policy.NewSet(ks...)
+		set = set[:len(set):len(set)]
+		sets[o][span] = set
+		*dst = set
 		return true
 	}
 	for text != "" {
@@ -86,13 +104,14 @@ func parseFast(data []byte) (*Lock, bool) {
 		}
 		if list != 0 {
 			if line == "]" {
+				span := full[listAt : len(full)-len(text)]
 				switch list {
 				case 'k':
-					if !setKeys(&pkg.Keys, true) {
+					if !setKeys(&pkg.Keys, true, span) {
 						return nil, false
 					}
 				case 'g':
-					if !setKeys(&edge.Grant, false) {
+					if !setKeys(&edge.Grant, false, span) {
 						return nil, false
 					}
 				case 'd':
@@ -155,11 +174,11 @@ func parseFast(data []byte) (*Lock, bool) {
 		if value == "[" {
 			switch {
 			case pkg != nil && key == "keys":
-				list = 'k'
+				list, listAt = 'k', len(full)-len(text)
 			case pkg != nil && key == "dependencies":
 				list, from = 'd', len(items)
 			case edge != nil && key == "grant":
-				list = 'g'
+				list, listAt = 'g', len(full)-len(text)
 			default:
 				return nil, false
 			}
