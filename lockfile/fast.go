@@ -17,9 +17,11 @@ import (
 // slow way (parseCanonical or the TOML decoder, then every check), which
 // names each problem. For the locks it accepts it yields what the slow way
 // yields (fast_test.go checks both on the same inputs).
-func parseFast(data []byte) (*Lock, bool) {
-	// One copy of the text: every string read is a part of it.
-	text := string(data)
+func parseFast(data []byte) (*Lock, bool) { return parseFastText(string(data)) }
+
+// parseFastText is parseFast of the text: every string the Lock holds is
+// a part of it.
+func parseFastText(text string) (*Lock, bool) {
 	full := text
 	// Size the arrays from the text, as Marshal writes it: a lock has
 	// about 800 bytes of text a package, 160 an edge and 80 a dependency
