@@ -367,7 +367,12 @@ func build(file string, doc *tomlfile.Doc, dec *decoded, inside func(string) err
 	m.Keys = policy.NewSet(p.keys([]any{"capabilities"}, f.Capabilities, nil)...)
 	m.Mounts = p.mounts(m.Keys, f.Mounts)
 
-	for _, name := range slices.Sorted(mapsKeys(dec.deps)) {
+	names := make([]string, 0, len(dec.deps))
+	for name := range dec.deps {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
 		if d := p.dep(m, name, dec.deps[name]); d != nil {
 			m.Deps = append(m.Deps, d)
 		}
@@ -397,46 +402,60 @@ func (p *parser) check(key []any, v string, check func(string) error) bool {
 	return true
 }
 
+// checkAt is check with a key made only for a problem.
+func (p *parser) checkAt(key func(...any) []any, v string, check func(string) error) bool {
+	if v == "" {
+		p.doc.Errorf(key(), "missing")
+		return false
+	}
+	if err := check(v); err != nil {
+		p.doc.Errorf(key(), "%v", err)
+		return false
+	}
+	return true
+}
+
 func (p *parser) dep(m *Manifest, name string, e *depEntry) *Dependency {
-	key := []any{"dependencies", name}
+	// The key of a problem, made only for one.
+	key := func(sub ...any) []any { return append([]any{"dependencies", name}, sub...) }
 	d := &Dependency{Name: name}
 	if e.err != nil {
-		p.doc.Errorf(key, "%v", e.err)
+		p.doc.Errorf(key(), "%v", e.err)
 		return nil
 	}
-	t, short := e.t, e.short
+	t, short := &e.t, e.short
 	if short {
 		d.Req = e.req
 	} else {
 		d.Req, d.Path = t.Version, t.Path
 	}
-	ok := p.check(key, name, policy.CheckName)
+	ok := p.checkAt(key, name, policy.CheckName)
 	if ok && name == m.Name {
-		p.doc.Errorf(key, "a package cannot depend on itself")
+		p.doc.Errorf(key(), "a package cannot depend on itself")
 		ok = false
 	}
 	reqKey := key
 	if !short {
-		reqKey = append(slices.Clip(key), "version")
+		reqKey = func(...any) []any { return key("version") }
 	}
 	if d.Req == "" && d.Path != "" {
 		d.Req = "*"
 	}
 	if d.Req == "" {
-		p.doc.Errorf(reqKey, "missing version requirement")
+		p.doc.Errorf(reqKey(), "missing version requirement")
 		ok = false
 	} else if c, err := ParseRequirement(d.Req); err != nil {
-		p.doc.Errorf(reqKey, "%v", err)
+		p.doc.Errorf(reqKey(), "%v", err)
 		ok = false
 	} else {
 		d.Constraint = c
 	}
-	if d.Path != "" && !p.check(append(slices.Clip(key), "path"), d.Path, checkRel) {
+	if d.Path != "" && !p.check(key("path"), d.Path, checkRel) {
 		ok = false
 	}
 	n := len(p.doc.Errs())
 	if !t.Grant.empty() {
-		d.Grant = p.keys(append(slices.Clip(key), "grant"), t.Grant, func(slot, v string) (policy.Key, error) {
+		d.Grant = p.keys(key("grant"), t.Grant, func(slot, v string) (policy.Key, error) {
 			return policy.ParseGrantFS(slot, v)
 		})
 	}

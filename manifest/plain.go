@@ -1,8 +1,8 @@
 package manifest
 
 import (
-	"bytes"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/nanoproc/nano/internal/tomlfile"
@@ -26,12 +26,13 @@ func readPlain(data []byte) (*decoded, bool) {
 		}
 	}
 	r := plainReader{d: &decoded{deps: map[string]*depEntry{}}}
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
+	// One copy of the text: every key and value read is a part of it.
+	for text := string(data); len(text) > 0; {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
 		} else {
-			data = nil
+			text = ""
 		}
 		if !r.line(trimSpace(line)) {
 			return nil, false
@@ -47,12 +48,23 @@ type plainReader struct {
 	fixed  uint8           // the headers of [package], [registry], [capabilities] and [dependencies] seen, a bit each
 	tables map[string]bool // the headers of dependency tables seen, made when one is
 	keys   []plainID       // the keys of the current table, but for [dependencies]
+
+	entries []depEntry // where entry takes them from
+}
+
+// entry returns a new dependency entry, from an array of them.
+func (r *plainReader) entry() *depEntry {
+	if len(r.entries) == cap(r.entries) {
+		r.entries = make([]depEntry, 0, max(8, 2*cap(r.entries)))
+	}
+	r.entries = append(r.entries, depEntry{})
+	return &r.entries[len(r.entries)-1]
 }
 
 // A plainID is a key, and its sub-key for fs.SLOT.
 type plainID struct{ key, sub string }
 
-func trimSpace(b []byte) []byte {
+func trimSpace(b string) string {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}
@@ -62,7 +74,7 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
-func (r *plainReader) line(l []byte) bool {
+func (r *plainReader) line(l string) bool {
 	if len(l) == 0 || l[0] == '#' {
 		return true
 	}
@@ -131,7 +143,8 @@ func (r *plainReader) line(l []byte) bool {
 		if r.d.deps[key] != nil {
 			return false
 		}
-		e := &depEntry{short: true}
+		e := r.entry()
+		e.short = true
 		r.d.deps[key] = e
 		return v.str(&e.req)
 	case "dep":
@@ -147,8 +160,8 @@ func (r *plainReader) line(l []byte) bool {
 
 // header reads [package], [registry], [capabilities], [dependencies],
 // [dependencies."NAME"] and [dependencies."NAME".grant].
-func (r *plainReader) header(l []byte) bool {
-	end := bytes.IndexByte(l, ']')
+func (r *plainReader) header(l string) bool {
+	end := strings.IndexByte(l, ']')
 	if end < 0 {
 		return false
 	}
@@ -159,7 +172,7 @@ func (r *plainReader) header(l []byte) bool {
 	r.dep = nil
 	var bit uint8
 	var name string
-	switch string(l[1:end]) {
+	switch l[1:end] {
 	case "package":
 		bit, name = 1, "package"
 	case "registry":
@@ -178,26 +191,26 @@ func (r *plainReader) header(l []byte) bool {
 		r.table = name
 		return true
 	}
-	rest, ok := bytes.CutPrefix(l[1:end], []byte("dependencies."))
+	rest, ok := strings.CutPrefix(l[1:end], "dependencies.")
 	if !ok {
 		return false
 	}
 	dep, rest, ok := plainKey(rest)
-	if !ok || len(rest) > 0 && string(rest) != ".grant" {
+	if !ok || len(rest) > 0 && rest != ".grant" {
 		return false
 	}
 	// A table is named by its keys, however they are quoted.
 	if r.tables == nil {
 		r.tables = map[string]bool{}
 	}
-	if id := string(rest) + "\x00" + dep; r.tables[id] {
+	if id := rest + "\x00" + dep; r.tables[id] {
 		return false
 	} else {
 		r.tables[id] = true
 	}
 	e := r.d.deps[dep]
 	if e == nil {
-		e = &depEntry{}
+		e = r.entry()
 		r.d.deps[dep] = e
 	}
 	if e.short {
@@ -213,19 +226,19 @@ func (r *plainReader) header(l []byte) bool {
 
 // plainKey reads a bare key or a quoted one without escapes, and returns
 // what follows it.
-func plainKey(b []byte) (key string, rest []byte, ok bool) {
+func plainKey(b string) (key string, rest string, ok bool) {
 	if len(b) > 0 && b[0] == '"' {
-		end := bytes.IndexByte(b[1:], '"')
-		if end < 0 || bytes.IndexByte(b[1:end+1], '\\') >= 0 {
-			return "", nil, false
+		end := strings.IndexByte(b[1:], '"')
+		if end < 0 || strings.IndexByte(b[1:end+1], '\\') >= 0 {
+			return "", "", false
 		}
-		return string(b[1 : end+1]), b[end+2:], true
+		return b[1 : end+1], b[end+2:], true
 	}
 	i := 0
 	for i < len(b) && (b[i] >= 'a' && b[i] <= 'z' || b[i] >= 'A' && b[i] <= 'Z' || b[i] >= '0' && b[i] <= '9' || b[i] == '_' || b[i] == '-') {
 		i++
 	}
-	return string(b[:i]), b[i:], i > 0
+	return b[:i], b[i:], i > 0
 }
 
 // A plainVal is a value: a string, a boolean or an array of strings.
@@ -279,9 +292,9 @@ func (v plainVal) keys(k *keysTOML, key, sub string) bool {
 
 // plainValue reads a value and what may follow it on its line: spaces
 // and a comment.
-func plainValue(b []byte) (plainVal, bool) {
+func plainValue(b string) (plainVal, bool) {
 	var v plainVal
-	var rest []byte
+	var rest string
 	switch {
 	case len(b) > 0 && b[0] == '"':
 		s, r, ok := plainString(b)
@@ -289,9 +302,9 @@ func plainValue(b []byte) (plainVal, bool) {
 			return v, false
 		}
 		v, rest = plainVal{kind: 's', s: s}, r
-	case bytes.HasPrefix(b, []byte("true")):
+	case strings.HasPrefix(b, "true"):
 		v, rest = plainVal{kind: 'b', b: true}, b[4:]
-	case bytes.HasPrefix(b, []byte("false")):
+	case strings.HasPrefix(b, "false"):
 		v, rest = plainVal{kind: 'b'}, b[5:]
 	case len(b) > 0 && b[0] == '[':
 		v = plainVal{kind: 'a', a: make([]string, 0, 2)}
@@ -321,13 +334,13 @@ func plainValue(b []byte) (plainVal, bool) {
 }
 
 // plainString reads a basic string without escapes.
-func plainString(b []byte) (string, []byte, bool) {
-	if len(b) == 0 || b[0] != '"' || bytes.HasPrefix(b, []byte(`"""`)) {
-		return "", nil, false
+func plainString(b string) (string, string, bool) {
+	if len(b) == 0 || b[0] != '"' || strings.HasPrefix(b, `"""`) {
+		return "", "", false
 	}
-	end := bytes.IndexByte(b[1:], '"')
-	if end < 0 || bytes.IndexByte(b[1:end+1], '\\') >= 0 {
-		return "", nil, false
+	end := strings.IndexByte(b[1:], '"')
+	if end < 0 || strings.IndexByte(b[1:end+1], '\\') >= 0 {
+		return "", "", false
 	}
-	return string(b[1 : end+1]), b[end+2:], true
+	return b[1 : end+1], b[end+2:], true
 }
