@@ -40,9 +40,9 @@ func parseFastText(text string) (*Lock, bool) {
 		// The sets read, by the text of their list: thousands of edges
 		// grant the same keys. One map for packages' own keys, one for
 		// grants.
-		sets   = [2]map[string]policy.Set{{}, {}}
-		listAt int // where in full the items of the list being read start
-		version  bool // version = 1 was read
+		sets    = [2]map[string]policy.Set{{}, {}}
+		listAt  int  // where in full the items of the list being read start
+		version bool // version = 1 was read
 
 		pkg  *Package
 		edge *Edge
