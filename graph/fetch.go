@@ -102,8 +102,16 @@ func (f *fetcher) preload(root *manifest.Manifest) {
 		// The requirements met, by name and requirement: ParseRequirement
 		// gives one *Requirement a text, mostly.
 		seen = map[req]bool{}
+		// The manifests whose requirements were met: several requirements
+		// lead to one manifest.
+		pushed = map[*manifest.Manifest]bool{}
 	)
 	push := func(m *manifest.Manifest) { // with mu held
+		if pushed[m] {
+			cond.Broadcast()
+			return
+		}
+		pushed[m] = true
 		for _, d := range m.Deps {
 			if k := (req{d.Name, d.Constraint}); !seen[k] {
 				seen[k] = true
