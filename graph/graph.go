@@ -91,6 +91,10 @@ func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) 
 	return nil, fmt.Errorf("resolution of %s did not settle after %d passes", root.ID(), maxPasses)
 }
 
+// settleEarly ends resolution after a pass whose choices all stood (see
+// pass); TestSettleEarly turns it off to compare with a second pass.
+var settleEarly = true
+
 // A slot is a package name and compatibility class: it holds one version.
 type slot struct{ name, class string }
 
@@ -226,6 +230,7 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 			r.selected[s] = nil
 		}
 	}
+	rechosen := false // whether the choice of a slot met in the walk changed after it
 	for _, s := range r.order {
 		if c := r.selected[s]; c != nil && slices.Equal(r.ins[s], c.ins) {
 			continue // the same requirements as when it was chosen
@@ -239,9 +244,16 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 			continue
 		}
 		if old := r.selected[s]; old == nil || old.m != c.m {
-			changed = true
+			changed, rechosen = true, true
 		}
 		r.selected[s] = c
+	}
+	if settleEarly && !rechosen && len(errs) == 0 {
+		// Every choice the walk made stands with all its requirements:
+		// another walk would meet the same choices, reach the same
+		// packages and change nothing. A lock that still resolves
+		// settles in one pass.
+		changed = false
 	}
 	return changed, errs, nil
 }
@@ -458,44 +470,69 @@ func (r *resolver) chain(parent *manifest.Manifest, dep *manifest.Dependency) []
 func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
 	g := new(Graph)
 	nodes := make([]*Node, len(r.via)) // by manifest
-	g.Nodes = make([]*Node, 0, len(r.reached))
+	walked := make([]*Node, 0, len(r.reached))
 	for _, m := range r.reached {
 		n := &Node{Manifest: m}
 		nodes[r.mid(m)] = n
-		g.Nodes = append(g.Nodes, n)
+		walked = append(walked, n)
 	}
-	g.Root = g.Nodes[0]
-	slices.SortFunc(g.Nodes[1:], func(a, b *Node) int {
-		return cmp.Or(strings.Compare(a.Name, b.Name), a.Version.Compare(b.Version))
+	// The node chosen for each slot, found here: the edges are made on
+	// two goroutines, which only read the resolver.
+	chosen := make([]*Node, len(r.slotList))
+	for _, s := range r.order {
+		chosen[s] = nodes[r.mid(r.selected[s].m)]
+	}
+	g.Root = walked[0]
+	g.Nodes = slices.Clone(walked)
+	var sorted sync.WaitGroup
+	sorted.Go(func() {
+		slices.SortFunc(g.Nodes[1:], func(a, b *Node) int {
+			return cmp.Or(strings.Compare(a.Name, b.Name), a.Version.Compare(b.Version))
+		})
 	})
-	var errs []error
 	// One array of edges, and one Flow for every edge that hands nothing
 	// down, as most edges: nothing declared, nothing granted.
 	var nothing policy.Flow
-	total := 0
-	for _, n := range g.Nodes {
-		total += len(n.Deps)
+	starts := make([]int, len(walked)+1) // where each node's edges start
+	for i, n := range walked {
+		starts[i+1] = starts[i] + len(n.Deps)
 	}
-	edges := make([]Edge, 0, total)
-	ptrs := make([]*Edge, 0, total)
-	for _, n := range g.Nodes {
-		n.Edges = ptrs[len(ptrs) : len(ptrs) : len(ptrs)+len(n.Deps)]
-		ptrs = ptrs[:len(ptrs)+len(n.Deps)]
-		for _, d := range n.Deps {
-			s, _, _ := r.slotFor(n.Manifest, d)
-			child := nodes[r.mid(r.selected[s].m)]
-			flow := &nothing
-			if len(d.Grant) > 0 || len(child.Keys) > 0 {
-				flow = policy.CheckFlow(n.Keys, d.Grant, child.Keys)
+	total := starts[len(walked)]
+	edges := make([]Edge, total)
+	ptrs := make([]*Edge, total)
+	link := func(from, to int) {
+		for i := from; i < to; i++ {
+			n, at := walked[i], starts[i]
+			n.Edges = ptrs[at : at+len(n.Deps) : at+len(n.Deps)]
+			for j, d := range n.Deps {
+				s, ok := r.slots[d]
+				if !ok {
+					panic("graph: a dependency of the graph has no slot")
+				}
+				child := chosen[s]
+				flow := &nothing
+				if len(d.Grant) > 0 || len(child.Keys) > 0 {
+					flow = policy.CheckFlow(n.Keys, d.Grant, child.Keys)
+				}
+				edges[at+j] = Edge{Parent: n, Child: child, Dep: d, Flow: flow}
+				n.Edges[j] = &edges[at+j]
 			}
-			edges = append(edges, Edge{Parent: n, Child: child, Dep: d, Flow: flow})
-			e := &edges[len(edges)-1]
-			n.Edges = append(n.Edges, e)
+		}
+	}
+	half, _ := slices.BinarySearch(starts, total/2)
+	var linked sync.WaitGroup
+	linked.Go(func() { link(half, len(walked)) })
+	link(0, min(half, len(walked)))
+	linked.Wait()
+	sorted.Wait()
+	var errs []error
+	for _, n := range g.Nodes {
+		for _, e := range n.Edges {
 			if !e.Flow.OK() {
 				errs = append(errs, &FlowError{Edge: e})
 			}
 			for _, k := range e.Flow.Unused {
-				g.Notes = append(g.Notes, fmt.Sprintf("%s grants %s to %s, which does not declare it: not handed over", n.ID(), k, child.ID()))
+				g.Notes = append(g.Notes, fmt.Sprintf("%s grants %s to %s, which does not declare it: not handed over", n.ID(), k, e.Child.ID()))
 			}
 		}
 	}
