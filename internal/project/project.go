@@ -43,6 +43,7 @@ type Project struct {
 	local  map[string]*manifest.Manifest // the root and its path dependencies
 	mu     sync.Mutex
 	hashes map[string]string // by file
+	files  map[*manifest.Manifest]fileDigests
 	// prehash holds, while Check resolves, the IDs of the lock's registry
 	// packages: Manifest hashes their files as it reads them.
 	prehash map[string]bool
@@ -56,7 +57,8 @@ func Load(dir, registryDir string) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Project{Dir: dir, Root: root, local: map[string]*manifest.Manifest{root.Name: root}, hashes: map[string]string{}}
+	p := &Project{Dir: dir, Root: root, local: map[string]*manifest.Manifest{root.Name: root}, hashes: map[string]string{},
+		files: map[*manifest.Manifest]fileDigests{}}
 	switch {
 	case registryDir != "":
 		p.Registry = &registry.Registry{Dir: registryDir}
@@ -218,8 +220,18 @@ func CheckDigests(old, fresh *lockfile.Lock) error {
 	return errors.Join(errs...)
 }
 
+// fileDigests are the digests of a manifest's module and WIT.
+type fileDigests struct{ module, wit string }
+
 // digests fills in the digests of the files of m.
 func (p *Project) digests(pkg *lockfile.Package, m *manifest.Manifest) error {
+	p.mu.Lock()
+	fd, ok := p.files[m]
+	p.mu.Unlock()
+	if ok && m.Digest != "" {
+		pkg.Manifest, pkg.Module, pkg.WIT = m.Digest, fd.module, fd.wit
+		return nil
+	}
 	var err error
 	// The manifest was hashed as it was read, not read again.
 	if pkg.Manifest = m.Digest; pkg.Manifest == "" {
@@ -235,6 +247,9 @@ func (p *Project) digests(pkg *lockfile.Package, m *manifest.Manifest) error {
 			return fmt.Errorf("%s: package.wit: %w", m.File, err)
 		}
 	}
+	p.mu.Lock()
+	p.files[m] = fileDigests{pkg.Module, pkg.WIT}
+	p.mu.Unlock()
 	return nil
 }
 
@@ -566,11 +581,17 @@ func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock) []polic
 	// module once.
 	files := map[string]string{} // by digest
 	for _, pkg := range lock.Packages {
-		file, err := p.moduleFile(pkg)
+		m, err := p.manifestOf(pkg)
 		if err != nil {
 			continue
 		}
-		if d, err := p.hash(file, lockfile.HashFile); err == nil && d == pkg.Module {
+		file := filepath.Join(m.Dir(), filepath.FromSlash(m.Module))
+		p.mu.Lock()
+		fd, ok := p.files[m] // hashed while locking, most likely
+		p.mu.Unlock()
+		if ok && fd.module == pkg.Module {
+			files[pkg.Module] = file
+		} else if d, err := p.hash(file, lockfile.HashFile); err == nil && d == pkg.Module {
 			files[pkg.Module] = file
 		}
 	}
