@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -30,9 +31,10 @@ type req struct {
 type id struct{ name, version string }
 
 type future[T any] struct {
-	done chan struct{}
-	v    T
-	err  error
+	done  chan struct{}
+	ready atomic.Bool // done is closed: v and err are set
+	v     T
+	err   error
 }
 
 func newFetcher(src Source, locked map[string][]*semver.Version) *fetcher {
@@ -55,10 +57,13 @@ func get[K comparable, T any](mu *sync.Mutex, m map[K]*future[T], key K, f func(
 	}
 	mu.Unlock()
 	if ok {
-		<-fu.done
+		if !fu.ready.Load() {
+			<-fu.done
+		}
 		return fu.v, fu.err
 	}
 	fu.v, fu.err = f()
+	fu.ready.Store(true)
 	close(fu.done)
 	return fu.v, fu.err
 }

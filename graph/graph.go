@@ -96,9 +96,31 @@ func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) 
 var settleEarly = true
 
 // A slot is a package name and compatibility class: it holds one version.
-type slot struct{ name, class string }
+type slot struct {
+	name  string
+	class class
+}
 
-func (s slot) String() string { return s.name + "@" + s.class }
+func (s slot) String() string { return s.name + "@" + s.class.String() }
+
+// A class is a compatibility class, as manifest.Class names it, without
+// the allocation of its name: the major version, or for 0.y.z the minor,
+// or for 0.0.z the patch.
+type class struct{ major, minor, patch uint64 }
+
+func classOf(v *semver.Version) class {
+	switch {
+	case v.Major() > 0:
+		return class{major: v.Major()}
+	case v.Minor() > 0:
+		return class{minor: v.Minor()}
+	}
+	return class{patch: v.Patch()}
+}
+
+func (c class) String() string {
+	return manifest.Class(semver.New(c.major, c.minor, c.patch, "", ""))
+}
 
 // A choice is the version chosen for a slot, and the versions above it that
 // were skipped for their keys.
@@ -269,7 +291,7 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 		// and whose keys this parent still grants is kept, and so is its
 		// class, even if a higher class satisfies it too.
 		if m, err := r.manifest(dep.Name, lv); err == nil && grants(parent, dep, m) {
-			s := r.slotNum(slot{dep.Name, manifest.Class(lv)})
+			s := r.slotNum(slot{dep.Name, classOf(lv)})
 			r.slots[dep] = s
 			return s, nil, nil
 		}
@@ -298,7 +320,7 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 			missing = policy.CheckFlow(parent.Keys, dep.Grant, m.Keys).Missing
 		}
 		if len(missing) == 0 {
-			if manifest.Class(v) != manifest.Class(first) {
+			if classOf(v) != classOf(first) {
 				// Higher classes were passed over for their keys: say so.
 				for _, skip := range r.passed {
 					r.notes = appendOnce(r.notes, skip)
@@ -311,7 +333,7 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 	}
 	r.passed = r.passed[:0]
 	if first != nil {
-		s := r.slotNum(slot{dep.Name, manifest.Class(first)})
+		s := r.slotNum(slot{dep.Name, classOf(first)})
 		r.slots[dep] = s
 		return s, nil, nil
 	}
@@ -351,7 +373,7 @@ func (r *resolver) choose(sn int32, ins []in) (*choice, error, error) {
 	}
 	var cands []*semver.Version
 	for _, v := range all {
-		if manifest.Class(v) != s.class {
+		if classOf(v) != s.class {
 			continue
 		}
 		if !slices.ContainsFunc(ins, func(i in) bool { return !i.dep.Constraint.Check(v) }) {
@@ -419,7 +441,7 @@ func (r *resolver) locked(dep *manifest.Dependency) *semver.Version {
 // not chosen.
 func (r *resolver) chooseLocked(s slot, ins []in) *choice {
 	for _, lv := range r.opts.Locked[s.name] {
-		if manifest.Class(lv) != s.class || slices.ContainsFunc(ins, func(i in) bool { return !i.dep.Constraint.Check(lv) }) {
+		if classOf(lv) != s.class || slices.ContainsFunc(ins, func(i in) bool { return !i.dep.Constraint.Check(lv) }) {
 			continue
 		}
 		m, err := r.manifest(s.name, lv)

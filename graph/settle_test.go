@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/nanoproc/nano/manifest"
 )
 
 // dumpGraph prints everything a Graph holds: nodes, edges with their
@@ -81,6 +83,24 @@ func TestSettleEarly(t *testing.T) {
 		want, werr = resolve(c, locked, false)
 		if got, want := dumpGraph(g, err), dumpGraph(want, werr); got != want {
 			t.Errorf("%s, locked: in one pass:\n%s\nin two:\n%s", c.name, got, want)
+		}
+	}
+}
+
+// TestClassOf checks that classOf partitions versions as manifest.Class
+// does, and names each class as it does.
+func TestClassOf(t *testing.T) {
+	vs := []string{"0.0.0", "0.0.1", "0.0.2", "0.1.0", "0.1.5", "0.2.0", "1.0.0", "1.9.9", "2.0.0", "0.0.1-rc.1", "10.0.0+x"}
+	for _, a := range vs {
+		va := semver.MustParse(a)
+		if got, want := classOf(va).String(), manifest.Class(va); got != want {
+			t.Errorf("classOf(%s) = %s, want %s", a, got, want)
+		}
+		for _, b := range vs {
+			vb := semver.MustParse(b)
+			if got, want := classOf(va) == classOf(vb), manifest.Class(va) == manifest.Class(vb); got != want {
+				t.Errorf("classOf(%s) == classOf(%s) is %v, want %v", a, b, got, want)
+			}
 		}
 	}
 }
