@@ -155,6 +155,8 @@ func (p *Project) source(m *manifest.Manifest) string {
 // package's files.
 func (p *Project) Lock(g *graph.Graph) (*lockfile.Lock, error) {
 	l := new(lockfile.Lock)
+	// One array of packages, one of dependencies and one of edges.
+	all := make([]lockfile.Package, len(g.Nodes))
 	pkgs := make([]*lockfile.Package, len(g.Nodes))
 	errs := make([]error, len(g.Nodes))
 	var wg sync.WaitGroup
@@ -163,7 +165,8 @@ func (p *Project) Lock(g *graph.Graph) (*lockfile.Lock, error) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(g.Nodes); i = int(next.Add(1) - 1) {
 				n := g.Nodes[i]
-				pkgs[i] = &lockfile.Package{Name: n.Name, Version: n.Version, Source: p.source(n.Manifest), Keys: n.Keys}
+				all[i] = lockfile.Package{Name: n.Name, Version: n.Version, Source: p.source(n.Manifest), Keys: n.Keys}
+				pkgs[i] = &all[i]
 				errs[i] = p.digests(pkgs[i], n.Manifest)
 			}
 		})
@@ -180,14 +183,27 @@ func (p *Project) Lock(g *graph.Graph) (*lockfile.Lock, error) {
 		p.locked[n.ID()] = n.Manifest
 	}
 	p.mu.Unlock()
+	total := 0
+	for _, n := range g.Nodes {
+		total += len(n.Edges)
+	}
+	deps := make([]string, 0, total)
+	edges := make([]lockfile.Edge, 0, total)
+	l.Edges = make([]*lockfile.Edge, 0, total)
+	l.Packages = make([]*lockfile.Package, 0, len(g.Nodes))
 	for i, n := range g.Nodes {
 		pkg := pkgs[i]
+		start := len(deps)
 		for _, e := range n.Edges {
-			pkg.Dependencies = append(pkg.Dependencies, e.Child.ID())
-			l.Edges = append(l.Edges, &lockfile.Edge{Parent: n.ID(), Child: e.Child.ID(), Grant: e.Flow.Handed})
+			deps = append(deps, e.Child.ID())
+			edges = append(edges, lockfile.Edge{Parent: n.ID(), Child: e.Child.ID(), Grant: e.Flow.Handed})
+			l.Edges = append(l.Edges, &edges[len(edges)-1])
 		}
-		slices.Sort(pkg.Dependencies)
-		pkg.Dependencies = slices.Compact(pkg.Dependencies)
+		if len(deps) > start {
+			pkg.Dependencies = deps[start:len(deps):len(deps)]
+			slices.Sort(pkg.Dependencies)
+			pkg.Dependencies = slices.Compact(pkg.Dependencies)
+		}
 		l.Packages = append(l.Packages, pkg)
 	}
 	l.Sort()
