@@ -48,6 +48,8 @@ type Project struct {
 	// packages: Manifest hashes their files as it reads them.
 	prehash map[string]bool
 	locked  map[string]*manifest.Manifest // by package ID: the manifests Lock locked
+	// remembered is the graph whose manifests locked holds.
+	remembered *graph.Graph
 }
 
 // Load reads the root manifest in dir and the manifests of its path
@@ -175,14 +177,7 @@ func (p *Project) Lock(g *graph.Graph) (*lockfile.Lock, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	if p.locked == nil {
-		p.locked = make(map[string]*manifest.Manifest, len(g.Nodes))
-	}
-	for _, n := range g.Nodes {
-		p.locked[n.ID()] = n.Manifest
-	}
-	p.mu.Unlock()
+	p.remember(g)
 	total := 0
 	for _, n := range g.Nodes {
 		total += len(n.Edges)
@@ -291,14 +286,15 @@ func (p *Project) hash(file string, h func(string) (string, error)) (string, err
 // from its digests is an integrity finding; a lock that differs from what
 // the manifests resolve to is a stale-lock finding.
 func (p *Project) Check(lock *lockfile.Lock) []policy.Finding {
-	fresh, err := p.relock(lock)
-	return p.compare(lock, fresh, err)
+	g, err := p.resolveLocked(lock)
+	return p.compare(lock, g, err)
 }
 
-// relock resolves the tree again, keeping the versions of lock, and locks
-// it. While the resolver reads the manifests of lock's registry packages
-// ahead, it hashes their modules and WIT too, for Lock.
-func (p *Project) relock(lock *lockfile.Lock) (*lockfile.Lock, error) {
+// resolveLocked resolves the tree again, keeping the versions of lock,
+// and remembers the manifests it chose, for manifestOf. While the resolver
+// reads the manifests of lock's registry packages ahead, it hashes their
+// modules and WIT too, for Lock.
+func (p *Project) resolveLocked(lock *lockfile.Lock) (*graph.Graph, error) {
 	p.prehash = make(map[string]bool, len(lock.Packages))
 	for _, pkg := range lock.Packages {
 		if pkg.Source == "registry" {
@@ -310,12 +306,34 @@ func (p *Project) relock(lock *lockfile.Lock) (*lockfile.Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.Lock(g)
+	p.remember(g)
+	return g, nil
 }
 
-// compare reports how lock differs from fresh, the lock of the tree, or
-// err, why there is none.
-func (p *Project) compare(lock, fresh *lockfile.Lock, err error) []policy.Finding {
+// remember records the manifests of a graph's packages by ID, for
+// manifestOf.
+func (p *Project) remember(g *graph.Graph) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.remembered == g {
+		return
+	}
+	p.remembered = g
+	if p.locked == nil {
+		p.locked = make(map[string]*manifest.Manifest, len(g.Nodes))
+	}
+	for _, n := range g.Nodes {
+		p.locked[n.ID()] = n.Manifest
+	}
+}
+
+// compare locks g, the tree resolved again, and reports how lock differs
+// from its lock, or if err, why the tree does not resolve.
+func (p *Project) compare(lock *lockfile.Lock, g *graph.Graph, err error) []policy.Finding {
+	var fresh *lockfile.Lock
+	if err == nil {
+		fresh, err = p.Lock(g)
+	}
 	resolved := map[string]*lockfile.Package{}
 	if fresh != nil {
 		for _, pkg := range fresh.Packages {
@@ -536,10 +554,11 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 			ifaces = p.interfaceChanges(ch)
 		})
 	}
-	// The tree's lock is compared with nano.lock beside the imports check.
-	fresh, err := p.relock(lock)
+	// The tree is locked again and compared with nano.lock beside the
+	// imports check, which reads the manifests the resolver chose.
+	g, err := p.resolveLocked(lock)
 	var out []policy.Finding
-	wg.Go(func() { out = p.compare(lock, fresh, err) })
+	wg.Go(func() { out = p.compare(lock, g, err) })
 	imports := p.CheckImports(context.Background(), lock)
 	wg.Wait()
 	if opts.Base != nil {
