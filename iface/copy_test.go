@@ -449,3 +449,23 @@ func TestNewAdapterErrors(t *testing.T) {
 		t.Errorf("NewAdapter without the caller's cabi_realloc: %v", err)
 	}
 }
+
+// TestFinishRecovers checks that a runtime panic inside Call (a bug) is
+// returned as a *CallError and leaves the adapter usable.
+func TestFinishRecovers(t *testing.T) {
+	a := &Adapter{Name: "f"}
+	err := func() (err error) {
+		a.busy = true
+		defer a.finish(&err)
+		var b []byte
+		_ = b[len(a.Name)] // out of range
+		return nil
+	}()
+	var ce *CallError
+	if !errors.As(err, &ce) || !strings.HasPrefix(ce.Error(), "f: internal error: runtime error: index out of range") {
+		t.Errorf("error %v (%T), want a *CallError for the index out of range", err, err)
+	}
+	if a.busy {
+		t.Error("adapter still busy after the panic")
+	}
+}
