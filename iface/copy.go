@@ -52,6 +52,7 @@ type Adapter struct {
 	nimport      int      // core parameters of the import
 
 	caller, callee memSide
+	down, up       copier // the caller to the callee, and back
 	export, post   api.Function
 	cstack, pstack []uint64
 	busy           bool
@@ -139,6 +140,8 @@ func NewAdapter(f *Func, caller, callee api.Module, exportName string) (*Adapter
 	if err != nil {
 		return nil, err
 	}
+	a.down = copier{src: &a.caller, dst: &a.callee}
+	a.up = copier{src: &a.callee, dst: &a.caller}
 	return a, nil
 }
 
@@ -212,7 +215,8 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 		a.caller.refresh()
 		a.callee.refresh()
 	}
-	c := copier{ctx: ctx, src: &a.caller, dst: &a.callee}
+	c := &a.down
+	c.ctx = ctx
 	if !a.paramsInMem {
 		if err := c.run(a.argOps, stack, a.cstack); err != nil {
 			return a.fail(err)
@@ -228,7 +232,7 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 		}
 		for i := range a.params.fields {
 			f := &a.params.fields[i]
-			if err := f.l.copyMem(&c, p+f.off, d+f.off); err != nil {
+			if err := f.l.copyMem(c, p+f.off, d+f.off); err != nil {
 				return a.fail(within(err, "argument "+f.name))
 			}
 		}
@@ -243,7 +247,8 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 		a.caller.refresh()
 		a.callee.refresh()
 	}
-	c = copier{ctx: ctx, src: &a.callee, dst: &a.caller}
+	c = &a.up
+	c.ctx = ctx
 	if a.resultsInMem {
 		p := uint32(a.cstack[0])
 		if bad := a.callee.span(p, a.results.align, uint64(a.results.size)); bad != "" {
@@ -255,7 +260,7 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 		}
 		for i := range a.results.fields {
 			f := &a.results.fields[i]
-			if err := f.l.copyMem(&c, p+f.off, ret+f.off); err != nil {
+			if err := f.l.copyMem(c, p+f.off, ret+f.off); err != nil {
 				return a.fail(within(err, f.name))
 			}
 		}
@@ -280,6 +285,7 @@ func (a *Adapter) fail(err error) error { return callError(a.Name, err) }
 // recover stops a panic only when a deferred function calls it directly.
 func (a *Adapter) finish(err *error) {
 	a.busy = false
+	a.down.ctx, a.up.ctx = nil, nil
 	if r := recover(); r != nil {
 		*err = bugError(a.Name, r)
 	}
@@ -902,7 +908,7 @@ func (c *copier) str(p, n uint32) (uint32, error) {
 	if n > maxStringBytes {
 		return 0, errorf("string of %d bytes at 0x%x is too long", n, p)
 	}
-	if b := c.src.buf[p : p+n]; !utf8.Valid(b) {
+	if b := c.src.buf[p : p+n]; !validUTF8(b) {
 		return 0, errorf("string of %d bytes at 0x%x is not valid UTF-8 (at byte %d)", n, p, invalidAt(b))
 	}
 	d, err := c.dst.alloc(c.ctx, 1, n)
