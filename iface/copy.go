@@ -908,15 +908,16 @@ func (c *copier) str(p, n uint32) (uint32, error) {
 	if n > maxStringBytes {
 		return 0, errorf("string of %d bytes at 0x%x is too long", n, p)
 	}
-	if b := c.src.buf[p : p+n]; !validUTF8(b) {
-		return 0, errorf("string of %d bytes at 0x%x is not valid UTF-8 (at byte %d)", n, p, invalidAt(b))
-	}
 	d, err := c.dst.alloc(c.ctx, 1, n)
 	if err != nil {
 		return 0, err
 	}
 	c.src.refresh()
-	copy(c.dst.buf[d:d+n], c.src.buf[p:p+n])
+	// Checked as copied, in one pass: the receiver has not run since it
+	// allocated, and fails the call with this error.
+	if src := c.src.buf[p : p+n]; !copyValidUTF8(c.dst.buf[d:d+n], src) {
+		return 0, errorf("string of %d bytes at 0x%x is not valid UTF-8 (at byte %d)", n, p, invalidAt(src))
+	}
 	return d, nil
 }
 

@@ -1,13 +1,15 @@
 package iface
 
 import (
+	"bytes"
 	"testing"
 	"unicode/utf8"
 )
 
-// TestValidUTF8 compares validUTF8 with utf8.Valid on ASCII text of many
-// lengths with one non-ASCII byte, a valid rune or an invalid sequence
-// placed at every position around the blocks the fast path checks.
+// TestValidUTF8 compares validUTF8 and copyValidUTF8 with utf8.Valid on
+// ASCII text of many lengths with one non-ASCII byte, a valid rune or an
+// invalid sequence placed at every position around the blocks the fast
+// path checks; copyValidUTF8 must copy every byte either way.
 func TestValidUTF8(t *testing.T) {
 	inserts := [][]byte{{0x80}, {0xff}, {0xc3}, {0xc3, 0xa9}, {0xe2, 0x82, 0xac}, {0xf0, 0x9f, 0xa6, 0x80}, {0xed, 0xa0, 0x80}}
 	for _, n := range []int{0, 1, 127, 128, 129, 255, 256, 1024, 4095, 4096, 4097, 8192 + 130} {
@@ -27,15 +29,41 @@ func TestValidUTF8(t *testing.T) {
 		for _, in := range inserts {
 			for _, i := range positions {
 				b := append(append(append([]byte(nil), ascii[:i]...), in...), ascii[i:]...)
-				if got, want := validUTF8(b), utf8.Valid(b); got != want {
-					t.Fatalf("validUTF8(%d bytes with % x at %d) = %v, want %v", len(b), in, i, got, want)
-				}
+				check(t, b, in, i)
 				b = append(append([]byte(nil), ascii...), in...)[:n] // overwrite, truncated
 				copy(b[i:], in)
-				if got, want := validUTF8(b), utf8.Valid(b); got != want {
-					t.Fatalf("validUTF8(%d bytes with % x over %d) = %v, want %v", len(b), in, i, got, want)
-				}
+				check(t, b, in, i)
 			}
+		}
+	}
+}
+
+func check(t *testing.T, b, in []byte, i int) {
+	t.Helper()
+	want := utf8.Valid(b)
+	if got := validUTF8(b); got != want {
+		t.Fatalf("validUTF8(%d bytes with % x at %d) = %v, want %v", len(b), in, i, got, want)
+	}
+	dst := make([]byte, len(b)+1)
+	dst[len(b)] = 0xAA
+	if got := copyValidUTF8(dst[:len(b)], b); got != want || !bytes.Equal(dst[:len(b)], b) || dst[len(b)] != 0xAA {
+		t.Fatalf("copyValidUTF8(%d bytes with % x at %d) = %v, want %v, or copied wrong", len(b), in, i, got, want)
+	}
+}
+
+// TestCopyValidUTF8Overlap copies within one buffer, as between two
+// modules sharing a memory: the copy must be a memmove.
+func TestCopyValidUTF8Overlap(t *testing.T) {
+	for _, shift := range []int{-200, -1, 1, 33, 200} {
+		buf := make([]byte, 2048)
+		for i := range buf {
+			buf[i] = 'a' + byte(i%26)
+		}
+		want := bytes.Clone(buf)
+		src := buf[512 : 512+1024]
+		copy(want[512+shift:], src)
+		if !copyValidUTF8(buf[512+shift:512+shift+1024], src) || !bytes.Equal(buf, want) {
+			t.Errorf("copy shifted by %d: wrong bytes or not valid", shift)
 		}
 	}
 }
