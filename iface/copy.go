@@ -33,6 +33,16 @@ import (
 // variant slots, unused variant slots, bits past a flags type's names, and
 // the padding inside records, which it zeroes rather than copy. Floats are
 // copied bit for bit, NaN payloads included, as the canonical ABI allows.
+// A string is checked as it is copied, in one pass over its bytes, into
+// the room the receiver allocated for it; an invalid string fails the call
+// before the receiver runs again.
+//
+// NewAdapter compiles the copy once, into code specialized to the
+// function's types; a call then runs only that code, between the four
+// calls into the guests that the canonical ABI requires for a string
+// argument and a string result (the callee's cabi_realloc, the export,
+// the caller's cabi_realloc, cabi_post_*). After each of them the adapter
+// fetches the memories again if they grew, the only way wazero tells.
 //
 // An Adapter is not safe for concurrent use, as the modules it links are
 // not.
