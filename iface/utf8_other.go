@@ -4,9 +4,6 @@ package iface
 
 import "unicode/utf8"
 
-// validUTF8 is utf8.Valid.
-func validUTF8(b []byte) bool { return utf8.Valid(b) }
-
 // copyValidUTF8 copies src to dst, as long, and reports whether the bytes
 // are valid UTF-8.
 func copyValidUTF8(dst, src []byte) bool {

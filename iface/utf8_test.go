@@ -6,20 +6,18 @@ import (
 	"unicode/utf8"
 )
 
-// TestValidUTF8 compares validUTF8 and copyValidUTF8 with utf8.Valid on
+// TestCopyValidUTF8 compares copyValidUTF8 with utf8.Valid on
 // ASCII text of many lengths with one non-ASCII byte, a valid rune or an
 // invalid sequence placed at every position around the blocks the fast
 // path checks; copyValidUTF8 must copy every byte either way.
-func TestValidUTF8(t *testing.T) {
+func TestCopyValidUTF8(t *testing.T) {
 	inserts := [][]byte{{0x80}, {0xff}, {0xc3}, {0xc3, 0xa9}, {0xe2, 0x82, 0xac}, {0xf0, 0x9f, 0xa6, 0x80}, {0xed, 0xa0, 0x80}}
 	for _, n := range []int{0, 1, 127, 128, 129, 255, 256, 1024, 4095, 4096, 4097, 8192 + 130} {
 		ascii := make([]byte, n)
 		for i := range ascii {
 			ascii[i] = 'a' + byte(i%26)
 		}
-		if !validUTF8(ascii) {
-			t.Fatalf("validUTF8(%d ASCII bytes) = false", n)
-		}
+		check(t, ascii, nil, 0)
 		positions := []int{}
 		for i := 0; i < n; i++ {
 			if i < 300 || i%128 < 4 || i%128 > 123 || i > n-300 {
@@ -41,9 +39,6 @@ func TestValidUTF8(t *testing.T) {
 func check(t *testing.T, b, in []byte, i int) {
 	t.Helper()
 	want := utf8.Valid(b)
-	if got := validUTF8(b); got != want {
-		t.Fatalf("validUTF8(%d bytes with % x at %d) = %v, want %v", len(b), in, i, got, want)
-	}
 	dst := make([]byte, len(b)+1)
 	dst[len(b)] = 0xAA
 	if got := copyValidUTF8(dst[:len(b)], b); got != want || !bytes.Equal(dst[:len(b)], b) || dst[len(b)] != 0xAA {
@@ -68,21 +63,29 @@ func TestCopyValidUTF8Overlap(t *testing.T) {
 	}
 }
 
-func BenchmarkValidUTF8(b *testing.B) {
-	text := make([]byte, 1024)
-	for i := range text {
-		text[i] = 'a' + byte(i%26)
+func BenchmarkCopyValidUTF8(b *testing.B) {
+	src := make([]byte, 1024)
+	for i := range src {
+		src[i] = 'a' + byte(i%26)
 	}
-	b.Run("validUTF8", func(b *testing.B) {
-		b.SetBytes(int64(len(text)))
+	dst := make([]byte, len(src))
+	b.Run("copyValidUTF8", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
 		for b.Loop() {
-			validUTF8(text)
+			copyValidUTF8(dst, src)
 		}
 	})
-	b.Run("utf8.Valid", func(b *testing.B) {
-		b.SetBytes(int64(len(text)))
+	b.Run("copy+utf8.Valid", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
 		for b.Loop() {
-			utf8.Valid(text)
+			copy(dst, src)
+			utf8.Valid(dst)
+		}
+	})
+	b.Run("copy", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			copy(dst, src)
 		}
 	})
 }
