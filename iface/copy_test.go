@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -467,5 +468,31 @@ func TestFinishRecovers(t *testing.T) {
 	}
 	if a.busy {
 		t.Error("adapter still busy after the panic")
+	}
+}
+
+// TestEchoLongStrings sends strings long enough for the copy that checks
+// UTF-8 in blocks (bench_caller.wat's echo into bench_callee.wat, and
+// back): ASCII, other scripts, and invalid bytes at the start, in a
+// block, in the tail.
+func TestEchoLongStrings(t *testing.T) {
+	rt := newRuntime(t)
+	callee := instantiate(t, rt, "bench_callee.wasm", "bench:callee")
+	caller := wireAdapters(t, rt, "bench:b/api", benchFuncs, callee, "bench_caller.wasm", "caller")
+	const p = 0x1000
+	long := strings.Repeat("abcdefghijklmnopqrstuvwxyz", 40)[:1000]
+	for _, s := range []string{long, "é" + long, long[:500] + "中文🦀" + long[:300], long + "ß", strings.Repeat("€", 333)} {
+		write(t, caller, p, []byte(s))
+		mustCall(t, caller, "echo", p, uint64(len(s)), 1)
+		if got := string(read(t, caller, u32at(t, caller, 0x100), u32at(t, caller, 0x104))); got != s {
+			t.Errorf("echo of %d bytes returned %d bytes, not the same", len(s), len(got))
+		}
+	}
+	for _, at := range []int{0, 31, 32, 127, 128, 500, 999} {
+		b := []byte(long)
+		b[at] = 0xff
+		write(t, caller, p, b)
+		_, err := call(t, caller, "echo", p, uint64(len(b)), 1)
+		wantError(t, err, fmt.Sprintf("bench:b/api#echo: argument s: string of 1000 bytes at 0x1000 is not valid UTF-8 (at byte %d)", at))
 	}
 }
