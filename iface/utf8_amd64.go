@@ -3,7 +3,6 @@
 package iface
 
 import (
-	"unicode/utf8"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
@@ -20,14 +19,14 @@ func copyASCIIAVX2(dst, src []byte) bool
 // copyValidUTF8 copies src to dst, as long, and reports whether the bytes
 // are valid UTF-8. Where the CPU has AVX2, the bytes are checked for ASCII
 // as they are copied, at the speed of the copy, and only a string that is
-// not all ASCII is checked again by utf8.Valid.
+// not all ASCII is checked again.
 func copyValidUTF8(dst, src []byte) bool {
 	dst = dst[:len(src)]
 	if hasAVX2 && len(src) >= 32 && !overlap(dst, src) {
-		return copyASCIIAVX2(dst, src) || utf8.Valid(dst)
+		return copyASCIIAVX2(dst, src) || validUTF8(dst)
 	}
 	copy(dst, src)
-	return utf8.Valid(dst)
+	return validUTF8(dst)
 }
 
 // overlap reports whether a and b, not empty, share bytes.

@@ -2,11 +2,9 @@
 
 package iface
 
-import "unicode/utf8"
-
 // copyValidUTF8 copies src to dst, as long, and reports whether the bytes
 // are valid UTF-8.
 func copyValidUTF8(dst, src []byte) bool {
 	n := copy(dst, src)
-	return utf8.Valid(dst[:n])
+	return validUTF8(dst[:n])
 }

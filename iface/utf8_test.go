@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// TestCopyValidUTF8 compares copyValidUTF8 with utf8.Valid on
+// TestCopyValidUTF8 compares copyValidUTF8 and validUTF8 with utf8.Valid on
 // ASCII text of many lengths with one non-ASCII byte, a valid rune or an
 // invalid sequence placed at every position around the blocks the fast
 // path checks; copyValidUTF8 must copy every byte either way.
@@ -39,6 +39,9 @@ func TestCopyValidUTF8(t *testing.T) {
 func check(t *testing.T, b, in []byte, i int) {
 	t.Helper()
 	want := utf8.Valid(b)
+	if got := validUTF8(b); got != want {
+		t.Fatalf("validUTF8(%d bytes with % x at %d) = %v, want %v", len(b), in, i, got, want)
+	}
 	dst := make([]byte, len(b)+1)
 	dst[len(b)] = 0xAA
 	if got := copyValidUTF8(dst[:len(b)], b); got != want || !bytes.Equal(dst[:len(b)], b) || dst[len(b)] != 0xAA {
@@ -73,6 +76,13 @@ func BenchmarkCopyValidUTF8(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		for b.Loop() {
 			copyValidUTF8(dst, src)
+		}
+	})
+	b.Run("copy+validUTF8", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			copy(dst, src)
+			validUTF8(dst)
 		}
 	})
 	b.Run("copy+utf8.Valid", func(b *testing.B) {

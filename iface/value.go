@@ -693,7 +693,7 @@ func (h *host) loadRange(l *layout, p, n uint32) (Value, error) {
 			return nil, errorf("string of %d bytes at 0x%x is out of bounds of the %s's memory (%d bytes)", n, p, h.s.who, len(buf))
 		}
 		b := buf[p : p+n]
-		if !utf8.Valid(b) {
+		if !validUTF8(b) {
 			return nil, errorf("string of %d bytes at 0x%x is not valid UTF-8 (at byte %d)", n, p, invalidAt(b))
 		}
 		return string(b), nil
