@@ -222,8 +222,9 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 	a.busy = true
 	defer a.finish(&err)
 	if a.argMem {
+		// The callee's memory is fetched again when the adapter
+		// allocates in it, before anything is written there.
 		a.caller.refresh()
-		a.callee.refresh()
 	}
 	c := &a.down
 	c.ctx = ctx
