@@ -70,7 +70,13 @@ func BenchmarkCall(b *testing.B) {
 		return func(b *testing.B) {
 			f := caller.ExportedFunction(name)
 			params := append(params, calls)
-			bufs := [3][]byte{make([]byte, 1<<16), make([]byte, 1<<16), make([]byte, 1<<16)}
+			var copies [][2][]byte // to, from
+			from := make([]byte, 1<<16)
+			for _, n := range sizes {
+				to := make([]byte, 1<<16)
+				copies = append(copies, [2][]byte{to[:n], from[:n]})
+				from = to
+			}
 			var inAdapter, inMemmove time.Duration
 			for b.Loop() {
 				start := time.Now()
@@ -80,8 +86,8 @@ func BenchmarkCall(b *testing.B) {
 				}
 				mid := time.Now()
 				for range calls {
-					for i, n := range sizes {
-						copy(bufs[i+1][:n], bufs[i][:n])
+					for _, c := range copies {
+						copy(c[0], c[1])
 					}
 				}
 				inAdapter += mid.Sub(start)
