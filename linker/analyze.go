@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -135,6 +136,9 @@ func (n Need) String() string {
 type Analyzer struct {
 	rt     wazero.Runtime
 	cached bool
+
+	mu     sync.Mutex
+	interp wazero.Runtime // a caching analyzer's fallback, made on first use
 }
 
 // NewAnalyzer returns an analyzer that validates with wazero's interpreter
@@ -170,7 +174,26 @@ func runtimeConfig(cache wazero.CompilationCache) wazero.RuntimeConfig {
 }
 
 // Close releases the analyzer's runtime.
-func (a *Analyzer) Close(ctx context.Context) error { return a.rt.Close(ctx) }
+func (a *Analyzer) Close(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.interp != nil {
+		a.interp.Close(ctx)
+	}
+	return a.rt.Close(ctx)
+}
+
+// interpreter returns a caching analyzer's interpreter, which validates a
+// module the compiler failed on: the compiler writes the cache too, and a
+// cache it cannot write (a full disk) is no fault of the module's.
+func (a *Analyzer) interpreter(ctx context.Context) wazero.Runtime {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.interp == nil {
+		a.interp = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	}
+	return a.interp
+}
 
 // Analyze analyzes one core module with a runtime of its own. To analyze
 // many, use an Analyzer.
@@ -210,6 +233,12 @@ func (a *Analyzer) compile(ctx context.Context, wasm []byte, raw []rawImport, di
 		}
 	}
 	cm, err := a.rt.CompileModule(ctx, compiled)
+	if err != nil && a.cached {
+		// Valid to the interpreter, the module is valid, whatever kept it
+		// out of the cache; invalid, it is invalid to both alike.
+		cm, err = a.interpreter(ctx).CompileModule(ctx, wasm)
+		renames = nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("invalid module: %w", err)
 	}
