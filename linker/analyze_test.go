@@ -89,7 +89,9 @@ func TestAnalyzeBroken(t *testing.T) {
 	}
 	cache := wazero.NewCompilationCache()
 	defer cache.Close(context.Background())
-	for _, a := range []*Analyzer{NewAnalyzer(context.Background()), NewCachingAnalyzer(context.Background(), cache)} {
+	compiling := NewCachingAnalyzer(context.Background(), cache)
+	compiling.interpretBelow = 0 // every module, however small
+	for _, a := range []*Analyzer{NewAnalyzer(context.Background()), compiling} {
 		defer a.Close(context.Background())
 		analyzeBroken(t, a, broken, valid)
 	}
@@ -117,14 +119,14 @@ func analyzeBroken(t *testing.T, a *Analyzer, broken, valid []byte) {
 	} {
 		_, err := a.Analyze(context.Background(), tt.wasm)
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
-			t.Errorf("Analyze(%s), cached %v = %v, want %q", tt.name, a.cached, err, tt.want)
+			t.Errorf("Analyze(%s), compiler %v = %v, want %q", tt.name, a.compiles(len(tt.wasm)), err, tt.want)
 		}
 		// Build reads the module's sections itself first, then validates.
 		l := &lockfile.Lock{Packages: []*lockfile.Package{{Name: "acme:app", Version: semver.MustParse("1.0.0"), Module: lockfile.Digest(tt.wasm)}}}
 		_, err = a.Build(context.Background(), l, "acme:app 1.0.0", testSource{"acme:app 1.0.0": tt.wasm})
 		var le *LinkError
 		if !errors.As(err, &le) || !strings.HasPrefix(le.Err, tt.want) {
-			t.Errorf("Build(%s), cached %v = %v, want a LinkError %q", tt.name, a.cached, err, tt.want)
+			t.Errorf("Build(%s), compiler %v = %v, want a LinkError %q", tt.name, a.compiles(len(tt.wasm)), err, tt.want)
 		}
 	}
 }

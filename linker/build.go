@@ -79,6 +79,7 @@ func (a *Analyzer) Build(ctx context.Context, l *lockfile.Lock, root string, src
 	mounts := map[string]map[string]string{} // by package ID
 	byDigest := map[string]*lockfile.Package{}
 	decoded := map[string]*Module{} // by digest
+	sizes := map[string]int{}       // by digest
 	for _, id := range sortedKeys(pkgs) {
 		p := pkgs[id]
 		wasm, err := src.Module(p)
@@ -97,7 +98,7 @@ func (a *Analyzer) Build(ctx context.Context, l *lockfile.Lock, root string, src
 			if m, err = a.decode(ctx, wasm, d); err != nil {
 				return nil, &LinkError{Package: id, Err: err.Error()}
 			}
-			decoded[d] = m
+			decoded[d], sizes[d] = m, len(wasm)
 		}
 		b.Modules[d], mods[id], digests[id], byDigest[d] = nil, m, d, p
 	}
@@ -116,7 +117,7 @@ func (a *Analyzer) Build(ctx context.Context, l *lockfile.Lock, root string, src
 		})
 		errs = append(errs, es...)
 	}
-	if err := a.validate(ctx, pkgs, src, digests, mods, typed); err != nil {
+	if err := a.validate(ctx, pkgs, src, digests, sizes, mods, typed); err != nil {
 		return nil, err
 	}
 	if len(errs) > 0 {
@@ -161,12 +162,12 @@ func (a *Analyzer) decode(ctx context.Context, wasm []byte, d string) (*Module, 
 // decode read. A caching analyzer compiles each as nano run will, with the
 // typed imports of its package renamed; the interpreter compiles each
 // module once whatever its renames, which change nothing it checks.
-func (a *Analyzer) validate(ctx context.Context, pkgs map[string]*lockfile.Package, src Source, digests map[string]string, mods map[string]*Module, typed map[string][]*TypedImport) error {
+func (a *Analyzer) validate(ctx context.Context, pkgs map[string]*lockfile.Package, src Source, digests map[string]string, sizes map[string]int, mods map[string]*Module, typed map[string][]*TypedImport) error {
 	done := map[string]bool{}
 	for _, id := range sortedKeys(pkgs) {
 		d := digests[id]
 		renames, key := typedRenames(d, typed[id])
-		if !a.cached {
+		if !a.compiles(sizes[d]) {
 			renames, key = nil, d
 		}
 		if done[key] {

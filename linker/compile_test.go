@@ -222,10 +222,11 @@ world zip {
 }
 `
 
-// TestBuildWarmsRun builds the ABI pair with a caching analyzer, then runs
-// the bundle with a new cache in the same directory: Build compiled each
-// module exactly as Start compiles it, typed imports renamed, so Start
-// adds nothing to the cache.
+// TestBuildWarmsRun builds the ABI pair with a caching analyzer, which
+// interprets modules this small and caches nothing; then with one that
+// compiles every module, and runs the bundle with a new cache in the same
+// directory: Build compiled each module exactly as Start compiles it,
+// typed imports renamed, so Start adds nothing to the cache.
 func TestBuildWarmsRun(t *testing.T) {
 	ctx := context.Background()
 	src := abiSource{mods: map[string][]byte{}, wit: t.TempDir()}
@@ -259,6 +260,13 @@ func TestBuildWarmsRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := NewCachingAnalyzer(ctx, cache)
+	if _, err := a.Build(ctx, l, "acme:app 1.4.0", src); err != nil {
+		t.Fatal(err)
+	}
+	if n := files(); n != 0 {
+		t.Errorf("Build left %d files in the cache, want none: modules under InterpretBelow are interpreted", n)
+	}
+	a.interpretBelow = 0 // compile these small modules as if they were big
 	b, err := a.Build(ctx, l, "acme:app 1.4.0", src)
 	a.Close(ctx)
 	cache.Close(ctx)
@@ -312,6 +320,7 @@ func TestBuildCacheUnwritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := NewCachingAnalyzer(ctx, cache)
+	a.interpretBelow = 0
 	defer a.Close(ctx)
 	small := readWasm(t, "small")
 	invalid := []byte("\x00asm\x01\x00\x00\x00\x01\x05\x01\x60\x00\x01\x7f\x03\x02\x01\x00\x0a\x04\x01\x02\x00\x0b")
