@@ -45,10 +45,11 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 }
 
 // Build links as the function Build does, validating every module with
-// the analyzer. A caching analyzer compiles each module into its cache as
-// nano run compiles it, named by its digest and with its typed imports
-// renamed, so that running the bundle with the same cache compiles
-// nothing; each distinct module is compiled once.
+// the analyzer. A caching analyzer compiles each module of at least
+// InterpretBelow bytes into its cache as nano run compiles it, named by its
+// digest and with its typed imports renamed, so that running the bundle
+// with the same cache compiles none of them again; each distinct module is
+// compiled once.
 //
 // It holds at most one module's bytes at a time, reading each twice: first
 // to read what it imports and exports, for the link checks, which decide
@@ -159,9 +160,9 @@ func (a *Analyzer) decode(ctx context.Context, wasm []byte, d string) (*Module, 
 
 // validate validates the module of every package, each distinct one once,
 // in the order of the packages' IDs, and checks that wazero reads what
-// decode read. A caching analyzer compiles each as nano run will, with the
-// typed imports of its package renamed; the interpreter compiles each
-// module once whatever its renames, which change nothing it checks.
+// decode read. The compiler compiles each as nano run will, with the typed
+// imports of its package renamed; the interpreter compiles each module
+// once whatever its renames, which change nothing it checks.
 func (a *Analyzer) validate(ctx context.Context, pkgs map[string]*lockfile.Package, src Source, digests map[string]string, sizes map[string]int, mods map[string]*Module, typed map[string][]*TypedImport) error {
 	done := map[string]bool{}
 	for _, id := range sortedKeys(pkgs) {
@@ -174,12 +175,9 @@ func (a *Analyzer) validate(ctx context.Context, pkgs map[string]*lockfile.Packa
 			continue
 		}
 		done[key] = true
-		wasm, err := src.Module(pkgs[id])
+		wasm, err := src.Module(pkgs[id]) // checked against the lock, as the first time
 		if err != nil {
 			return err
-		}
-		if got := lockfile.Digest(wasm); got != d {
-			return &LinkError{Package: id, Err: fmt.Sprintf("module changed while nano read it: %s, then %s", d, got)}
 		}
 		raw, err := readImports(wasm)
 		if err == nil {
