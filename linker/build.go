@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -81,7 +82,7 @@ func (a *Analyzer) Build(ctx context.Context, l *lockfile.Lock, root string, src
 	byDigest := map[string]*lockfile.Package{}
 	decoded := map[string]*Module{} // by digest
 	sizes := map[string]int{}       // by digest
-	for _, id := range sortedKeys(pkgs) {
+	for _, id := range slices.Sorted(maps.Keys(pkgs)) {
 		p := pkgs[id]
 		wasm, err := src.Module(p)
 		if err != nil {
@@ -106,7 +107,7 @@ func (a *Analyzer) Build(ctx context.Context, l *lockfile.Lock, root string, src
 	b.load = func(d string) ([]byte, error) { return src.Module(byDigest[d]) }
 	var errs []error
 	typed := map[string][]*TypedImport{}
-	for _, id := range sortedKeys(pkgs) {
+	for _, id := range slices.Sorted(maps.Keys(pkgs)) {
 		var es []error
 		typed[id], es = checkImports(id, idName(id), mods[id], func(name string) (linkDep, bool) {
 			i := slices.IndexFunc(edges[id], func(e *lockfile.Edge) bool { return idName(e.Child) == name })
@@ -165,7 +166,7 @@ func (a *Analyzer) decode(ctx context.Context, wasm []byte, d string) (*Module, 
 // once whatever its renames, which change nothing it checks.
 func (a *Analyzer) validate(ctx context.Context, pkgs map[string]*lockfile.Package, src Source, digests map[string]string, sizes map[string]int, mods map[string]*Module, typed map[string][]*TypedImport) error {
 	done := map[string]bool{}
-	for _, id := range sortedKeys(pkgs) {
+	for _, id := range slices.Sorted(maps.Keys(pkgs)) {
 		d := digests[id]
 		renames, key := typedRenames(d, typed[id])
 		if !a.compiles(sizes[d]) {
@@ -324,13 +325,4 @@ func (k *linker) add(id, at string, keys policy.Set, slots map[string]string) (i
 func idName(id string) string {
 	name, _, _ := strings.Cut(id, " ")
 	return name
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

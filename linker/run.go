@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -79,12 +80,12 @@ func CheckRootKeys(root *Instance, c *Config) error {
 			}
 		}
 	}
-	for _, slot := range sortedKeys(c.Dirs) {
+	for _, slot := range slices.Sorted(maps.Keys(c.Dirs)) {
 		if !slots[slot] {
 			extra = append(extra, "--dir "+slot)
 		}
 	}
-	for _, name := range sortedKeys(c.Env) {
+	for _, name := range slices.Sorted(maps.Keys(c.Env)) {
 		if !keys.Contains(policy.Key{Kind: policy.Env, Name: name}) {
 			extra = append(extra, "--env "+name)
 		}
@@ -94,7 +95,7 @@ func CheckRootKeys(root *Instance, c *Config) error {
 			extra = append(extra, "--net "+n.Name+":"+n.Port)
 		}
 	}
-	for _, d := range sortedKeys(c.Deny) {
+	for _, d := range slices.Sorted(maps.Keys(c.Deny)) {
 		if d != "clock" && d != "random" && policy.CheckStream(d) != nil {
 			extra = append(extra, "--deny "+d)
 		}
@@ -380,7 +381,7 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 		return nil
 	}
 	hb := p.rt.NewHostModuleBuilder(adapterModule)
-	for _, key := range sortedKeys(typed) {
+	for _, key := range slices.Sorted(maps.Keys(typed)) {
 		params, results := typed[key].Func.CoreImport()
 		byCaller := map[api.Module]*adapter{}
 		p.adapters[key] = byCaller
