@@ -33,6 +33,16 @@ import (
 // variant slots, unused variant slots, bits past a flags type's names, and
 // the padding inside records, which it zeroes rather than copy. Floats are
 // copied bit for bit, NaN payloads included, as the canonical ABI allows.
+// A string is checked as it is copied, in one pass over its bytes, into
+// the room the receiver allocated for it; an invalid string fails the call
+// before the receiver runs again.
+//
+// NewAdapter compiles the copy once, into code specialized to the
+// function's types; a call then runs only that code, between the four
+// calls into the guests that the canonical ABI requires for a string
+// argument and a string result (the callee's cabi_realloc, the export,
+// the caller's cabi_realloc, cabi_post_*). After each of them the adapter
+// fetches the memories again if they grew, the only way wazero tells.
 //
 // An Adapter is not safe for concurrent use, as the modules it links are
 // not.
@@ -52,6 +62,7 @@ type Adapter struct {
 	nimport      int      // core parameters of the import
 
 	caller, callee memSide
+	down, up       copier // the caller to the callee, and back
 	export, post   api.Function
 	cstack, pstack []uint64
 	busy           bool
@@ -142,6 +153,8 @@ func NewAdapter(f *Func, caller, callee api.Module, exportName string) (*Adapter
 	if err != nil {
 		return nil, err
 	}
+	a.down = copier{src: &a.caller, dst: &a.callee}
+	a.up = copier{src: &a.callee, dst: &a.caller}
 	return a, nil
 }
 
@@ -210,15 +223,14 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 		return &CallError{Func: a.Name, Msg: "re-entered while copying values (a cabi_realloc may not call imports)"}
 	}
 	a.busy = true
-	defer func() {
-		a.busy = false
-		recoverBug(a.Name, &err)
-	}()
+	defer a.finish(&err)
 	if a.argMem {
+		// The callee's memory is fetched again when the adapter
+		// allocates in it, before anything is written there.
 		a.caller.refresh()
-		a.callee.refresh()
 	}
-	c := copier{ctx: ctx, src: &a.caller, dst: &a.callee}
+	c := &a.down
+	c.ctx = ctx
 	if !a.paramsInMem {
 		if err := c.run(a.argOps, stack, a.cstack); err != nil {
 			return a.fail(err)
@@ -234,7 +246,7 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 		}
 		for i := range a.params.fields {
 			f := &a.params.fields[i]
-			if err := c.mem(f.l, p+f.off, d+f.off); err != nil {
+			if err := f.l.copyMem(c, p+f.off, d+f.off); err != nil {
 				return a.fail(within(err, "argument "+f.name))
 			}
 		}
@@ -249,7 +261,8 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 		a.caller.refresh()
 		a.callee.refresh()
 	}
-	c = copier{ctx: ctx, src: &a.callee, dst: &a.caller}
+	c = &a.up
+	c.ctx = ctx
 	if a.resultsInMem {
 		p := uint32(a.cstack[0])
 		if bad := a.callee.span(p, a.results.align, uint64(a.results.size)); bad != "" {
@@ -261,7 +274,7 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 		}
 		for i := range a.results.fields {
 			f := &a.results.fields[i]
-			if err := c.mem(f.l, p+f.off, ret+f.off); err != nil {
+			if err := f.l.copyMem(c, p+f.off, ret+f.off); err != nil {
 				return a.fail(within(err, f.name))
 			}
 		}
@@ -280,16 +293,34 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 
 func (a *Adapter) fail(err error) error { return callError(a.Name, err) }
 
-// recoverBug, deferred, turns a runtime panic (a bug: every access to guest
-// memory is checked first) into a *CallError rather than crash the host.
+// finish, deferred by Call, marks the adapter free again and turns a
+// runtime panic (a bug: every access to guest memory is checked first)
+// into a *CallError rather than crash the host. It calls recover itself:
+// recover stops a panic only when a deferred function calls it directly.
+func (a *Adapter) finish(err *error) {
+	a.busy = false
+	a.down.ctx, a.up.ctx = nil, nil
+	if r := recover(); r != nil {
+		*err = bugError(a.Name, r)
+	}
+}
+
+// recoverBug, deferred, turns a runtime panic into a *CallError, as
+// finish does.
 func recoverBug(name string, err *error) {
 	if r := recover(); r != nil {
-		re, ok := r.(runtime.Error)
-		if !ok {
-			panic(r)
-		}
-		*err = &CallError{Func: name, Msg: "internal error: " + re.Error()}
+		*err = bugError(name, r)
 	}
+}
+
+// bugError returns the *CallError of a runtime panic r, and panics again
+// with anything else.
+func bugError(name string, r any) error {
+	re, ok := r.(runtime.Error)
+	if !ok {
+		panic(r)
+	}
+	return &CallError{Func: name, Msg: "internal error: " + re.Error()}
 }
 
 func callError(name string, err error) error {
@@ -414,7 +445,8 @@ type copier struct {
 }
 
 // layout is a Type compiled for copying: sizes, offsets and positions
-// among flat values computed once.
+// among flat values computed once, and the code that copies its values,
+// specialized to the type.
 type layout struct {
 	t      *Type
 	kind   Kind
@@ -430,6 +462,15 @@ type layout struct {
 	disc   uint32    // discriminant size
 	payOff uint32    // payload offset
 	mask   []uint32  // flags: the valid bits of each i32
+
+	// copyFlat copies a value from the flat values in to those of out (both
+	// starting at its first): the two modules flatten it alike, but each
+	// value is checked, narrow integers are normalized and the unused
+	// slots of a variant are zeroed, as lift_flat then lower_flat do.
+	copyFlat func(c *copier, in, out []uint64) error
+	// copyMem copies a value from s in the source memory to d in the
+	// destination memory; both are aligned and in bounds.
+	copyMem func(c *copier, s, d uint32) error
 }
 
 // A hole is padding in a record: the adapter never copies padding from one
@@ -443,18 +484,28 @@ type fieldLayout struct {
 	l    *layout
 }
 
-func compile(t *Type) *layout {
+// compile compiles t and the types in it, each once.
+func compile(t *Type) *layout { return compiler{}.compile(t) }
+
+// A compiler keeps the layout of each type it compiled, so that a type
+// named in many places (an alias used in every field) is compiled once.
+type compiler map[*Type]*layout
+
+func (cm compiler) compile(t *Type) *layout {
+	if l, ok := cm[t]; ok {
+		return l
+	}
 	l := &layout{t: t, kind: t.Kind, size: t.Size(), align: t.Align(), nflat: t.flatCount()}
 	switch t.Kind {
 	case S8, U8, S16, U16, S32, U32, S64, U64, F32, F64:
 		l.blit = true
 	case List:
-		l.elem = compile(t.Elem)
+		l.elem = cm.compile(t.Elem)
 	case Record, Tuple:
 		off, flat := uint32(0), 0
 		l.blit = true
 		for i, f := range t.Fields {
-			fl := compile(f.Type)
+			fl := cm.compile(f.Type)
 			if a := alignTo(off, fl.align); a > off {
 				l.holes = append(l.holes, hole{off, a - off})
 				off = a
@@ -484,7 +535,7 @@ func compile(t *Type) *layout {
 		for i, p := range ps {
 			var pl *layout
 			if p != nil {
-				pl = compile(p)
+				pl = cm.compile(p)
 			}
 			l.cases = append(l.cases, pl)
 			switch t.Kind {
@@ -506,6 +557,9 @@ func compile(t *Type) *layout {
 			l.mask = append(l.mask, m)
 		}
 	}
+	l.copyFlat = l.flatCopy()
+	l.copyMem = l.memCopy()
+	cm[t] = l
 	return l
 }
 
@@ -552,16 +606,13 @@ const (
 	opMask          // u8, u16, u32, s32, f32, a flags word: the valid bits
 	opS8            // s8: sign-extended to 32 bits
 	opS16           // s16
-	opBool          // checked
-	opChar          // checked
 	opString        // copied into memory the destination allocates
-	opList          // likewise
-	opTree          // a value with variants: c.flat
+	opTree          // anything else (bool, char, list, variant): l.copyFlat
 )
 
 // flatProgram compiles the flat copy of the fields of a tuple into a
 // straight list of steps, down to every number in its records; only
-// variants, whose flat values depend on their case, are left to c.flat.
+// variants, whose flat values depend on their case, are left to l.copyFlat.
 // prefix starts each field's path ("argument ").
 func flatProgram(t *layout, prefix string) []flatOp {
 	var ops []flatOp
@@ -581,14 +632,8 @@ func flatProgram(t *layout, prefix string) []flatOp {
 			op.op = opS8
 		case S16:
 			op.op = opS16
-		case Bool:
-			op.op = opBool
-		case Char:
-			op.op = opChar
 		case String:
 			op.op = opString
-		case List:
-			op.op = opList
 		case Flags:
 			for i, m := range l.mask {
 				ops = append(ops, flatOp{op: opMask, at: at + i, mask: uint64(m), path: path})
@@ -615,6 +660,7 @@ func (c *copier) run(ops []flatOp, in, out []uint64) error {
 	for i := range ops {
 		o := &ops[i]
 		x := in[o.at]
+		var err error
 		switch o.op {
 		case opCopy:
 			out[o.at] = x
@@ -624,178 +670,248 @@ func (c *copier) run(ops []flatOp, in, out []uint64) error {
 			out[o.at] = uint64(uint32(int32(int8(x))))
 		case opS16:
 			out[o.at] = uint64(uint32(int32(int16(x))))
-		default:
-			if err := c.flat(o.l, in[o.at:], out[o.at:]); err != nil {
-				for j := len(o.path) - 1; j >= 0; j-- {
-					within(err, o.path[j])
-				}
-				return err
+		case opString:
+			n := uint32(in[o.at+1])
+			var p uint32
+			if p, err = c.str(uint32(x), n); err == nil {
+				out[o.at], out[o.at+1] = uint64(p), uint64(n)
 			}
+		default:
+			err = o.l.copyFlat(c, in[o.at:], out[o.at:])
+		}
+		if err != nil {
+			for j := len(o.path) - 1; j >= 0; j-- {
+				within(err, o.path[j])
+			}
+			return err
 		}
 	}
 	return nil
+}
+
+// flatCopy returns l.copyFlat.
+func (l *layout) flatCopy() func(c *copier, in, out []uint64) error {
+	switch l.kind {
+	case Bool:
+		return func(_ *copier, in, out []uint64) error {
+			v := uint32(in[0])
+			if v > 1 {
+				return errorf("invalid bool %d", v)
+			}
+			out[0] = uint64(v)
+			return nil
+		}
+	case U8:
+		return func(_ *copier, in, out []uint64) error { out[0] = uint64(uint8(in[0])); return nil }
+	case S8:
+		return func(_ *copier, in, out []uint64) error { out[0] = uint64(uint32(int32(int8(in[0])))); return nil }
+	case U16:
+		return func(_ *copier, in, out []uint64) error { out[0] = uint64(uint16(in[0])); return nil }
+	case S16:
+		return func(_ *copier, in, out []uint64) error { out[0] = uint64(uint32(int32(int16(in[0])))); return nil }
+	case U32, S32, F32:
+		return func(_ *copier, in, out []uint64) error { out[0] = uint64(uint32(in[0])); return nil }
+	case U64, S64, F64:
+		return func(_ *copier, in, out []uint64) error { out[0] = in[0]; return nil }
+	case Char:
+		return func(_ *copier, in, out []uint64) error {
+			v := uint32(in[0])
+			if !validChar(v) {
+				return errorf("invalid char 0x%x", v)
+			}
+			out[0] = uint64(v)
+			return nil
+		}
+	case String:
+		return func(c *copier, in, out []uint64) error {
+			n := uint32(in[1])
+			p, err := c.str(uint32(in[0]), n)
+			if err != nil {
+				return err
+			}
+			out[0], out[1] = uint64(p), uint64(n)
+			return nil
+		}
+	case List:
+		elem := l.elem
+		return func(c *copier, in, out []uint64) error {
+			n := uint32(in[1])
+			p, err := c.list(elem, uint32(in[0]), n)
+			if err != nil {
+				return err
+			}
+			out[0], out[1] = uint64(p), uint64(n)
+			return nil
+		}
+	case Record, Tuple:
+		fields := l.fields
+		return func(c *copier, in, out []uint64) error {
+			for i := range fields {
+				f := &fields[i]
+				if err := f.l.copyFlat(c, in[f.flat:], out[f.flat:]); err != nil {
+					return within(err, f.name)
+				}
+			}
+			return nil
+		}
+	case Variant, Enum, Option, Result:
+		return func(c *copier, in, out []uint64) error {
+			d := uint32(in[0])
+			if d >= uint32(len(l.cases)) {
+				return errorf("invalid discriminant %d for %s", d, l.t)
+			}
+			out[0] = uint64(d)
+			used := 1
+			if p := l.cases[d]; p != nil {
+				if err := p.copyFlat(c, in[1:], out[1:]); err != nil {
+					return within(err, l.names[d])
+				}
+				used += p.nflat
+			}
+			clear(out[used:l.nflat])
+			return nil
+		}
+	case Flags:
+		mask := l.mask
+		return func(_ *copier, in, out []uint64) error {
+			for i, m := range mask {
+				out[i] = uint64(uint32(in[i]) & m)
+			}
+			return nil
+		}
+	}
+	return func(*copier, []uint64, []uint64) error { return nil }
+}
+
+// memCopy returns l.copyMem.
+func (l *layout) memCopy() func(c *copier, s, d uint32) error {
+	if l.blit {
+		size, holes := l.size, l.holes
+		if len(holes) == 0 {
+			return func(c *copier, s, d uint32) error {
+				copy(c.dst.buf[d:d+size], c.src.buf[s:s+size])
+				return nil
+			}
+		}
+		return func(c *copier, s, d uint32) error {
+			dst := c.dst.buf[d : d+size]
+			copy(dst, c.src.buf[s:s+size])
+			for _, h := range holes {
+				clear(dst[h.off : h.off+h.len])
+			}
+			return nil
+		}
+	}
+	switch l.kind {
+	case Bool:
+		return func(c *copier, s, d uint32) error {
+			v := c.src.buf[s]
+			if v > 1 {
+				return errorf("invalid bool %d at 0x%x", v, s)
+			}
+			c.dst.buf[d] = v
+			return nil
+		}
+	case Char:
+		return func(c *copier, s, d uint32) error {
+			v := le32(c.src.buf, s)
+			if !validChar(v) {
+				return errorf("invalid char 0x%x at 0x%x", v, s)
+			}
+			binary.LittleEndian.PutUint32(c.dst.buf[d:], v)
+			return nil
+		}
+	case String:
+		return func(c *copier, s, d uint32) error {
+			n := le32(c.src.buf, s+4)
+			p, err := c.str(le32(c.src.buf, s), n)
+			if err != nil {
+				return err
+			}
+			binary.LittleEndian.PutUint32(c.dst.buf[d:], p)
+			binary.LittleEndian.PutUint32(c.dst.buf[d+4:], n)
+			return nil
+		}
+	case List:
+		elem := l.elem
+		return func(c *copier, s, d uint32) error {
+			n := le32(c.src.buf, s+4)
+			p, err := c.list(elem, le32(c.src.buf, s), n)
+			if err != nil {
+				return err
+			}
+			binary.LittleEndian.PutUint32(c.dst.buf[d:], p)
+			binary.LittleEndian.PutUint32(c.dst.buf[d+4:], n)
+			return nil
+		}
+	case Record, Tuple:
+		fields := l.fields
+		return func(c *copier, s, d uint32) error {
+			for i := range fields {
+				f := &fields[i]
+				if err := f.l.copyMem(c, s+f.off, d+f.off); err != nil {
+					return within(err, f.name)
+				}
+			}
+			return nil
+		}
+	case Variant, Enum, Option, Result:
+		return func(c *copier, s, d uint32) error {
+			var v uint32
+			switch l.disc {
+			case 1:
+				v = uint32(c.src.buf[s])
+			case 2:
+				v = uint32(le16(c.src.buf, s))
+			default:
+				v = le32(c.src.buf, s)
+			}
+			if v >= uint32(len(l.cases)) {
+				return errorf("invalid discriminant %d for %s at 0x%x", v, l.t, s)
+			}
+			switch l.disc {
+			case 1:
+				c.dst.buf[d] = byte(v)
+			case 2:
+				binary.LittleEndian.PutUint16(c.dst.buf[d:], uint16(v))
+			default:
+				binary.LittleEndian.PutUint32(c.dst.buf[d:], v)
+			}
+			if p := l.cases[v]; p != nil {
+				if err := p.copyMem(c, s+l.payOff, d+l.payOff); err != nil {
+					return within(err, l.names[v])
+				}
+			}
+			return nil
+		}
+	case Flags:
+		size, mask := l.size, l.mask
+		return func(c *copier, s, d uint32) error {
+			switch size {
+			case 0:
+			case 1:
+				c.dst.buf[d] = c.src.buf[s] & byte(mask[0])
+			case 2:
+				binary.LittleEndian.PutUint16(c.dst.buf[d:], le16(c.src.buf, s)&uint16(mask[0]))
+			default:
+				for i, m := range mask {
+					o := 4 * uint32(i)
+					binary.LittleEndian.PutUint32(c.dst.buf[d+o:], le32(c.src.buf, s+o)&m)
+				}
+			}
+			return nil
+		}
+	}
+	return func(*copier, uint32, uint32) error { return nil }
 }
 
 // flat copies a value of l's type from the flat values in to those of out
-// (both starting at its first): the two modules flatten it alike, but
-// each value is checked, narrow integers are normalized and the unused
-// slots of a variant are zeroed, as lift_flat then lower_flat do.
-func (c *copier) flat(l *layout, in, out []uint64) error {
-	switch l.kind {
-	case Bool:
-		v := uint32(in[0])
-		if v > 1 {
-			return errorf("invalid bool %d", v)
-		}
-		out[0] = uint64(v)
-	case U8:
-		out[0] = uint64(uint8(in[0]))
-	case S8:
-		out[0] = uint64(uint32(int32(int8(in[0]))))
-	case U16:
-		out[0] = uint64(uint16(in[0]))
-	case S16:
-		out[0] = uint64(uint32(int32(int16(in[0]))))
-	case U32, S32, F32:
-		out[0] = uint64(uint32(in[0]))
-	case U64, S64, F64:
-		out[0] = in[0]
-	case Char:
-		v := uint32(in[0])
-		if !validChar(v) {
-			return errorf("invalid char 0x%x", v)
-		}
-		out[0] = uint64(v)
-	case String:
-		n := uint32(in[1])
-		p, err := c.str(uint32(in[0]), n)
-		if err != nil {
-			return err
-		}
-		out[0], out[1] = uint64(p), uint64(n)
-	case List:
-		n := uint32(in[1])
-		p, err := c.list(l.elem, uint32(in[0]), n)
-		if err != nil {
-			return err
-		}
-		out[0], out[1] = uint64(p), uint64(n)
-	case Record, Tuple:
-		for i := range l.fields {
-			f := &l.fields[i]
-			if err := c.flat(f.l, in[f.flat:], out[f.flat:]); err != nil {
-				return within(err, f.name)
-			}
-		}
-	case Variant, Enum, Option, Result:
-		d := uint32(in[0])
-		if d >= uint32(len(l.cases)) {
-			return errorf("invalid discriminant %d for %s", d, l.t)
-		}
-		out[0] = uint64(d)
-		used := 1
-		if p := l.cases[d]; p != nil {
-			if err := c.flat(p, in[1:], out[1:]); err != nil {
-				return within(err, l.names[d])
-			}
-			used += p.nflat
-		}
-		clear(out[used:l.nflat])
-	case Flags:
-		for i, m := range l.mask {
-			out[i] = uint64(uint32(in[i]) & m)
-		}
-	}
-	return nil
-}
+// (both starting at its first).
+func (c *copier) flat(l *layout, in, out []uint64) error { return l.copyFlat(c, in, out) }
 
 // mem copies a value of l's type from s in the source memory to d in the
 // destination memory; both are aligned and in bounds.
-func (c *copier) mem(l *layout, s, d uint32) error {
-	if l.blit {
-		dst := c.dst.buf[d : d+l.size]
-		copy(dst, c.src.buf[s:s+l.size])
-		for _, h := range l.holes {
-			clear(dst[h.off : h.off+h.len])
-		}
-		return nil
-	}
-	switch l.kind {
-	case Bool:
-		v := c.src.buf[s]
-		if v > 1 {
-			return errorf("invalid bool %d at 0x%x", v, s)
-		}
-		c.dst.buf[d] = v
-	case Char:
-		v := le32(c.src.buf, s)
-		if !validChar(v) {
-			return errorf("invalid char 0x%x at 0x%x", v, s)
-		}
-		binary.LittleEndian.PutUint32(c.dst.buf[d:], v)
-	case String, List:
-		sp, n := le32(c.src.buf, s), le32(c.src.buf, s+4)
-		var p uint32
-		var err error
-		if l.kind == String {
-			p, err = c.str(sp, n)
-		} else {
-			p, err = c.list(l.elem, sp, n)
-		}
-		if err != nil {
-			return err
-		}
-		binary.LittleEndian.PutUint32(c.dst.buf[d:], p)
-		binary.LittleEndian.PutUint32(c.dst.buf[d+4:], n)
-	case Record, Tuple:
-		for i := range l.fields {
-			f := &l.fields[i]
-			if err := c.mem(f.l, s+f.off, d+f.off); err != nil {
-				return within(err, f.name)
-			}
-		}
-	case Variant, Enum, Option, Result:
-		var v uint32
-		switch l.disc {
-		case 1:
-			v = uint32(c.src.buf[s])
-		case 2:
-			v = uint32(le16(c.src.buf, s))
-		default:
-			v = le32(c.src.buf, s)
-		}
-		if v >= uint32(len(l.cases)) {
-			return errorf("invalid discriminant %d for %s at 0x%x", v, l.t, s)
-		}
-		switch l.disc {
-		case 1:
-			c.dst.buf[d] = byte(v)
-		case 2:
-			binary.LittleEndian.PutUint16(c.dst.buf[d:], uint16(v))
-		default:
-			binary.LittleEndian.PutUint32(c.dst.buf[d:], v)
-		}
-		if p := l.cases[v]; p != nil {
-			if err := c.mem(p, s+l.payOff, d+l.payOff); err != nil {
-				return within(err, l.names[v])
-			}
-		}
-	case Flags:
-		switch l.size {
-		case 0:
-		case 1:
-			c.dst.buf[d] = c.src.buf[s] & byte(l.mask[0])
-		case 2:
-			binary.LittleEndian.PutUint16(c.dst.buf[d:], le16(c.src.buf, s)&uint16(l.mask[0]))
-		default:
-			for i, m := range l.mask {
-				o := 4 * uint32(i)
-				binary.LittleEndian.PutUint32(c.dst.buf[d+o:], le32(c.src.buf, s+o)&m)
-			}
-		}
-	}
-	return nil
-}
+func (c *copier) mem(l *layout, s, d uint32) error { return l.copyMem(c, s, d) }
 
 // str copies the string of n bytes at p into memory the destination
 // allocates, and returns where.
@@ -806,33 +922,17 @@ func (c *copier) str(p, n uint32) (uint32, error) {
 	if n > maxStringBytes {
 		return 0, errorf("string of %d bytes at 0x%x is too long", n, p)
 	}
-	if b := c.src.buf[p : p+n]; !validUTF8(b) {
-		return 0, errorf("string of %d bytes at 0x%x is not valid UTF-8 (at byte %d)", n, p, invalidAt(b))
-	}
 	d, err := c.dst.alloc(c.ctx, 1, n)
 	if err != nil {
 		return 0, err
 	}
 	c.src.refresh()
-	copy(c.dst.buf[d:d+n], c.src.buf[p:p+n])
-	return d, nil
-}
-
-// validUTF8 is utf8.Valid, faster through runs of ASCII.
-func validUTF8(b []byte) bool {
-	const high = 0x8080808080808080
-	p := b[:len(b):len(b)]
-	for len(p) >= 64 {
-		w := binary.LittleEndian.Uint64(p[0:8]) | binary.LittleEndian.Uint64(p[8:16]) |
-			binary.LittleEndian.Uint64(p[16:24]) | binary.LittleEndian.Uint64(p[24:32]) |
-			binary.LittleEndian.Uint64(p[32:40]) | binary.LittleEndian.Uint64(p[40:48]) |
-			binary.LittleEndian.Uint64(p[48:56]) | binary.LittleEndian.Uint64(p[56:64])
-		if w&high != 0 {
-			break
-		}
-		p = p[64:]
+	// Checked as copied, in one pass: the receiver has not run since it
+	// allocated, and fails the call with this error.
+	if src := c.src.buf[p : p+n]; !copyValidUTF8(c.dst.buf[d:d+n], src) {
+		return 0, errorf("string of %d bytes at 0x%x is not valid UTF-8 (at byte %d)", n, p, invalidAt(src))
 	}
-	return utf8.Valid(p)
+	return d, nil
 }
 
 func invalidAt(b []byte) int {
@@ -878,7 +978,7 @@ func (c *copier) list(elem *layout, p, n uint32) (uint32, error) {
 	case elem.size > 0:
 		for i := range n {
 			o := i * elem.size
-			if err := c.mem(elem, p+o, d+o); err != nil {
+			if err := elem.copyMem(c, p+o, d+o); err != nil {
 				return 0, within(err, "element "+strconv.Itoa(int(i)))
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -447,5 +448,51 @@ func TestNewAdapterErrors(t *testing.T) {
 	}
 	if _, err := NewAdapter(zipFuncs["extract"], noRealloc, child2, zipIface+"#extract"); err == nil || err.Error() != "caller exports no cabi_realloc" {
 		t.Errorf("NewAdapter without the caller's cabi_realloc: %v", err)
+	}
+}
+
+// TestFinishRecovers checks that a runtime panic inside Call (a bug) is
+// returned as a *CallError and leaves the adapter usable.
+func TestFinishRecovers(t *testing.T) {
+	a := &Adapter{Name: "f"}
+	err := func() (err error) {
+		a.busy = true
+		defer a.finish(&err)
+		var b []byte
+		_ = b[len(a.Name)] // out of range
+		return nil
+	}()
+	var ce *CallError
+	if !errors.As(err, &ce) || !strings.HasPrefix(ce.Error(), "f: internal error: runtime error: index out of range") {
+		t.Errorf("error %v (%T), want a *CallError for the index out of range", err, err)
+	}
+	if a.busy {
+		t.Error("adapter still busy after the panic")
+	}
+}
+
+// TestEchoLongStrings sends strings long enough for the copy that checks
+// UTF-8 in blocks (bench_caller.wat's echo into bench_callee.wat, and
+// back): ASCII, other scripts, and invalid bytes at the start, in a
+// block, in the tail.
+func TestEchoLongStrings(t *testing.T) {
+	rt := newRuntime(t)
+	callee := instantiate(t, rt, "bench_callee.wasm", "bench:callee")
+	caller := wireAdapters(t, rt, "bench:b/api", benchFuncs, callee, "bench_caller.wasm", "caller")
+	const p = 0x1000
+	long := strings.Repeat("abcdefghijklmnopqrstuvwxyz", 40)[:1000]
+	for _, s := range []string{long, "é" + long, long[:500] + "中文🦀" + long[:300], long + "ß", strings.Repeat("€", 333)} {
+		write(t, caller, p, []byte(s))
+		mustCall(t, caller, "echo", p, uint64(len(s)), 1)
+		if got := string(read(t, caller, u32at(t, caller, 0x100), u32at(t, caller, 0x104))); got != s {
+			t.Errorf("echo of %d bytes returned %d bytes, not the same", len(s), len(got))
+		}
+	}
+	for _, at := range []int{0, 31, 32, 127, 128, 500, 999} {
+		b := []byte(long)
+		b[at] = 0xff
+		write(t, caller, p, b)
+		_, err := call(t, caller, "echo", p, uint64(len(b)), 1)
+		wantError(t, err, fmt.Sprintf("bench:b/api#echo: argument s: string of 1000 bytes at 0x1000 is not valid UTF-8 (at byte %d)", at))
 	}
 }

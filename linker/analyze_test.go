@@ -2,13 +2,18 @@ package linker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/Masterminds/semver/v3"
+	"github.com/tetratelabs/wazero"
+
 	"github.com/nanoproc/nano/internal/wasmtest"
+	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -82,8 +87,18 @@ func TestAnalyzeBroken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := NewAnalyzer(context.Background())
-	defer a.Close(context.Background())
+	cache := wazero.NewCompilationCache()
+	defer cache.Close(context.Background())
+	compiling := NewCachingAnalyzer(context.Background(), cache)
+	compiling.interpretBelow = 0 // every module, however small
+	for _, a := range []*Analyzer{NewAnalyzer(context.Background()), compiling} {
+		defer a.Close(context.Background())
+		analyzeBroken(t, a, broken, valid)
+	}
+}
+
+// analyzeBroken checks that a refuses each broken module with its error.
+func analyzeBroken(t *testing.T, a *Analyzer, broken, valid []byte) {
 	for _, tt := range []struct {
 		name string
 		wasm []byte
@@ -104,7 +119,14 @@ func TestAnalyzeBroken(t *testing.T) {
 	} {
 		_, err := a.Analyze(context.Background(), tt.wasm)
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
-			t.Errorf("Analyze(%s) = %v, want %q", tt.name, err, tt.want)
+			t.Errorf("Analyze(%s), compiler %v = %v, want %q", tt.name, a.compiles(len(tt.wasm)), err, tt.want)
+		}
+		// Build reads the module's sections itself first, then validates.
+		l := &lockfile.Lock{Packages: []*lockfile.Package{{Name: "acme:app", Version: semver.MustParse("1.0.0"), Module: lockfile.Digest(tt.wasm)}}}
+		_, err = a.Build(context.Background(), l, "acme:app 1.0.0", testSource{"acme:app 1.0.0": tt.wasm})
+		var le *LinkError
+		if !errors.As(err, &le) || !strings.HasPrefix(le.Err, tt.want) {
+			t.Errorf("Build(%s), compiler %v = %v, want a LinkError %q", tt.name, a.compiles(len(tt.wasm)), err, tt.want)
 		}
 	}
 }
@@ -194,6 +216,46 @@ func FuzzImportSection(f *testing.F) {
 		}
 		if n := len(m.Imports) + len(m.ImportedNonFuncs); n != len(raw) {
 			t.Errorf("Analyze has %d imports, readImports %d", n, len(raw))
+		}
+	})
+}
+
+// FuzzDecodeModule checks that decodeModule never panics, and that on
+// every module wazero finds valid it reads what wazero reads.
+func FuzzDecodeModule(f *testing.F) {
+	for _, glob := range []string{"testdata/*.wasm", "testdata/run/*.wasm", "testdata/bench/*.wasm", "../iface/testdata/abi/*.wasm"} {
+		files, _ := filepath.Glob(glob)
+		for _, file := range files {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+	// Types with results and exports of imported functions.
+	f.Add(wasmOf([]byte{1, 2, 0x60, 0, 0, 0x60, 1, 0x7e, 1, 0x7d},
+		append(wasmName(wasmName([]byte{2, 1}, "m"), "f"), 0, 1),
+		[]byte{3, 1, 0},
+		append(wasmName(append(wasmName([]byte{7, 2}, "g"), 0, 0), "h"), 0, 1),
+		[]byte{10, 1, 2, 0, 0x0b}))
+	a := NewAnalyzer(context.Background())
+	defer a.Close(context.Background())
+	f.Fuzz(func(t *testing.T, wasm []byte) {
+		raw, err := readImports(wasm)
+		if err != nil {
+			return
+		}
+		decoded, derr := decodeModule(wasm, raw)
+		m, err := a.Analyze(context.Background(), wasm)
+		if err != nil {
+			return
+		}
+		if derr != nil {
+			t.Fatalf("decodeModule = %v on a module wazero finds valid", derr)
+		}
+		if !sameModule(decoded, m) {
+			t.Errorf("decodeModule = %+v, wazero reads %+v", decoded, m)
 		}
 	})
 }

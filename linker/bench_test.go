@@ -203,26 +203,57 @@ func bigModule(size int) []byte {
 
 // BenchmarkBuild links a tree of two packages with modules of a given
 // size into a bundle and writes it, and reports the heap it peaks at: the
-// bytes of at most one module held at a time, and what analyzing one
-// takes.
+// bytes of at most one module held at a time, and what validating one
+// takes. It validates with the interpreter (Build, without a cache), and
+// with the compiler into a compilation cache, cold (a new cache directory
+// each time) and warm (one that a build filled), as nano build does.
 func BenchmarkBuild(b *testing.B) {
 	for _, mb := range []int{8, 16, 30} {
 		b.Run(fmt.Sprintf("module=%dMB", mb), func(b *testing.B) {
 			l, files := bigLock(b, mb<<20)
-			var peak uint64
-			for b.Loop() {
-				peak = max(peak, heap.Peak(func() {
-					bundle, err := Build(context.Background(), l, "acme:app 1.0.0", testSource(files))
-					if err != nil {
-						b.Fatal(err)
+			warm := b.TempDir()
+			for _, validate := range []string{"interpreter", "cold", "warm"} {
+				b.Run("validate="+validate, func(b *testing.B) {
+					if validate == "warm" {
+						buildOnce(b, l, files, warm, true) // before b.Loop, untimed
 					}
-					if _, err := bundle.WriteTo(io.Discard); err != nil {
-						b.Fatal(err)
+					var peak uint64
+					for b.Loop() {
+						dir := warm
+						if validate == "cold" {
+							b.StopTimer()
+							dir = b.TempDir()
+							b.StartTimer()
+						}
+						peak = max(peak, heap.Peak(func() { buildOnce(b, l, files, dir, validate != "interpreter") }))
 					}
-				}))
+					b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+				})
 			}
-			b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
 		})
+	}
+}
+
+// buildOnce builds the bundle of bigLock and writes it to nowhere. With
+// cached, it validates into a compilation cache in dir.
+func buildOnce(b *testing.B, l *lockfile.Lock, files map[string][]byte, dir string, cached bool) {
+	ctx := context.Background()
+	var cache wazero.CompilationCache
+	if cached {
+		var err error
+		if cache, err = wazero.NewCompilationCacheWithDir(dir); err != nil {
+			b.Fatal(err)
+		}
+		defer cache.Close(ctx)
+	}
+	a := NewCachingAnalyzer(ctx, cache)
+	defer a.Close(ctx)
+	bundle, err := a.Build(ctx, l, "acme:app 1.0.0", testSource(files))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := bundle.WriteTo(io.Discard); err != nil {
+		b.Fatal(err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -35,9 +36,27 @@ func (e *LinkError) Error() string {
 }
 
 // Build links the locked tree rooted at the package with ID root into a
-// bundle, reading modules and interfaces from src. Every link problem is reported at once, each a
-// *LinkError, joined with errors.Join.
+// bundle, reading modules and interfaces from src. Every link problem is
+// reported at once, each a *LinkError, joined with errors.Join. It
+// validates modules with wazero's interpreter; see Analyzer.Build.
 func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bundle, error) {
+	a := NewAnalyzer(ctx)
+	defer a.Close(ctx)
+	return a.Build(ctx, l, root, src)
+}
+
+// Build links as the function Build does, validating every module with
+// the analyzer. A caching analyzer compiles each module of at least
+// InterpretBelow bytes into its cache as nano run compiles it, named by its
+// digest and with its typed imports renamed, so that running the bundle
+// with the same cache compiles none of them again; each distinct module is
+// compiled once.
+//
+// It holds at most one module's bytes at a time, reading each twice: first
+// to read what it imports and exports, for the link checks, which decide
+// how its typed imports are renamed; then to validate it. An invalid
+// module is reported before any link problem.
+func (a *Analyzer) Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bundle, error) {
 	pkgs := map[string]*lockfile.Package{}
 	for _, p := range l.Packages {
 		pkgs[p.ID()] = p
@@ -52,18 +71,18 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 	for _, es := range edges {
 		slices.SortFunc(es, func(a, b *lockfile.Edge) int { return strings.Compare(a.Child, b.Child) })
 	}
-	// Each module is analyzed and its bytes dropped: the bundle reads
-	// them again from src, one at a time, when it is written or run.
+	// Each module is read and its bytes dropped: the bundle reads them
+	// again from src, one at a time, when it is validated, and when it is
+	// written or run.
 	b := &Bundle{Modules: map[string][]byte{}}
 	mods := map[string]*Module{} // by package ID
 	wits := map[string]*iface.Package{}
 	digests := map[string]string{}
 	mounts := map[string]map[string]string{} // by package ID
 	byDigest := map[string]*lockfile.Package{}
-	analyzed := map[string]*Module{} // by digest
-	a := NewAnalyzer(ctx)
-	defer a.Close(ctx)
-	for _, id := range sortedKeys(pkgs) {
+	decoded := map[string]*Module{} // by digest
+	sizes := map[string]int{}       // by digest
+	for _, id := range slices.Sorted(maps.Keys(pkgs)) {
 		p := pkgs[id]
 		wasm, err := src.Module(p)
 		if err != nil {
@@ -76,19 +95,19 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 			return nil, &LinkError{Package: id, Err: err.Error()}
 		}
 		d := lockfile.Digest(wasm)
-		m := analyzed[d]
+		m := decoded[d]
 		if m == nil {
-			if m, err = a.Analyze(ctx, wasm); err != nil {
+			if m, err = a.decode(ctx, wasm, d); err != nil {
 				return nil, &LinkError{Package: id, Err: err.Error()}
 			}
-			analyzed[d] = m
+			decoded[d], sizes[d] = m, len(wasm)
 		}
 		b.Modules[d], mods[id], digests[id], byDigest[d] = nil, m, d, p
 	}
 	b.load = func(d string) ([]byte, error) { return src.Module(byDigest[d]) }
 	var errs []error
 	typed := map[string][]*TypedImport{}
-	for _, id := range sortedKeys(pkgs) {
+	for _, id := range slices.Sorted(maps.Keys(pkgs)) {
 		var es []error
 		typed[id], es = checkImports(id, idName(id), mods[id], func(name string) (linkDep, bool) {
 			i := slices.IndexFunc(edges[id], func(e *lockfile.Edge) bool { return idName(e.Child) == name })
@@ -99,6 +118,9 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 			return linkDep{id: child, mod: mods[child], wit: wits[child]}, true
 		})
 		errs = append(errs, es...)
+	}
+	if err := a.validate(ctx, pkgs, src, digests, sizes, mods, typed); err != nil {
+		return nil, err
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -117,6 +139,59 @@ func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bun
 		return nil, err
 	}
 	return b, nil
+}
+
+// decode reads what a module of digest d imports and exports, without
+// validating it. A module it cannot read is compiled, for wazero's word on
+// what is wrong with it.
+func (a *Analyzer) decode(ctx context.Context, wasm []byte, d string) (*Module, error) {
+	raw, err := readImports(wasm)
+	if err != nil {
+		return nil, err
+	}
+	m, err := decodeModule(wasm, raw)
+	if err != nil {
+		if _, cerr := a.compile(ctx, wasm, raw, d, nil); cerr != nil {
+			return nil, cerr
+		}
+		return nil, fmt.Errorf("invalid module: %w", err)
+	}
+	return m, nil
+}
+
+// validate validates the module of every package, each distinct one once,
+// in the order of the packages' IDs, and checks that wazero reads what
+// decode read. The compiler compiles each as nano run will, with the typed
+// imports of its package renamed; the interpreter compiles each module
+// once whatever its renames, which change nothing it checks.
+func (a *Analyzer) validate(ctx context.Context, pkgs map[string]*lockfile.Package, src Source, digests map[string]string, sizes map[string]int, mods map[string]*Module, typed map[string][]*TypedImport) error {
+	done := map[string]bool{}
+	for _, id := range slices.Sorted(maps.Keys(pkgs)) {
+		d := digests[id]
+		renames, key := typedRenames(d, typed[id])
+		if !a.compiles(sizes[d]) {
+			renames, key = nil, d
+		}
+		if done[key] {
+			continue
+		}
+		done[key] = true
+		wasm, err := src.Module(pkgs[id]) // checked against the lock, as the first time
+		if err != nil {
+			return err
+		}
+		raw, err := readImports(wasm)
+		if err == nil {
+			var m *Module
+			if m, err = a.compile(ctx, wasm, raw, d, renames); err == nil && !sameModule(m, mods[id]) {
+				err = errors.New("wazero reads the module's imports or exports otherwise than nano does")
+			}
+		}
+		if err != nil {
+			return &LinkError{Package: id, Err: err.Error()}
+		}
+	}
+	return nil
 }
 
 // A linkDep is what checkImports sees of one dependency: its package ID,
@@ -250,13 +325,4 @@ func (k *linker) add(id, at string, keys policy.Set, slots map[string]string) (i
 func idName(id string) string {
 	name, _, _ := strings.Cut(id, " ")
 	return name
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -101,7 +102,7 @@ func (b *Bundle) WriteTo(w io.Writer) (int64, error) {
 	if err := writeEntry(z, "bundle.json", meta); err != nil {
 		return cw.n, err
 	}
-	for _, d := range sortedKeys(b.Modules) {
+	for _, d := range slices.Sorted(maps.Keys(b.Modules)) {
 		data, err := b.module(d)
 		if err != nil {
 			return cw.n, err
@@ -255,7 +256,7 @@ func readBundle(file string, lim bundleLimits) (*Bundle, error) {
 	// Every size as the zip declares it, before anything is inflated; a
 	// declared size that lies is caught as the entry is read.
 	var total uint64
-	for _, d := range sortedKeys(mods) {
+	for _, d := range slices.Sorted(maps.Keys(mods)) {
 		f := mods[d]
 		switch {
 		case !used[d]:
@@ -269,7 +270,7 @@ func readBundle(file string, lim bundleLimits) (*Bundle, error) {
 		}
 	}
 	b := &Bundle{Instances: bj.Instances, Exports: bj.Exports, Modules: map[string][]byte{}}
-	for _, d := range sortedKeys(mods) {
+	for _, d := range slices.Sorted(maps.Keys(mods)) {
 		f := mods[d]
 		data, err := readModule(f, d)
 		if err != nil {
@@ -477,7 +478,7 @@ func checkMounts(inst *Instance, keys policy.Set) error {
 			held[k.Name] = true
 		}
 	}
-	for _, slot := range sortedKeys(inst.Mounts) {
+	for _, slot := range slices.Sorted(maps.Keys(inst.Mounts)) {
 		if !held[slot] {
 			return fmt.Errorf("mounts slot %q, which it does not hold", slot)
 		}
@@ -486,7 +487,7 @@ func checkMounts(inst *Instance, keys policy.Set) error {
 		}
 	}
 	by := map[string]string{}
-	for _, slot := range sortedKeys(held) {
+	for _, slot := range slices.Sorted(maps.Keys(held)) {
 		at := inst.Mount(slot)
 		if other, ok := by[at]; ok {
 			return fmt.Errorf("fs slots %q and %q are both mounted at %s", other, slot, at)

@@ -10,7 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/Masterminds/semver/v3"
 	"github.com/tetratelabs/wazero"
+
+	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/lockfile"
 )
 
 // twoCalls imports boom from acme:a and from acme:b and exports a function
@@ -178,5 +182,160 @@ func TestTrapDeepStack(t *testing.T) {
 	_, err = p.Invoke(ctx, "boom", nil)
 	if want := "acme:app > acme:bad > acme:deep: wasm error: unreachable"; err == nil || err.Error() != want {
 		t.Errorf("Invoke(boom) = %v, want %q", err, want)
+	}
+}
+
+// abiSource serves the canonical ABI pair of iface/testdata/abi: acme:app,
+// whose imports of acme:zip are typed, and acme:zip with its WIT, in the
+// directory wit.
+type abiSource struct {
+	mods map[string][]byte
+	wit  string
+}
+
+func (s abiSource) Module(p *lockfile.Package) ([]byte, error) { return s.mods[p.Name], nil }
+
+func (s abiSource) Interface(p *lockfile.Package) (*iface.Package, error) {
+	if p.Name != "acme:zip" {
+		return nil, nil
+	}
+	return iface.Load(s.wit, p.Name)
+}
+
+func (s abiSource) Mounts(*lockfile.Package) (map[string]string, error) { return nil, nil }
+
+// abiZipWIT is acme:zip's WIT, as in cmd/nano/testdata/script/wit.txtar.
+const abiZipWIT = `package acme:zip@1.4.0;
+
+interface unpack {
+  record entry { name: string, size: u64 }
+  variant choice { a(u32), b(f32), c(u64), d(string) }
+  extract: func(archive: list<u8>, dest: string) -> result<list<entry>, string>;
+  count: func(a: u32, b: u32) -> u32;
+  big: func(s: string, t: tuple<u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64>) -> string;
+  pick: func(v: choice) -> u64;
+  probe: func(c: char) -> bool;
+}
+
+world zip {
+  export unpack;
+}
+`
+
+// TestBuildWarmsRun builds the ABI pair with a caching analyzer, which
+// interprets modules this small and caches nothing; then with one that
+// compiles every module, and runs the bundle with a new cache in the same
+// directory: Build compiled each module exactly as Start compiles it,
+// typed imports renamed, so Start adds nothing to the cache.
+func TestBuildWarmsRun(t *testing.T) {
+	ctx := context.Background()
+	src := abiSource{mods: map[string][]byte{}, wit: t.TempDir()}
+	if err := os.WriteFile(filepath.Join(src.wit, "zip.wit"), []byte(abiZipWIT), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := new(lockfile.Lock)
+	for _, name := range []string{"app", "zip"} {
+		data, err := os.ReadFile("../iface/testdata/abi/" + name + ".wasm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.mods["acme:"+name] = data
+		l.Packages = append(l.Packages, &lockfile.Package{Name: "acme:" + name, Version: semver.MustParse("1.4.0"), Module: lockfile.Digest(data)})
+	}
+	l.Packages[0].Dependencies = []string{"acme:zip 1.4.0"}
+	l.Edges = []*lockfile.Edge{{Parent: "acme:app 1.4.0", Child: "acme:zip 1.4.0"}}
+	dir := t.TempDir()
+	files := func() int {
+		n := 0
+		filepath.WalkDir(dir, func(_ string, d fs.DirEntry, _ error) error {
+			if d != nil && !d.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	cache, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewCachingAnalyzer(ctx, cache)
+	if _, err := a.Build(ctx, l, "acme:app 1.4.0", src); err != nil {
+		t.Fatal(err)
+	}
+	if n := files(); n != 0 {
+		t.Errorf("Build left %d files in the cache, want none: modules under InterpretBelow are interpreted", n)
+	}
+	a.interpretBelow = 0 // compile these small modules as if they were big
+	b, err := a.Build(ctx, l, "acme:app 1.4.0", src)
+	a.Close(ctx)
+	cache.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Root().Typed) == 0 {
+		t.Fatal("acme:app has no typed imports: the test checks nothing of their renames")
+	}
+	built := files()
+	if built != 2 {
+		t.Errorf("Build left %d files in the cache, want 2: one per module", built)
+	}
+	file := filepath.Join(t.TempDir(), "app.nano")
+	if err := b.WriteFile(file); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = ReadBundle(file); err != nil {
+		t.Fatal(err)
+	}
+	cache, err = wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close(ctx)
+	p, err := Start(ctx, b, &Config{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	if got, err := p.Invoke(ctx, "count", []string{"40", "2"}); err != nil || len(got) != 1 || got[0] != "42" {
+		t.Errorf("Invoke(count 40 2) = %v, %v, want [42]", got, err)
+	}
+	if n := files(); n != built {
+		t.Errorf("Start added %d files to the cache Build filled, want none: it compiled what Build had", n-built)
+	}
+}
+
+// TestBuildCacheUnwritable builds with a cache whose directory is gone, so
+// that the compiler cannot write what it compiles: the modules are valid
+// all the same, and Build says so; an invalid one is still refused.
+func TestBuildCacheUnwritable(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "cache")
+	cache, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close(ctx)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	a := NewCachingAnalyzer(ctx, cache)
+	a.interpretBelow = 0
+	defer a.Close(ctx)
+	small := readWasm(t, "small")
+	invalid := []byte("\x00asm\x01\x00\x00\x00\x01\x05\x01\x60\x00\x01\x7f\x03\x02\x01\x00\x0a\x04\x01\x02\x00\x0b")
+	for _, tt := range []struct {
+		name string
+		wasm []byte
+		want string
+	}{{"valid", small, ""}, {"invalid", invalid, "acme:app 1.0.0: invalid module: "}} {
+		l := &lockfile.Lock{Packages: []*lockfile.Package{{Name: "acme:app", Version: semver.MustParse("1.0.0"), Module: lockfile.Digest(tt.wasm)}}}
+		_, err := a.Build(ctx, l, "acme:app 1.0.0", testSource{"acme:app 1.0.0": tt.wasm})
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("Build(%s) = %v, want it built: the cache's failure is not the module's", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)):
+			t.Errorf("Build(%s) = %v, want %q", tt.name, err, tt.want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -79,12 +80,12 @@ func CheckRootKeys(root *Instance, c *Config) error {
 			}
 		}
 	}
-	for _, slot := range sortedKeys(c.Dirs) {
+	for _, slot := range slices.Sorted(maps.Keys(c.Dirs)) {
 		if !slots[slot] {
 			extra = append(extra, "--dir "+slot)
 		}
 	}
-	for _, name := range sortedKeys(c.Env) {
+	for _, name := range slices.Sorted(maps.Keys(c.Env)) {
 		if !keys.Contains(policy.Key{Kind: policy.Env, Name: name}) {
 			extra = append(extra, "--env "+name)
 		}
@@ -94,7 +95,7 @@ func CheckRootKeys(root *Instance, c *Config) error {
 			extra = append(extra, "--net "+n.Name+":"+n.Port)
 		}
 	}
-	for _, d := range sortedKeys(c.Deny) {
+	for _, d := range slices.Sorted(maps.Keys(c.Deny)) {
 		if d != "clock" && d != "random" && policy.CheckStream(d) != nil {
 			extra = append(extra, "--deny "+d)
 		}
@@ -157,13 +158,7 @@ func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 	if err := CheckRootKeys(b.Root(), c); err != nil {
 		return nil, err
 	}
-	// Without DWARF, a stack trace has only the frames' names, which nano
-	// sets: a trap is traced to its nanoprocess by them (see failure).
-	rc := wazero.NewRuntimeConfig().WithDebugInfoEnabled(false)
-	if c.Cache != nil {
-		rc = rc.WithCompilationCache(c.Cache)
-	}
-	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, rc), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
+	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, runtimeConfig(c.Cache)), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
 		wasm: map[string][]byte{}, adapters: map[string]map[api.Module]*adapter{}}
 	if err := p.link(ctx); err != nil {
 		p.Close(ctx)
@@ -309,13 +304,7 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 // renamed. Each is named by its digest, so that a stack trace names the
 // module of every frame (see failure); nothing else of it changes.
 func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledModule, error) {
-	key := inst.Module
-	renames := map[importName]importName{}
-	for _, t := range inst.Typed {
-		to := t.rename()
-		renames[importName{t.Module, t.Name}] = to
-		key += "\n" + t.Module + "\x00" + t.Name + "\x00" + to.Module + "\x00" + to.Name
-	}
+	renames, key := typedRenames(inst.Module, inst.Typed)
 	if cm, ok := p.compiled[key]; ok {
 		return cm, nil
 	}
@@ -324,10 +313,7 @@ func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledM
 		wasm, err = p.b.module(inst.Module)
 	}
 	if err == nil {
-		wasm, err = renameImports(wasm, renames)
-	}
-	if err == nil {
-		wasm, err = nameModule(wasm, inst.Module)
+		wasm, err = runBytes(wasm, inst.Module, renames)
 	}
 	var cm wazero.CompiledModule
 	if err == nil {
@@ -338,6 +324,20 @@ func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledM
 	}
 	p.compiled[key] = cm
 	return cm, nil
+}
+
+// typedRenames returns the renames of the typed imports of a module of
+// digest digest, and the key of its compiled code: the digest, and the
+// renames if there are any.
+func typedRenames(digest string, typed []*TypedImport) (map[importName]importName, string) {
+	key := digest
+	renames := map[importName]importName{}
+	for _, t := range typed {
+		to := t.rename()
+		renames[importName{t.Module, t.Name}] = to
+		key += "\n" + t.Module + "\x00" + t.Name + "\x00" + to.Module + "\x00" + to.Name
+	}
+	return renames, key
 }
 
 // newInstance instantiates inst's module with its keys, its imports bound
@@ -381,7 +381,7 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 		return nil
 	}
 	hb := p.rt.NewHostModuleBuilder(adapterModule)
-	for _, key := range sortedKeys(typed) {
+	for _, key := range slices.Sorted(maps.Keys(typed)) {
 		params, results := typed[key].Func.CoreImport()
 		byCaller := map[api.Module]*adapter{}
 		p.adapters[key] = byCaller

@@ -521,7 +521,10 @@ func (e *env) audit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := project.AuditOptions{Today: today()}
+	opts := project.AuditOptions{Today: today(), Cache: e.compilationCache()}
+	if opts.Cache != nil {
+		defer opts.Cache.Close(c.Context)
+	}
 	base := ""
 	switch ref, file := c.String("base"), c.String("base-lock"); {
 	case ref != "" && file != "":

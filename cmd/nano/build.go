@@ -61,7 +61,15 @@ func (e *env) link(ctx context.Context, dir string) (*project.Project, *linker.B
 		writeText(e.stderr, fs, "", true)
 		return nil, nil, failf(exitFound, "%s does not match the tree: run nano lock", e.rel(p.LockPath()))
 	}
-	b, err := linker.Build(ctx, l, p.Root.ID(), p)
+	// Modules are validated by compiling them into the cache nano run
+	// compiles into: each is compiled once, at build, for build and run.
+	cache := e.compilationCache()
+	if cache != nil {
+		defer cache.Close(ctx)
+	}
+	a := linker.NewCachingAnalyzer(ctx, cache)
+	defer a.Close(ctx)
+	b, err := a.Build(ctx, l, p.Root.ID(), p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,11 +148,8 @@ func (e *env) runBundle(c *cli.Context) error {
 	if c.String("invoke") == "" {
 		cfg.Args = args
 	}
-	if dir := e.cacheDir(); dir != "" {
-		if cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(dir, "nano", "wazero")); err == nil {
-			cfg.Cache = cache
-			defer cache.Close(c.Context)
-		}
+	if cfg.Cache = e.compilationCache(); cfg.Cache != nil {
+		defer cfg.Cache.Close(c.Context)
 	}
 	stop := e.progress("compiling " + plural(len(b.Modules), "module"))
 	p, err := linker.Start(c.Context, b, cfg)
@@ -178,6 +183,21 @@ func (e *env) runBundle(c *cli.Context) error {
 func isDir(path string) bool {
 	info, err := os.Stat(path)
 	return err == nil && info.IsDir()
+}
+
+// compilationCache opens the compilation cache in the user's cache
+// directory, which nano build, audit and run share, or returns nil if
+// there is none. Close it when done.
+func (e *env) compilationCache() wazero.CompilationCache {
+	dir := e.cacheDir()
+	if dir == "" {
+		return nil
+	}
+	cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(dir, "nano", "wazero"))
+	if err != nil {
+		return nil
+	}
+	return cache
 }
 
 // cacheDir returns the user's cache directory, as os.UserCacheDir finds it

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -283,7 +284,7 @@ func (h *harness) runPlain(ctx context.Context, t *testing.T, wasmPath string, a
 		WithRandSource(crand.Reader).WithFSConfig(fsc).
 		WithSysNanosleep().WithSysNanotime().WithSysWalltime().
 		WithArgs(append([]string{filepath.Base(wasmPath)}, args...)...)
-	for _, k := range sortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		mc = mc.WithEnv(k, env[k])
 	}
 	cm, err := rt.CompileModule(ctx, wasm)
@@ -361,7 +362,7 @@ func (h *harness) nano(t *testing.T, p nanoPackage) outcome {
 		fmt.Fprintf(&toml, "fs.%s = \"rw\"\n", p.slot)
 	}
 	if len(p.env) > 0 {
-		fmt.Fprintf(&toml, "env = %s\n", tomlList(sortedKeys(p.env)))
+		fmt.Fprintf(&toml, "env = %s\n", tomlList(slices.Sorted(maps.Keys(p.env))))
 	}
 	if kinds[policy.Clock] {
 		toml.WriteString("clock = true\n")
@@ -392,7 +393,7 @@ func (h *harness) nano(t *testing.T, p nanoPackage) outcome {
 	if p.slot != "" {
 		args = append(args, "--dir", p.slot+"="+p.dir)
 	}
-	for _, k := range sortedKeys(p.env) {
+	for _, k := range slices.Sorted(maps.Keys(p.env)) {
 		args = append(args, "--env", k+"="+p.env[k])
 	}
 	args = append(append(args, "--"), p.args...)
@@ -427,15 +428,6 @@ func slug(s string) string {
 		s = "x-" + s
 	}
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func tomlList(items []string) string {

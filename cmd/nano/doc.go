@@ -18,7 +18,9 @@
 //	   a missing nano.toml
 //
 // nano run exits with the guest's exit status, or 125 when nano itself
-// fails: a trap, a missing key, a bad bundle.
+// fails: a trap, a missing key, a bad or tampered bundle, a missing, stale
+// or tampered nano.lock for nano run DIR. Its bad usage exits 2. Everything
+// after -- goes to the guest unchanged, and -- itself does not.
 package main
 
 // Exit statuses.

@@ -144,7 +144,7 @@ func suggest(w io.Writer, file string, mod *linker.Module) {
 		fmt.Fprintf(w, "# %s: %s\n", k, strings.Join(byKind[k], ", "))
 		switch k {
 		case policy.FS:
-			fmt.Fprintln(w, "# One slot per directory it needs, \"ro\" or \"rw\", mounted at /SLOT.\n# \"data\" is a placeholder: pick the slot names the module opens.")
+			fmt.Fprintln(w, "# One slot per directory it needs, \"ro\" or \"rw\", mounted at /SLOT\n# or where [mounts] says (data = \"/\" for relative file names).\n# \"data\" is a placeholder: pick the slot names the module opens.")
 			fmt.Fprintln(w, `fs.data = "rw"`)
 		case policy.Net:
 			fmt.Fprintln(w, "# The HOST:PORT patterns it connects to.")

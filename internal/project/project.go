@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/Masterminds/semver/v3"
+	"github.com/tetratelabs/wazero"
 
 	"github.com/nanoproc/nano/graph"
 	"github.com/nanoproc/nano/iface"
@@ -520,6 +521,10 @@ type AuditOptions struct {
 	ReadBase func() (*lockfile.Lock, error)
 	Policy   *policy.Policy
 	Today    time.Time
+	// Cache, if not nil, is the compilation cache that modules are
+	// validated into, as nano run compiles them; nil validates with
+	// wazero's interpreter. See linker.NewCachingAnalyzer.
+	Cache wazero.CompilationCache
 }
 
 // Audit checks nano.lock against the tree and diffs it against the
@@ -559,7 +564,7 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 	g, err := p.resolveLocked(lock)
 	var out []policy.Finding
 	wg.Go(func() { out = p.compare(lock, g, err) })
-	imports := p.CheckImports(context.Background(), lock)
+	imports := p.CheckImports(context.Background(), lock, opts.Cache)
 	wg.Wait()
 	if opts.Base != nil {
 		out = append(out, changed...)
@@ -606,8 +611,9 @@ func (p *Project) Module(pkg *lockfile.Package) ([]byte, error) {
 // not declare (reported only); as unused-key a declared key that the
 // module never imports a function for and that the package hands to no
 // dependency. A module that differs from the lock's digest is skipped:
-// integrity or stale-lock findings report it.
-func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock) []policy.Finding {
+// integrity or stale-lock findings report it. Modules are validated into
+// cache, if not nil, as linker.NewCachingAnalyzer does.
+func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock, cache wazero.CompilationCache) []policy.Finding {
 	handed := map[string][]policy.Key{} // by parent ID
 	for _, e := range lock.Edges {
 		handed[e.Parent] = append(handed[e.Parent], e.Grant...)
@@ -636,7 +642,7 @@ func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock) []polic
 	}
 	digests := slices.Sorted(maps.Keys(files))
 	results := make([]result, len(digests))
-	a := linker.NewAnalyzer(ctx)
+	a := linker.NewCachingAnalyzer(ctx, cache)
 	defer a.Close(ctx)
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
