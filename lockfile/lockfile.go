@@ -18,7 +18,6 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/semver/v3"
@@ -551,9 +550,7 @@ func ReadFile(path string) (*Lock, error) {
 		return nil, err
 	}
 	if len(data) > 0 && len(data) <= limits.Bytes {
-		// data is read for this call only, and never written: the Lock's
-		// strings can be parts of it, without copying 8 MB.
-		if l, ok := parseFastText(unsafe.String(&data[0], len(data))); ok {
+		if l, ok := parseFastText(string(data)); ok {
 			return l, nil
 		}
 		return parseSlow(path, data)
