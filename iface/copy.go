@@ -42,7 +42,9 @@ import (
 // calls into the guests that the canonical ABI requires for a string
 // argument and a string result (the callee's cabi_realloc, the export,
 // the caller's cabi_realloc, cabi_post_*). After each of them the adapter
-// fetches the memories again if they grew, the only way wazero tells.
+// fetches again the memory of the module it called, if it grew, the only
+// way wazero tells; a call into one module cannot grow the other's (see
+// memSide.refresh).
 //
 // An Adapter is not safe for concurrent use, as the modules it links are
 // not.
@@ -153,6 +155,9 @@ func NewAdapter(f *Func, caller, callee api.Module, exportName string) (*Adapter
 	if err != nil {
 		return nil, err
 	}
+	if a.caller.mem != nil && a.caller.mem == a.callee.mem {
+		a.caller.twin, a.callee.twin = &a.callee, &a.caller
+	}
 	a.down = copier{src: &a.caller, dst: &a.callee}
 	a.up = copier{src: &a.callee, dst: &a.caller}
 	return a, nil
@@ -224,9 +229,20 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 	}
 	a.busy = true
 	defer a.finish(&err)
-	if a.argMem {
-		// The callee's memory is fetched again when the adapter
-		// allocates in it, before anything is written there.
+	err = a.call(ctx, stack)
+	// Returned: finish need not recover, which costs as much as a copy
+	// of a few hundred bytes even when nothing panicked.
+	a.busy = false
+	a.down.ctx, a.up.ctx = nil, nil
+	return err
+}
+
+// call is Call, once the adapter is marked busy.
+func (a *Adapter) call(ctx context.Context, stack []uint64) error {
+	if a.argMem || a.resMem {
+		// The caller's memory may have grown since the last call. The
+		// callee's is fetched again when the adapter allocates in it,
+		// before anything is written there.
 		a.caller.refresh()
 	}
 	c := &a.down
@@ -258,7 +274,8 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 	}
 
 	if a.resMem {
-		a.caller.refresh()
+		// Only the callee ran: only its memory can have grown, and the
+		// caller's if it is the same memory.
 		a.callee.refresh()
 	}
 	c = &a.up
@@ -293,11 +310,14 @@ func (a *Adapter) Call(ctx context.Context, stack []uint64) (err error) {
 
 func (a *Adapter) fail(err error) error { return callError(a.Name, err) }
 
-// finish, deferred by Call, marks the adapter free again and turns a
-// runtime panic (a bug: every access to guest memory is checked first)
+// finish, deferred by Call, marks the adapter free again if Call did not
+// return (a panic, or runtime.Goexit), and turns a runtime panic (a bug: every access to guest memory is checked first)
 // into a *CallError rather than crash the host. It calls recover itself:
 // recover stops a panic only when a deferred function calls it directly.
 func (a *Adapter) finish(err *error) {
+	if !a.busy {
+		return // Call returned
+	}
 	a.busy = false
 	a.down.ctx, a.up.ctx = nil, nil
 	if r := recover(); r != nil {
@@ -372,6 +392,9 @@ type memSide struct {
 	buf     []byte
 	realloc api.Function
 	rstack  []uint64
+	// twin is the other side if the two modules share one memory, which
+	// a guest call into either may grow; nil otherwise.
+	twin *memSide
 }
 
 // newSide prepares m's end of a copy; it needs m's memory if needMem, and
@@ -392,10 +415,26 @@ func newSide(who string, m api.Module, needMem, needRealloc bool) (memSide, erro
 	return s, nil
 }
 
-// refresh fetches the memory again if it grew: wazero replaces a memory's
-// buffer only when it grows. (A memory of 4 GiB, whose size wazero reports
-// as 0, is seen as empty: every access to it is out of bounds.)
+// refresh fetches the memory again if it grew (and the other side's, if
+// they share it): wazero replaces a memory's buffer only when it grows. (A
+// memory of 4 GiB, whose size wazero reports as 0, is seen as empty: every
+// access to it is out of bounds.)
+//
+// The adapter refreshes a side only after a call into that side's module:
+// the callee's cabi_realloc, export and cabi_post can grow only the
+// callee's memory, the caller's cabi_realloc only the caller's, as the
+// linker links nanoprocesses in a tree, where no module calls back into
+// one that called it, and gives each its own memory. A view kept across a
+// grow would write into a buffer that the linker's memory pool may have
+// handed to another nanoprocess.
 func (s *memSide) refresh() {
+	s.fetch()
+	if s.twin != nil {
+		s.twin.fetch()
+	}
+}
+
+func (s *memSide) fetch() {
 	if s.mem != nil {
 		if n := s.mem.Size(); n != uint32(len(s.buf)) || s.buf == nil {
 			s.buf, _ = s.mem.Read(0, n)
@@ -926,7 +965,6 @@ func (c *copier) str(p, n uint32) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	c.src.refresh()
 	// Checked as copied, in one pass: the receiver has not run since it
 	// allocated, and fails the call with this error.
 	if src := c.src.buf[p : p+n]; !copyValidUTF8(c.dst.buf[d:d+n], src) {
@@ -963,7 +1001,6 @@ func (c *copier) list(elem *layout, p, n uint32) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	c.src.refresh()
 	switch {
 	case elem.blit:
 		dst := c.dst.buf[d : uint64(d)+size]

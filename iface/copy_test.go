@@ -13,6 +13,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // compiled keeps the compiled fixtures across tests.
@@ -494,5 +495,105 @@ func TestEchoLongStrings(t *testing.T) {
 		write(t, caller, p, b)
 		_, err := call(t, caller, "echo", p, uint64(len(b)), 1)
 		wantError(t, err, fmt.Sprintf("bench:b/api#echo: argument s: string of 1000 bytes at 0x1000 is not valid UTF-8 (at byte %d)", at))
+	}
+}
+
+// poisonMemory backs each memory with a buffer that moves on every grow:
+// the old buffer is filled with 0xEE and kept, as the linker's pool keeps
+// a freed buffer for another nanoprocess.
+type poisonMemory struct {
+	buf []byte
+	old *[][]byte
+}
+
+func (m *poisonMemory) Reallocate(size uint64) []byte {
+	b := make([]byte, size)
+	copy(b, m.buf)
+	if m.buf != nil {
+		for i := range m.buf {
+			m.buf[i] = 0xEE
+		}
+		*m.old = append(*m.old, m.buf)
+	}
+	m.buf = b
+	return b
+}
+
+func (m *poisonMemory) Free() {}
+
+// TestNoWriteAfterGrow echoes strings large enough that the callee's
+// cabi_realloc grows its memory for the argument and the caller's grows
+// its own for the result, on most calls: the adapter must write only to
+// the memories as they are after the grow, never to the buffers they
+// left, and the echo must come back whole.
+func TestNoWriteAfterGrow(t *testing.T) {
+	var old [][]byte
+	ctx := experimental.WithMemoryAllocator(context.Background(), experimental.MemoryAllocatorFunc(func(_, _ uint64) experimental.LinearMemory {
+		return &poisonMemory{old: &old}
+	}))
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	wasm, err := os.ReadFile("testdata/abi/bench_callee.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	callee, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithName("bench:callee"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	echo := benchFuncs["echo"]
+	var a *Adapter
+	params, results := echo.CoreImport()
+	hb := rt.NewHostModuleBuilder("bench:b/api")
+	for name, f := range benchFuncs {
+		p, r := f.CoreImport()
+		fn := api.GoModuleFunc(func(context.Context, api.Module, []uint64) { panic("not linked") })
+		if name == "echo" {
+			fn = func(ctx context.Context, _ api.Module, stack []uint64) {
+				if err := a.Call(ctx, stack); err != nil {
+					panic(err)
+				}
+			}
+			p, r = params, results
+		}
+		hb.NewFunctionBuilder().WithGoModuleFunction(fn, p, r).Export(name)
+	}
+	if _, err := hb.Instantiate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wasm, err = os.ReadFile("testdata/abi/bench_caller.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithName("caller"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err = NewAdapter(echo, caller, callee, "bench:b/api#echo"); err != nil {
+		t.Fatal(err)
+	}
+	const p = 0x1000
+	grows := len(old)
+	for i, n := range []int{70_000, 140_000, 300_000, 600_000} {
+		s := []byte(strings.Repeat(string(rune('a'+i)), n))
+		if !caller.Memory().Write(p, s) {
+			if _, ok := caller.Memory().Grow(uint32(n/65536 + 1)); !ok || !caller.Memory().Write(p, s) {
+				t.Fatal("cannot write the string")
+			}
+		}
+		if _, err := caller.ExportedFunction("echo").Call(ctx, p, uint64(n), 1); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(t, caller, u32at(t, caller, 0x100), u32at(t, caller, 0x104)); !bytes.Equal(got, s) {
+			t.Fatalf("echo of %d bytes came back wrong", n)
+		}
+	}
+	if len(old)-grows < 6 {
+		t.Fatalf("%d grows, want a grow of each memory on most calls", len(old)-grows)
+	}
+	for i, b := range old {
+		if bytes.Count(b, []byte{0xEE}) != len(b) {
+			t.Fatalf("old buffer %d (%d bytes) written after the grow", i, len(b))
+		}
 	}
 }
