@@ -68,6 +68,7 @@ type Adapter struct {
 	export, post   api.Function
 	cstack, pstack []uint64
 	busy           bool
+	resString      bool // the results are one string, in memory
 }
 
 // A CallError is a call between nanoprocesses that broke the canonical
@@ -118,6 +119,7 @@ func NewAdapter(f *Func, caller, callee api.Module, exportName string) (*Adapter
 		paramsInMem:  f.paramsInMemory(),
 		resultsInMem: f.resultsInMemory(),
 	}
+	a.resString = a.resultsInMem && len(a.results.fields) == 1 && a.results.fields[0].l.kind == String
 	ip, _ := f.CoreImport()
 	a.nimport = len(ip)
 	ep, er := f.CoreExport()
@@ -253,8 +255,8 @@ func (a *Adapter) call(ctx context.Context, stack []uint64) error {
 		}
 	} else {
 		p := uint32(stack[0])
-		if bad := a.caller.span(p, a.params.align, uint64(a.params.size)); bad != "" {
-			return a.fail(errorf("arguments at 0x%x %s", p, bad))
+		if align, size := a.params.align, uint64(a.params.size); !a.caller.in(p, align, size) {
+			return a.fail(errorf("arguments at 0x%x %s", p, a.caller.span(p, align, size)))
 		}
 		d, err := a.callee.alloc(ctx, a.params.align, a.params.size)
 		if err != nil {
@@ -282,17 +284,30 @@ func (a *Adapter) call(ctx context.Context, stack []uint64) error {
 	c.ctx = ctx
 	if a.resultsInMem {
 		p := uint32(a.cstack[0])
-		if bad := a.callee.span(p, a.results.align, uint64(a.results.size)); bad != "" {
-			return a.fail(errorf("results at 0x%x returned by the callee %s", p, bad))
+		align, size := a.results.align, uint64(a.results.size)
+		if !a.callee.in(p, align, size) {
+			return a.fail(errorf("results at 0x%x returned by the callee %s", p, a.callee.span(p, align, size)))
 		}
 		ret := uint32(stack[a.nimport-1])
-		if bad := a.caller.span(ret, a.results.align, uint64(a.results.size)); bad != "" {
-			return a.fail(errorf("return area at 0x%x given by the caller %s", ret, bad))
+		if !a.caller.in(ret, align, size) {
+			return a.fail(errorf("return area at 0x%x given by the caller %s", ret, a.caller.span(ret, align, size)))
 		}
-		for i := range a.results.fields {
-			f := &a.results.fields[i]
-			if err := f.l.copyMem(c, p+f.off, ret+f.off); err != nil {
-				return a.fail(within(err, f.name))
+		if a.resString {
+			// The one result is a string: what its copyMem does, inline.
+			b := a.callee.buf
+			n := le32(b, p+4)
+			q, err := c.str(le32(b, p), n)
+			if err != nil {
+				return a.fail(within(err, a.results.fields[0].name))
+			}
+			binary.LittleEndian.PutUint32(a.caller.buf[ret:], q)
+			binary.LittleEndian.PutUint32(a.caller.buf[ret+4:], n)
+		} else {
+			for i := range a.results.fields {
+				f := &a.results.fields[i]
+				if err := f.l.copyMem(c, p+f.off, ret+f.off); err != nil {
+					return a.fail(within(err, f.name))
+				}
 			}
 		}
 	} else if err := c.run(a.resOps, a.cstack, stack); err != nil {
@@ -440,6 +455,11 @@ func (s *memSide) fetch() {
 			s.buf, _ = s.mem.Read(0, n)
 		}
 	}
+}
+
+// in reports whether size bytes at p, aligned to align, are in s's memory.
+func (s *memSide) in(p, align uint32, size uint64) bool {
+	return p&(align-1) == 0 && uint64(p)+size <= uint64(len(s.buf))
 }
 
 // span checks that size bytes at p, aligned to align, are in s's memory;
