@@ -68,6 +68,7 @@ type Adapter struct {
 	export, post   api.Function
 	cstack, pstack []uint64
 	busy           bool
+	argString      bool // the arguments are one string, flat
 	resString      bool // the results are one string, in memory
 }
 
@@ -144,6 +145,7 @@ func NewAdapter(f *Func, caller, callee api.Module, exportName string) (*Adapter
 	a.resMem = resMem || a.resultsInMem
 	if !a.paramsInMem {
 		a.argOps = flatProgram(a.params, "argument ")
+		a.argString = len(a.argOps) == 1 && a.argOps[0].op == opString && len(a.argOps[0].path) == 1
 	}
 	if !a.resultsInMem {
 		a.resOps = flatProgram(a.results, "")
@@ -249,7 +251,15 @@ func (a *Adapter) call(ctx context.Context, stack []uint64) error {
 	}
 	c := &a.down
 	c.ctx = ctx
-	if !a.paramsInMem {
+	if a.argString {
+		// The one argument is a string: what its flatOp does, inline.
+		n := uint32(stack[1])
+		p, err := c.str(uint32(stack[0]), n)
+		if err != nil {
+			return a.fail(within(err, a.argOps[0].path[0]))
+		}
+		a.cstack[0], a.cstack[1] = uint64(p), uint64(n)
+	} else if !a.paramsInMem {
 		if err := c.run(a.argOps, stack, a.cstack); err != nil {
 			return a.fail(err)
 		}
@@ -443,7 +453,11 @@ func newSide(who string, m api.Module, needMem, needRealloc bool) (memSide, erro
 // grow would write into a buffer that the linker's memory pool may have
 // handed to another nanoprocess.
 func (s *memSide) refresh() {
-	s.fetch()
+	if s.mem != nil {
+		if n := s.mem.Size(); n != uint32(len(s.buf)) || s.buf == nil {
+			s.buf, _ = s.mem.Read(0, n)
+		}
+	}
 	if s.twin != nil {
 		s.twin.fetch()
 	}
