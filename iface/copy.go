@@ -66,7 +66,7 @@ type Adapter struct {
 	caller, callee memSide
 	down, up       copier // the caller to the callee, and back
 	export, post   api.Function
-	cstack, pstack []uint64
+	cstack         []uint64 // the export's, then cabi_post's, stack
 	busy           bool
 	argString      bool // the arguments are one string, flat
 	resString      bool // the results are one string, in memory
@@ -137,7 +137,6 @@ func NewAdapter(f *Func, caller, callee api.Module, exportName string) (*Adapter
 			return nil, err
 		}
 		a.post = post
-		a.pstack = make([]uint64, len(er))
 	}
 	argMem := a.params.hasMemory()
 	resMem := a.results.hasMemory()
@@ -325,8 +324,8 @@ func (a *Adapter) call(ctx context.Context, stack []uint64) error {
 	}
 
 	if a.post != nil {
-		copy(a.pstack, a.cstack)
-		if err := a.post.CallWithStack(ctx, a.pstack); err != nil {
+		// cabi_post takes the export's results, left on its stack.
+		if err := a.post.CallWithStack(ctx, a.cstack); err != nil {
 			return err
 		}
 	}
