@@ -325,6 +325,9 @@ func TestHostileCallee(t *testing.T) {
 		{12, "extract", x + "result: err: string of 4294967280 bytes at 0x10 is out of bounds of the callee's memory (65536 bytes)"},
 		{13, "probe", zipIface + "#probe: result: invalid bool 2"},
 		{14, "extract", "trap"},
+		{15, "big", zipIface + "#big: result: string of 2 bytes at 0x400 is not valid UTF-8 (at byte 0)"},
+		{16, "big", zipIface + "#big: result: string of 32 bytes at 0xfffffff0 is out of bounds of the callee's memory (65536 bytes)"},
+		{17, "big", zipIface + "#big: results at 0xfffffffc returned by the callee is out of bounds of the callee's memory (65536 bytes)"},
 	} {
 		parent, child := link(t, "hostile.wasm")
 		mustCall(t, child, "set_mode", uint64(c.mode))
@@ -496,6 +499,8 @@ func TestEchoLongStrings(t *testing.T) {
 		_, err := call(t, caller, "echo", p, uint64(len(b)), 1)
 		wantError(t, err, fmt.Sprintf("bench:b/api#echo: argument s: string of 1000 bytes at 0x1000 is not valid UTF-8 (at byte %d)", at))
 	}
+	_, err := call(t, caller, "echo", 0xfffff000, 0x2000, 1)
+	wantError(t, err, fmt.Sprintf("bench:b/api#echo: argument s: string of 8192 bytes at 0xfffff000 is out of bounds of the caller's memory (%d bytes)", caller.Memory().Size()))
 }
 
 // poisonMemory backs each memory with a buffer that moves on every grow:

@@ -71,9 +71,15 @@
   (func (export "acme:zip/unpack@1.4.0#count") (param i32 i32) (result i32)
     (i32.add (local.get 0) (local.get 1)))
 
+  ;; big's one string result: "ok", or in mode 15 invalid UTF-8, in mode
+  ;; 16 a string out of bounds, in mode 17 results out of bounds.
   (func (export "acme:zip/unpack@1.4.0#big") (param i32) (result i32)
-    (i32.store (i32.const 0x110) (i32.const 0x300))
-    (i32.store (i32.const 0x114) (i32.const 2))
+    (if (i32.eq (global.get $mode) (i32.const 17)) (then (return (i32.const 0xfffffffc))))
+    (i32.store (i32.const 0x110)
+      (select (i32.const 0x400)
+        (select (i32.const 0xfffffff0) (i32.const 0x300) (i32.eq (global.get $mode) (i32.const 16)))
+        (i32.eq (global.get $mode) (i32.const 15))))
+    (i32.store (i32.const 0x114) (select (i32.const 0x20) (i32.const 2) (i32.eq (global.get $mode) (i32.const 16))))
     (i32.const 0x110))
 
   (func (export "acme:zip/unpack@1.4.0#pick") (param i32 i64 i32) (result i64)
