@@ -42,7 +42,7 @@ func newFetcher(src Source, locked map[string][]*semver.Version) *fetcher {
 		src:       src,
 		locked:    locked,
 		versions:  map[string]*future[[]*semver.Version]{},
-		manifests: map[id]*future[*manifest.Manifest]{},
+		manifests: make(map[id]*future[*manifest.Manifest], len(locked)),
 	}
 }
 
@@ -106,10 +106,10 @@ func (f *fetcher) preload(root *manifest.Manifest) {
 		busy  int
 		// The requirements met, by name and requirement: ParseRequirement
 		// gives one *Requirement a text, mostly.
-		seen = map[req]bool{}
+		seen = make(map[req]bool, len(f.locked))
 		// The manifests whose requirements were met: several requirements
 		// lead to one manifest.
-		pushed = map[*manifest.Manifest]bool{}
+		pushed = make(map[*manifest.Manifest]bool, len(f.locked))
 	)
 	push := func(m *manifest.Manifest) { // with mu held
 		if pushed[m] {

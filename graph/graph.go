@@ -62,13 +62,16 @@ type Edge struct {
 // FlowError or CycleError (several joined with errors.Join), or an error of
 // the Source.
 func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) {
+	// A lock names most of the packages the walk meets: its tables are
+	// sized for them up front, not grown (and rehashed) as they fill.
+	n := len(opts.Locked)
 	r := &resolver{
 		src:     newFetcher(src, opts.Locked),
 		opts:    opts,
-		slotIDs: map[slot]int32{},
-		slots:   map[*manifest.Dependency]int32{},
-		mids:    map[*manifest.Manifest]int32{},
-		byID:    map[string]int32{},
+		slotIDs: make(map[slot]int32, n),
+		slots:   make(map[*manifest.Dependency]int32, n),
+		mids:    make(map[*manifest.Manifest]int32, n),
+		byID:    make(map[string]int32, n),
 	}
 	// The walk starts while the manifests are read ahead, waiting for
 	// the ones it needs first.

@@ -297,6 +297,13 @@ func (p *Project) Check(lock *lockfile.Lock) []policy.Finding {
 // modules and WIT too, for Lock.
 func (p *Project) resolveLocked(lock *lockfile.Lock) (*graph.Graph, error) {
 	p.prehash = make(map[string]bool, len(lock.Packages))
+	p.mu.Lock()
+	if len(p.hashes) == 0 && len(p.files) == 0 {
+		// Sized for the lock's packages, not grown as they are hashed.
+		p.hashes = make(map[string]string, len(lock.Packages))
+		p.files = make(map[*manifest.Manifest]fileDigests, len(lock.Packages))
+	}
+	p.mu.Unlock()
 	for _, pkg := range lock.Packages {
 		if pkg.Source == "registry" {
 			p.prehash[pkg.ID()] = true
