@@ -289,11 +289,11 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 	if s, ok := r.slots[dep]; ok {
 		return s, nil, nil
 	}
-	if lv := r.locked(dep); lv != nil {
+	if lv, m, err := r.src.lockedManifest(dep); lv != nil {
 		// A locked version that satisfies the requirement, is still there
 		// and whose keys this parent still grants is kept, and so is its
 		// class, even if a higher class satisfies it too.
-		if m, err := r.manifest(dep.Name, lv); err == nil && grants(parent, dep, m) {
+		if err == nil && grants(parent, dep, m) {
 			s := r.slotNum(slot{dep.Name, classOf(lv)})
 			r.slots[dep] = s
 			return s, nil, nil
@@ -426,16 +426,6 @@ func (r *resolver) choose(sn int32, ins []in) (*choice, error, error) {
 		e.Chains = append(e.Chains, r.chain(i.parent, i.dep))
 	}
 	return nil, e, nil
-}
-
-// locked returns the locked version that satisfies dep, if any.
-func (r *resolver) locked(dep *manifest.Dependency) *semver.Version {
-	for _, lv := range r.opts.Locked[dep.Name] {
-		if dep.Constraint.Check(lv) {
-			return lv
-		}
-	}
-	return nil
 }
 
 // chooseLocked returns the locked version of s if it still satisfies every
