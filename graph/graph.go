@@ -7,9 +7,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -256,11 +258,15 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 		}
 	}
 	rechosen := false // whether the choice of a slot met in the walk changed after it
-	for _, s := range r.order {
+	kept := r.keepLocked()
+	for i, s := range r.order {
 		if c := r.selected[s]; c != nil && slices.Equal(r.ins[s], c.ins) {
 			continue // the same requirements as when it was chosen
 		}
-		c, cerr, err := r.choose(s, r.ins[s])
+		c, cerr, err := kept[i], error(nil), error(nil)
+		if c == nil {
+			c, cerr, err = r.choose(s, r.ins[s])
+		}
 		if err != nil {
 			return false, nil, err
 		}
@@ -426,6 +432,56 @@ func (r *resolver) choose(sn int32, ins []in) (*choice, error, error) {
 		e.Chains = append(e.Chains, r.chain(i.parent, i.dep))
 	}
 	return nil, e, nil
+}
+
+// keepAhead and keepChunk are for TestKeepLocked: whether keepLocked
+// chooses ahead of the serial loop, and how many slots a goroutine of it
+// takes at a time.
+var (
+	keepAhead = true
+	keepChunk = 512
+)
+
+// keepLocked returns, by index in r.order, what chooseLocked chooses for
+// each slot whose requirements changed after the walk chose it (nil for the
+// others), computed on every core: chooseLocked only reads the resolver,
+// and choose begins with it. On a lock that still resolves, it is the
+// whole of the choosing that follows the walk.
+func (r *resolver) keepLocked() []*choice {
+	kept := make([]*choice, len(r.order))
+	if !keepAhead {
+		return kept
+	}
+	keep := func(from, to int) {
+		for i := from; i < to; i++ {
+			s := r.order[i]
+			if c := r.selected[s]; c != nil && slices.Equal(r.ins[s], c.ins) {
+				continue
+			}
+			kept[i] = r.chooseLocked(r.slotList[s], r.ins[s])
+		}
+	}
+	chunk := keepChunk
+	workers := min(runtime.GOMAXPROCS(0), (len(r.order)+chunk-1)/chunk)
+	if workers <= 1 {
+		keep(0, len(r.order))
+		return kept
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				from := int(next.Add(int64(chunk))) - chunk
+				if from >= len(r.order) {
+					return
+				}
+				keep(from, min(from+chunk, len(r.order)))
+			}
+		})
+	}
+	wg.Wait()
+	return kept
 }
 
 // chooseLocked returns the locked version of s if it still satisfies every
