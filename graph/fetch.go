@@ -35,6 +35,9 @@ var pinLocked = true
 type pinned struct {
 	versions  []*semver.Version
 	manifests []future[*manifest.Manifest]
+	// slots is the resolver's: the number plus one of each version's
+	// slot, 0 until the walk meets it. Only the walk reads and writes it.
+	slots []int32
 }
 
 // A req is a package name and a requirement on it.
@@ -75,7 +78,7 @@ func newFetcher(src Source, locked map[string][]*semver.Version) *fetcher {
 		if len(vs) == 0 || !pinLocked {
 			continue
 		}
-		p := &pinned{versions: vs, manifests: make([]future[*manifest.Manifest], len(vs))}
+		p := &pinned{versions: vs, manifests: make([]future[*manifest.Manifest], len(vs)), slots: make([]int32, len(vs))}
 		for i := range p.manifests {
 			p.manifests[i].done = make(chan struct{})
 		}
@@ -155,25 +158,26 @@ func (f *fetcher) Manifest(name string, v *semver.Version) (*manifest.Manifest, 
 }
 
 // lockedManifest returns the first locked version of d's package that d
-// allows, and its manifest; lv is nil if none is allowed.
-func (f *fetcher) lockedManifest(d *manifest.Dependency) (lv *semver.Version, m *manifest.Manifest, err error) {
+// allows, and its manifest; lv is nil if none is allowed. slot, if not
+// nil, is the resolver's memo of that version's slot number plus one.
+func (f *fetcher) lockedManifest(d *manifest.Dependency) (lv *semver.Version, m *manifest.Manifest, slot *int32, err error) {
 	p := f.pins[d.Name]
 	if p == nil {
 		for _, lv := range f.locked[d.Name] { // only when !pinLocked
 			if d.Constraint.Check(lv) {
 				m, err := f.Manifest(d.Name, lv)
-				return lv, m, err
+				return lv, m, nil, err
 			}
 		}
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	for i, lv := range p.versions {
 		if d.Constraint.Check(lv) {
 			m, err := p.manifests[i].await(func() (*manifest.Manifest, error) { return f.read(d.Name, lv) })
-			return lv, m, err
+			return lv, m, &p.slots[i], err
 		}
 	}
-	return nil, nil, nil
+	return nil, nil, nil, nil
 }
 
 // read reads the manifest of name v from the Source.

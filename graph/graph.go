@@ -295,12 +295,20 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 	if s, ok := r.slots[dep]; ok {
 		return s, nil, nil
 	}
-	if lv, m, err := r.src.lockedManifest(dep); lv != nil {
+	if lv, m, memo, err := r.src.lockedManifest(dep); lv != nil {
 		// A locked version that satisfies the requirement, is still there
 		// and whose keys this parent still grants is kept, and so is its
 		// class, even if a higher class satisfies it too.
 		if err == nil && grants(parent, dep, m) {
-			s := r.slotNum(slot{dep.Name, classOf(lv)})
+			var s int32
+			if memo != nil && *memo > 0 {
+				s = *memo - 1
+			} else {
+				s = r.slotNum(slot{dep.Name, classOf(lv)})
+				if memo != nil {
+					*memo = s + 1
+				}
+			}
 			r.slots[dep] = s
 			return s, nil, nil
 		}
