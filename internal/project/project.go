@@ -342,8 +342,9 @@ func (p *Project) compare(lock *lockfile.Lock, g *graph.Graph, err error) []poli
 	if err == nil {
 		fresh, err = p.Lock(g)
 	}
-	resolved := map[string]*lockfile.Package{}
+	var resolved map[string]*lockfile.Package
 	if fresh != nil {
+		resolved = make(map[string]*lockfile.Package, len(fresh.Packages))
 		for _, pkg := range fresh.Packages {
 			resolved[pkg.ID()] = pkg
 		}
@@ -621,7 +622,7 @@ func (p *Project) Module(pkg *lockfile.Package) ([]byte, error) {
 // integrity or stale-lock findings report it. Modules are validated into
 // cache, if not nil, as linker.NewCachingAnalyzer does.
 func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock, cache wazero.CompilationCache) []policy.Finding {
-	handed := map[string][]policy.Key{} // by parent ID
+	handed := make(map[string][]policy.Key, len(lock.Packages)) // by parent ID
 	for _, e := range lock.Edges {
 		handed[e.Parent] = append(handed[e.Parent], e.Grant...)
 	}
