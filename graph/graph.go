@@ -637,7 +637,7 @@ func findCycle(g *Graph) []string {
 		active
 		done
 	)
-	state := map[*Node]int{}
+	state := make(map[*Node]int, len(g.Nodes))
 	var stack []*Node
 	var cycle []string
 	var visit func(n *Node) bool
