@@ -7,9 +7,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -62,13 +64,16 @@ type Edge struct {
 // FlowError or CycleError (several joined with errors.Join), or an error of
 // the Source.
 func Resolve(root *manifest.Manifest, src Source, opts Options) (*Graph, error) {
+	// A lock names most of the packages the walk meets: its tables are
+	// sized for them up front, not grown (and rehashed) as they fill.
+	n := len(opts.Locked)
 	r := &resolver{
 		src:     newFetcher(src, opts.Locked),
 		opts:    opts,
-		slotIDs: map[slot]int32{},
-		slots:   map[*manifest.Dependency]int32{},
-		mids:    map[*manifest.Manifest]int32{},
-		byID:    map[string]int32{},
+		slotIDs: make(map[slot]int32, n),
+		slots:   make(map[*manifest.Dependency]int32, n),
+		mids:    make(map[*manifest.Manifest]int32, n),
+		byID:    make(map[string]int32, n),
 	}
 	// The walk starts while the manifests are read ahead, waiting for
 	// the ones it needs first.
@@ -253,11 +258,15 @@ func (r *resolver) pass(root *manifest.Manifest) (changed bool, errs []error, er
 		}
 	}
 	rechosen := false // whether the choice of a slot met in the walk changed after it
-	for _, s := range r.order {
+	kept := r.keepLocked()
+	for i, s := range r.order {
 		if c := r.selected[s]; c != nil && slices.Equal(r.ins[s], c.ins) {
 			continue // the same requirements as when it was chosen
 		}
-		c, cerr, err := r.choose(s, r.ins[s])
+		c, cerr, err := kept[i], error(nil), error(nil)
+		if c == nil {
+			c, cerr, err = r.choose(s, r.ins[s])
+		}
 		if err != nil {
 			return false, nil, err
 		}
@@ -286,12 +295,20 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 	if s, ok := r.slots[dep]; ok {
 		return s, nil, nil
 	}
-	if lv := r.locked(dep); lv != nil {
+	if lv, m, memo, err := r.src.lockedManifest(dep); lv != nil {
 		// A locked version that satisfies the requirement, is still there
 		// and whose keys this parent still grants is kept, and so is its
 		// class, even if a higher class satisfies it too.
-		if m, err := r.manifest(dep.Name, lv); err == nil && grants(parent, dep, m) {
-			s := r.slotNum(slot{dep.Name, classOf(lv)})
+		if err == nil && grants(parent, dep, m) {
+			var s int32
+			if memo != nil && *memo > 0 {
+				s = *memo - 1
+			} else {
+				s = r.slotNum(slot{dep.Name, classOf(lv)})
+				if memo != nil {
+					*memo = s + 1
+				}
+			}
 			r.slots[dep] = s
 			return s, nil, nil
 		}
@@ -425,14 +442,54 @@ func (r *resolver) choose(sn int32, ins []in) (*choice, error, error) {
 	return nil, e, nil
 }
 
-// locked returns the locked version that satisfies dep, if any.
-func (r *resolver) locked(dep *manifest.Dependency) *semver.Version {
-	for _, lv := range r.opts.Locked[dep.Name] {
-		if dep.Constraint.Check(lv) {
-			return lv
+// keepAhead and keepChunk are for TestKeepLocked: whether keepLocked
+// chooses ahead of the serial loop, and how many slots a goroutine of it
+// takes at a time.
+var (
+	keepAhead = true
+	keepChunk = 512
+)
+
+// keepLocked returns, by index in r.order, what chooseLocked chooses for
+// each slot whose requirements changed after the walk chose it (nil for the
+// others), computed on every core: chooseLocked only reads the resolver,
+// and choose begins with it. On a lock that still resolves, it is the
+// whole of the choosing that follows the walk.
+func (r *resolver) keepLocked() []*choice {
+	kept := make([]*choice, len(r.order))
+	if !keepAhead {
+		return kept
+	}
+	keep := func(from, to int) {
+		for i := from; i < to; i++ {
+			s := r.order[i]
+			if c := r.selected[s]; c != nil && slices.Equal(r.ins[s], c.ins) {
+				continue
+			}
+			kept[i] = r.chooseLocked(r.slotList[s], r.ins[s])
 		}
 	}
-	return nil
+	chunk := keepChunk
+	workers := min(runtime.GOMAXPROCS(0), (len(r.order)+chunk-1)/chunk)
+	if workers <= 1 {
+		keep(0, len(r.order))
+		return kept
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				from := int(next.Add(int64(chunk))) - chunk
+				if from >= len(r.order) {
+					return
+				}
+				keep(from, min(from+chunk, len(r.order)))
+			}
+		})
+	}
+	wg.Wait()
+	return kept
 }
 
 // chooseLocked returns the locked version of s if it still satisfies every
@@ -580,7 +637,7 @@ func findCycle(g *Graph) []string {
 		active
 		done
 	)
-	state := map[*Node]int{}
+	state := make(map[*Node]int, len(g.Nodes))
 	var stack []*Node
 	var cycle []string
 	var visit func(n *Node) bool

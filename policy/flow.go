@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -32,7 +33,7 @@ func CheckFlow(parent Set, grant []Key, child Set) *Flow {
 		return f // most edges: nothing declared, nothing granted
 	}
 	used := make([]bool, len(grant))
-	var handed []Key
+	handed := make([]Key, 0, len(child))
 	for _, c := range child {
 		i := -1
 		if c.Kind == FS {
@@ -64,7 +65,11 @@ func CheckFlow(parent Set, grant []Key, child Set) *Flow {
 		}
 		handed = append(handed, c)
 	}
-	f.Handed = NewSet(handed...)
+	if len(handed) > 0 { // else nil, as NewSet() is
+		// NewSet(handed...), without copying handed again.
+		slices.SortFunc(handed, compare)
+		f.Handed = slices.Compact(Set(handed))
+	}
 	for j, g := range grant {
 		if !used[j] {
 			f.Unused = append(f.Unused, g)
@@ -80,7 +85,9 @@ func CheckFlow(parent Set, grant []Key, child Set) *Flow {
 // access to the child needs the access the child declares, or ro.
 func holds(parent Set, g Key, child Set) bool {
 	if g.Kind != FS {
-		return parent.Covers(g)
+		// Most grants hand down a key the parent holds as it is: found
+		// by binary search, as a key other than fs covers itself.
+		return parent.Contains(g) || parent.Covers(g)
 	}
 	need := g.Access
 	if need == AsDeclared {

@@ -264,3 +264,36 @@ spawn = ["acme:worker"]
 		}
 	}
 }
+
+// TestHoldsExact checks the premise of holds's fast path: a key other than
+// fs that the parent holds exactly, it holds. Every key of TestKeyCovers's
+// kinds covers itself, and holds agrees with Set.Covers on each pair.
+func TestHoldsExact(t *testing.T) {
+	texts := []string{
+		"net:api.example.com:443", "net:*.example.com:443", "net:*.example.com:*",
+		"net:10.0.0.1:5432", "net:[::1]:8080", "net:*:*", "env:HOME", "env:LANG",
+		"stdio:stdout", "stdio:stdin", "clock", "random", "spawn:acme:tool",
+	}
+	var keys []Key
+	for _, s := range texts {
+		k, err := ParseKey(s)
+		if err != nil {
+			continue // a form this version does not take
+		}
+		keys = append(keys, k)
+		if !k.Covers(k) {
+			t.Errorf("%s does not cover itself", s)
+		}
+	}
+	if len(keys) < 10 {
+		t.Fatalf("only %d of %d keys parse", len(keys), len(texts))
+	}
+	for _, p := range keys {
+		for _, g := range keys {
+			parent := NewSet(p, keys[0])
+			if got, want := holds(parent, g, nil), parent.Covers(g); got != want {
+				t.Errorf("holds(%v, %v) = %v, want %v", parent.Strings(), g, got, want)
+			}
+		}
+	}
+}

@@ -297,6 +297,13 @@ func (p *Project) Check(lock *lockfile.Lock) []policy.Finding {
 // modules and WIT too, for Lock.
 func (p *Project) resolveLocked(lock *lockfile.Lock) (*graph.Graph, error) {
 	p.prehash = make(map[string]bool, len(lock.Packages))
+	p.mu.Lock()
+	if len(p.hashes) == 0 && len(p.files) == 0 {
+		// Sized for the lock's packages, not grown as they are hashed.
+		p.hashes = make(map[string]string, len(lock.Packages))
+		p.files = make(map[*manifest.Manifest]fileDigests, len(lock.Packages))
+	}
+	p.mu.Unlock()
 	for _, pkg := range lock.Packages {
 		if pkg.Source == "registry" {
 			p.prehash[pkg.ID()] = true
@@ -335,8 +342,9 @@ func (p *Project) compare(lock *lockfile.Lock, g *graph.Graph, err error) []poli
 	if err == nil {
 		fresh, err = p.Lock(g)
 	}
-	resolved := map[string]*lockfile.Package{}
+	var resolved map[string]*lockfile.Package
 	if fresh != nil {
+		resolved = make(map[string]*lockfile.Package, len(fresh.Packages))
 		for _, pkg := range fresh.Packages {
 			resolved[pkg.ID()] = pkg
 		}
@@ -614,7 +622,7 @@ func (p *Project) Module(pkg *lockfile.Package) ([]byte, error) {
 // integrity or stale-lock findings report it. Modules are validated into
 // cache, if not nil, as linker.NewCachingAnalyzer does.
 func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock, cache wazero.CompilationCache) []policy.Finding {
-	handed := map[string][]policy.Key{} // by parent ID
+	handed := make(map[string][]policy.Key, len(lock.Packages)) // by parent ID
 	for _, e := range lock.Edges {
 		handed[e.Parent] = append(handed[e.Parent], e.Grant...)
 	}
