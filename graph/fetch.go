@@ -113,22 +113,13 @@ func (f *fetcher) pinnedFuture(name string, v *semver.Version) *future[*manifest
 // callers that come later wait for the first.
 func get[K comparable, T any](mu *sync.Mutex, m map[K]*future[T], key K, f func() (T, error)) (T, error) {
 	mu.Lock()
-	fu, ok := m[key]
-	if !ok {
+	fu := m[key]
+	if fu == nil {
 		fu = &future[T]{done: make(chan struct{})}
 		m[key] = fu
 	}
 	mu.Unlock()
-	if ok {
-		if !fu.ready.Load() {
-			<-fu.done
-		}
-		return fu.v, fu.err
-	}
-	fu.v, fu.err = f()
-	fu.ready.Store(true)
-	close(fu.done)
-	return fu.v, fu.err
+	return fu.await(f)
 }
 
 // Versions returns the versions of a package, highest first.
