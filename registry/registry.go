@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/nanoproc/nano/internal/tomlfile"
 	"github.com/nanoproc/nano/internal/vtext"
 	"github.com/nanoproc/nano/manifest"
 )
@@ -20,6 +22,10 @@ import (
 // A Registry is a local registry directory. It implements graph.Source.
 type Registry struct {
 	Dir string
+
+	// real holds the directories under Dir, NAMESPACE, NAMESPACE/NAME and
+	// NAMESPACE/NAME/VERSION, found not to be symbolic links.
+	real sync.Map
 }
 
 // Path returns the directory of one version of a package.
@@ -52,7 +58,35 @@ func (r *Registry) Versions(name string) ([]*semver.Version, error) {
 // inside the version's directory (manifest.ParsePublished): a registry
 // names nothing else on the host.
 func (r *Registry) Manifest(name string, v *semver.Version) (*manifest.Manifest, error) {
+	if err := r.realDirs(name, v); err != nil {
+		return nil, err
+	}
 	return manifest.ParsePublished(filepath.Join(r.Path(name, v), manifest.FileName))
+}
+
+// realDirs refuses a package whose namespace, name or version directory
+// is a symbolic link, which could lead out of the registry: a registry's
+// packages are real directories, as publish makes them. A directory that
+// does not exist is left for reading the manifest to report.
+func (r *Registry) realDirs(name string, v *semver.Version) error {
+	ns, n, _ := strings.Cut(name, ":")
+	for _, rel := range [...]string{ns, filepath.Join(ns, n), filepath.Join(ns, n, vtext.String(v))} {
+		if _, ok := r.real.Load(rel); ok {
+			continue
+		}
+		dir := filepath.Join(r.Dir, rel)
+		info, err := os.Lstat(dir)
+		if err != nil {
+			return nil
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			// Malformed registry content, as a manifest naming a file
+			// outside its directory is.
+			return tomlfile.List{{File: dir, Msg: "a symbolic link; a registry's packages are real directories"}}
+		}
+		r.real.Store(rel, true)
+	}
+	return nil
 }
 
 // ErrExists is returned by Publish for a version that is already published.
