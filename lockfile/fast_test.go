@@ -54,17 +54,8 @@ func TestFastAgrees(t *testing.T) {
 
 // FuzzFast checks parseFast against the slow way on any input.
 func FuzzFast(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.[lg]o*")
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, data := range seeds(f) {
 		f.Add(data)
-	}
-	f.Add([]byte(base))
-	for _, tt := range badTests {
-		f.Add([]byte(strings.Replace(base, tt.old, tt.new, 1)))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { agree(t, data) })
 }

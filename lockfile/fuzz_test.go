@@ -11,20 +11,30 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// FuzzParse checks that Parse never panics, and that a lock it accepts
-// marshals to text that parses again and marshals to the same bytes.
-func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.[lg]o*") // the .lock and .golden files
+// seeds returns the locks every fuzz target starts from: the .lock and
+// .golden files of testdata, base, and the bad locks of TestParseBad.
+func seeds(tb testing.TB) [][]byte {
+	files, _ := filepath.Glob("testdata/*.[lg]o*")
+	var out [][]byte
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			f.Fatal(err)
+			tb.Fatal(err)
 		}
-		f.Add(data)
+		out = append(out, data)
 	}
-	f.Add([]byte(base))
+	out = append(out, []byte(base))
 	for _, tt := range badTests {
-		f.Add([]byte(strings.Replace(base, tt.old, tt.new, 1)))
+		out = append(out, []byte(strings.Replace(base, tt.old, tt.new, 1)))
+	}
+	return out
+}
+
+// FuzzParse checks that Parse never panics, and that a lock it accepts
+// marshals to text that parses again and marshals to the same bytes.
+func FuzzParse(f *testing.F) {
+	for _, data := range seeds(f) {
+		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := Parse("nano.lock", data)
