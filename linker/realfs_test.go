@@ -156,18 +156,7 @@ func TestRealCAt(t *testing.T) {
 		{"deep mount", map[string]string{"data": "/srv/in"}, "/srv/in"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := dataDir(t)
-			before := tree(t, filepath.Dir(dir), "")
-			got := runNano(t, "cfs.wasm", []string{"fs:data:rw", "stdio:stdout"}, tt.mounts, map[string]linker.Dir{"data": {Path: dir}}, "at", tt.dir)
-			same(t, "nano", got, want)
-			guestPath := "/data"
-			if p, ok := tt.mounts["data"]; ok {
-				guestPath = p
-			}
-			same(t, "wazero", runWazero(t, "cfs.wasm", map[string]string{guestPath: dir}, "at", tt.dir), want)
-			if after := tree(t, filepath.Dir(dir), ""); !slices.Equal(after, before) {
-				t.Errorf("the host tree changed:\n\t%s\nwas\n\t%s", strings.Join(after, "\n\t"), strings.Join(before, "\n\t"))
-			}
+			sideBySide(t, "cfs.wasm", tt.mounts, want, "at", tt.dir)
 		})
 	}
 }
@@ -333,17 +322,7 @@ func TestRealGoRoot(t *testing.T) {
 		{"mount at /, relative", map[string]string{"data": "/"}, "."},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := dataDir(t)
-			before := tree(t, filepath.Dir(dir), "")
-			same(t, "nano", runNano(t, "goroot.wasm", []string{"fs:data:rw", "stdio:stdout"}, tt.mounts, map[string]linker.Dir{"data": {Path: dir}}, "root", tt.dir), want)
-			guestPath := "/data"
-			if p, ok := tt.mounts["data"]; ok {
-				guestPath = p
-			}
-			same(t, "wazero", runWazero(t, "goroot.wasm", map[string]string{guestPath: dir}, "root", tt.dir), want)
-			if after := tree(t, filepath.Dir(dir), ""); !slices.Equal(after, before) {
-				t.Errorf("the host tree changed:\n\t%s\nwas\n\t%s", strings.Join(after, "\n\t"), strings.Join(before, "\n\t"))
-			}
+			sideBySide(t, "goroot.wasm", tt.mounts, want, "root", tt.dir)
 		})
 	}
 }
@@ -452,5 +431,24 @@ func TestRunChildMount(t *testing.T) {
 		if w == "err" && !strings.HasPrefix(got[i], "err: ") || w != "err" && got[i] != w {
 			t.Errorf("line %d = %q, want %q", i+1, got[i], w)
 		}
+	}
+}
+
+// sideBySide runs guest with args on nano, holding fs:data:rw of a fresh
+// data directory mounted as mounts says, and on plain wazero with the
+// directory at the same guest path; both must print want, and the host
+// tree outside the directory must not change.
+func sideBySide(t *testing.T, guest string, mounts map[string]string, want []string, args ...string) {
+	t.Helper()
+	dir := dataDir(t)
+	before := tree(t, filepath.Dir(dir), "")
+	same(t, "nano", runNano(t, guest, []string{"fs:data:rw", "stdio:stdout"}, mounts, map[string]linker.Dir{"data": {Path: dir}}, args...), want)
+	guestPath := "/data"
+	if p, ok := mounts["data"]; ok {
+		guestPath = p
+	}
+	same(t, "wazero", runWazero(t, guest, map[string]string{guestPath: dir}, args...), want)
+	if after := tree(t, filepath.Dir(dir), ""); !slices.Equal(after, before) {
+		t.Errorf("the host tree changed:\n\t%s\nwas\n\t%s", strings.Join(after, "\n\t"), strings.Join(before, "\n\t"))
 	}
 }
