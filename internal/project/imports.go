@@ -1,0 +1,190 @@
+package project
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/nanoproc/nano/internal/vtext"
+	"github.com/nanoproc/nano/linker"
+	"github.com/nanoproc/nano/lockfile"
+	"github.com/nanoproc/nano/policy"
+	"github.com/tetratelabs/wazero"
+)
+
+// CheckImports compares what the module of every package in the lock
+// imports with what the package declares. It reports as undeclared-import
+// an import from a module that is neither a declared dependency nor WASI
+// (blocking), and a WASI import that needs a kind of key the package does
+// not declare (reported only); as unused-key a declared key that the
+// module never imports a function for and that the package hands to no
+// dependency. A module that differs from the lock's digest is skipped:
+// integrity or stale-lock findings report it. Modules are validated into
+// cache, if not nil, as linker.NewCachingAnalyzer does.
+func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock, cache wazero.CompilationCache) []policy.Finding {
+	handed := make(map[string][]policy.Key, len(lock.Packages)) // by parent ID
+	for _, e := range lock.Edges {
+		handed[e.Parent] = append(handed[e.Parent], e.Grant...)
+	}
+	// Locate each module and check its digest; analyze each distinct
+	// module once.
+	files := map[string]string{} // by digest
+	for _, pkg := range lock.Packages {
+		m, err := p.manifestOf(pkg)
+		if err != nil {
+			continue
+		}
+		file := filepath.Join(m.Dir(), filepath.FromSlash(m.Module))
+		p.mu.Lock()
+		fd, ok := p.files[m] // hashed while locking, most likely
+		p.mu.Unlock()
+		if ok && fd.module == pkg.Module {
+			files[pkg.Module] = file
+		} else if d, err := p.hash(file, lockfile.HashFile); err == nil && d == pkg.Module {
+			files[pkg.Module] = file
+		}
+	}
+	type result struct {
+		m   *linker.Module
+		err error
+	}
+	digests := slices.Sorted(maps.Keys(files))
+	results := make([]result, len(digests))
+	a := linker.NewCachingAnalyzer(ctx, cache)
+	defer a.Close(ctx)
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range min(runtime.GOMAXPROCS(0), len(digests)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(digests); i = int(next.Add(1) - 1) {
+				r := &results[i]
+				data, err := os.ReadFile(files[digests[i]])
+				switch {
+				case err != nil:
+					r.err = err
+				case lockfile.Digest(data) != digests[i]:
+					r.err = fmt.Errorf("%s changed while nano read it", files[digests[i]])
+				default:
+					r.m, r.err = a.Analyze(ctx, data)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	var out []policy.Finding
+	for _, pkg := range lock.Packages {
+		i, ok := slices.BinarySearch(digests, pkg.Module)
+		if !ok || files[pkg.Module] == "" {
+			continue
+		}
+		if err := results[i].err; err != nil {
+			out = append(out, policy.Finding{Kind: policy.UndeclaredImport, Package: pkg.Name, To: vtext.String(pkg.Version),
+				Reason: "cannot read the module's imports: " + err.Error(), Blocks: true})
+			continue
+		}
+		deps := make([]string, len(pkg.Dependencies))
+		for j, d := range pkg.Dependencies {
+			deps[j], _, _ = strings.Cut(d, " ")
+		}
+		out = append(out, ImportFindings(pkg.Name, vtext.String(pkg.Version), results[i].m, deps, pkg.Keys, handed[pkg.ID()])...)
+	}
+	return out
+}
+
+// ImportFindings compares what the module m of package name at version
+// imports with what the package declares: its dependencies (by name), its
+// keys, and the keys it hands down its edges (fs keys naming its own slot in
+// Source, as in a grant).
+//
+//   - An import from a module that is not a declared dependency, an import
+//     of a function WASI preview1 does not have, and an imported memory,
+//     table or global are undeclared-import, blocking: they never link.
+//   - A WASI import that needs a kind of key the package does not declare is
+//     undeclared-import, reported only: toolchains import functions that
+//     the code never calls, and without the key the call fails anyway. One
+//     finding per kind, naming the first such import.
+//   - A declared key of a kind the module imports no function for, and that
+//     the package hands to no dependency, is unused-key, reported only.
+//     stdio keys need no import of their own (fd_write is always there) and
+//     spawn keys are about children, so neither is ever unused.
+func ImportFindings(name, version string, m *linker.Module, deps []string, keys policy.Set, handed []policy.Key) []policy.Finding {
+	var out []policy.Finding
+	add := func(imp string, blocks bool, format string, args ...any) {
+		out = append(out, policy.Finding{Kind: policy.UndeclaredImport, Package: name, To: version,
+			Import: imp, Reason: fmt.Sprintf(format, args...), Blocks: blocks})
+	}
+	for _, s := range m.ImportedNonFuncs {
+		add(s, true, "nanoprocesses share no memory, table or global")
+	}
+	imported := map[policy.Kind][]linker.Import{}
+	for _, im := range m.Imports {
+		switch im.Need.Kind {
+		case linker.NeedDependency:
+			if !slices.Contains(deps, im.Dependency()) {
+				add(im.String(), true, "%s is not a dependency of %s", im.Dependency(), name)
+			}
+		case linker.NeedUnknown:
+			if im.Module == linker.WASI {
+				add(im.String(), true, "not a WASI preview1 function")
+			} else {
+				add(im.String(), true, "%q is neither a dependency, WASI, nor a nano host API", im.Module)
+			}
+		case linker.NeedKey:
+			imported[im.Need.Key] = append(imported[im.Need.Key], im)
+		}
+	}
+	for _, kind := range slices.Sorted(maps.Keys(imported)) {
+		if slices.ContainsFunc(keys, func(k policy.Key) bool { return k.Kind == kind }) {
+			continue
+		}
+		ims := imported[kind]
+		also := ""
+		if len(ims) > 1 {
+			names := make([]string, len(ims)-1)
+			for i, im := range ims[1:] {
+				names[i] = im.Name
+			}
+			also = " (also: " + strings.Join(names, ", ") + ")"
+		}
+		without := "the call fails"
+		if kind == policy.Clock || kind == policy.Random {
+			without = "the nanoprocess gets deterministic stand-ins"
+		}
+		add(ims[0].String(), false, "needs %s %s key, which %s does not declare%s; reported only: toolchains import functions they never call, and without the key %s",
+			article(kind), kind, name, also, without)
+	}
+	for _, k := range keys {
+		if k.Kind == policy.Stdio || k.Kind == policy.Spawn || len(imported[k.Kind]) > 0 || handsDown(k, handed) {
+			continue
+		}
+		out = append(out, policy.Finding{Kind: policy.UnusedKey, Package: name, To: version, Key: k.String(),
+			Reason: fmt.Sprintf("the module imports no %s function, and %s hands it to no dependency", k.Kind, name)})
+	}
+	return out
+}
+
+// handsDown reports whether a package holding k hands it, or part of it,
+// down one of the grants.
+func handsDown(k policy.Key, grants []policy.Key) bool {
+	return slices.ContainsFunc(grants, func(g policy.Key) bool {
+		if k.Kind == policy.FS {
+			return g.Kind == policy.FS && g.SourceSlot() == k.Name
+		}
+		return k.Covers(g)
+	})
+}
+
+func article(k policy.Kind) string {
+	if k == policy.FS || k == policy.Env {
+		return "an"
+	}
+	return "a"
+}
