@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 	"strings"
 
@@ -301,8 +300,7 @@ func (k *linker) add(id, at string, keys policy.Set, slots map[string]string) (i
 		childSlots := map[string]string{}
 		for _, g := range e.Grant {
 			if g.Kind == policy.FS {
-				src, sub, _ := strings.Cut(g.Source, "/")
-				childSlots[g.Name] = path.Join(slots[src], sub)
+				childSlots[g.Name] = policy.Rebase(g, slots[g.SourceSlot()]).Source
 			}
 		}
 		i, err := k.add(e.Child, at+" > "+idName(e.Child), e.Grant, childSlots)

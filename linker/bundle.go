@@ -461,7 +461,7 @@ func (b *Bundle) check() error {
 			return fmt.Errorf("%s: no instance imports it", inst.Path)
 		}
 		for _, k := range keys[i] {
-			if !holds(keys[parent[i]], k) {
+			if !keys[parent[i]].HoldsRooted(k) {
 				return fmt.Errorf("%s: holds %s, which %s does not", inst.Path, k, b.Instances[parent[i]].Path)
 			}
 		}
@@ -495,16 +495,4 @@ func checkMounts(inst *Instance, keys policy.Set) error {
 		by[at] = slot
 	}
 	return nil
-}
-
-// holds reports whether a nanoprocess holding keys may hold k: fs keys by
-// their place under the root's slots, others as policy covers them.
-func holds(keys policy.Set, k policy.Key) bool {
-	if k.Kind != policy.FS {
-		return keys.Covers(k)
-	}
-	return slices.ContainsFunc(keys, func(p policy.Key) bool {
-		return p.Kind == policy.FS && p.Access >= k.Access &&
-			(k.Source == p.Source || strings.HasPrefix(k.Source, p.Source+"/"))
-	})
 }

@@ -89,7 +89,7 @@ func related(s Set, k Key, inside func(Key) bool) (Key, bool) {
 	}
 	if k.Kind == FS {
 		for _, o := range s {
-			if o.Kind == FS && o.Name == k.Name && (within(o.Source, k.Source) || within(k.Source, o.Source)) {
+			if o.Kind == FS && o.Name == k.Name && (Within(o.Source, k.Source) || Within(k.Source, o.Source)) {
 				return o, true
 			}
 		}

@@ -43,7 +43,7 @@ func CheckFlow(parent Set, grant []Key, child Set) *Flow {
 					break
 				}
 			}
-			if i >= 0 && grant[i].Access != AsDeclared && grant[i].Access < c.Access {
+			if i >= 0 && !gives(grant[i], c) {
 				used[i] = true // the grant for this slot, too narrow: missing, not unused
 				i = -1
 			}
@@ -89,15 +89,27 @@ func holds(parent Set, g Key, child Set) bool {
 		// by binary search, as a key other than fs covers itself.
 		return parent.Contains(g) || parent.Covers(g)
 	}
-	need := g.Access
-	if need == AsDeclared {
-		need = RO
-		if c, ok := child.FS(g.Name); ok {
-			need = c.Access
-		}
-	}
 	p, ok := parent.FS(g.SourceSlot())
-	return ok && p.Access >= need
+	return ok && p.Access >= access(g, child)
+}
+
+// gives reports whether fs grant key g, for the slot of c, gives at least
+// c's access: a grant without an access gives the child's declared one.
+func gives(g, c Key) bool {
+	return g.Access == AsDeclared || g.Access >= c.Access
+}
+
+// access returns the access an fs grant key g gives a child declaring
+// child: its own, or else the child's declared access for the slot, or ro
+// for a slot the child does not declare.
+func access(g Key, child Set) Access {
+	if g.Access != AsDeclared {
+		return g.Access
+	}
+	if c, ok := child.FS(g.Name); ok {
+		return c.Access
+	}
+	return RO
 }
 
 // GrantHint returns the nano.toml lines that would hand the missing keys from

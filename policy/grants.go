@@ -14,7 +14,7 @@ func Grants(grant []Key, child Set) bool {
 			continue
 		}
 		i := slices.IndexFunc(grant, func(g Key) bool { return g.Kind == FS && g.Name == c.Name })
-		if i < 0 || grant[i].Access != AsDeclared && grant[i].Access < c.Access {
+		if i < 0 || !gives(grant[i], c) {
 			return false
 		}
 	}

@@ -116,7 +116,7 @@ func (k Key) Covers(c Key) bool {
 	}
 	switch k.Kind {
 	case FS:
-		return k.Name == c.Name && within(c.Source, k.Source) &&
+		return k.Name == c.Name && Within(c.Source, k.Source) &&
 			c.Access != AsDeclared && k.Access >= c.Access
 	case Net:
 		return hostCovers(k.Name, c.Name) && (k.Port == "*" || k.Port == c.Port)
@@ -126,8 +126,14 @@ func (k Key) Covers(c Key) bool {
 	return k.Name == c.Name
 }
 
-// within reports whether path is base or inside it.
-func within(path, base string) bool {
+// Within reports whether the fs path names base or a directory inside it.
+// Both are slash-separated and clean, as the Source of an fs key: a slot and
+// an optional sub-path ("data/uploads"), in the terms of a grant (the
+// granting package's slot) or of a bundle (the root's slot). An empty base
+// is a whole declared slot: every path is within it. "data/uploads2" is not
+// within "data/uploads". It is the one test of fs nesting: every comparison
+// of fs sources, in this package and out of it, goes through it.
+func Within(path, base string) bool {
 	return path == base || base == "" || strings.HasPrefix(path, base+"/")
 }
 

@@ -44,7 +44,12 @@ func (e *env) why(c *cli.Context) error {
 		return err
 	}
 	if name == p.Root.Name {
-		if root := l.Package(p.Root.ID()); root != nil && (key == nil || root.Keys.Covers(*key) || key.Access == policy.AsDeclared && hasSlot(root.Keys, key.Name)) {
+		root := l.Package(p.Root.ID())
+		held := root != nil && key == nil
+		if root != nil && key != nil {
+			_, _, held = policy.Trace(root.Keys, nil, *key) // with no edges: whether the root holds key
+		}
+		if held {
 			fmt.Fprintf(e.stdout, "%s is the root: its keys come from the operator (nano run)\n", root.ID())
 			return nil
 		}
@@ -65,8 +70,16 @@ func (e *env) why(c *cli.Context) error {
 			found = true
 			continue
 		}
-		if via, ok := trace(l, path, *key); ok {
-			printTrace(e, l, path, via)
+		var root policy.Set
+		if r := l.Package(path[0].Parent); r != nil {
+			root = r.Keys
+		}
+		grants := make([][]policy.Key, len(path))
+		for i, edge := range path {
+			grants[i] = edge.Grant
+		}
+		if from, via, ok := policy.Trace(root, grants, *key); ok {
+			printTrace(e, path, from, via)
 			found = true
 		}
 	}
@@ -134,46 +147,8 @@ func printPath(e *env, l *lockfile.Lock, path []*lockfile.Edge) {
 	}
 }
 
-// trace follows key back from the end of path: on each edge, the grant key
-// that hands it down. It reports false if the package does not hold key.
-func trace(l *lockfile.Lock, path []*lockfile.Edge, key policy.Key) ([]policy.Key, bool) {
-	via := make([]policy.Key, len(path))
-	want := key
-	for i := len(path) - 1; i >= 0; i-- {
-		j := slices.IndexFunc(path[i].Grant, func(g policy.Key) bool {
-			if want.Kind == policy.FS {
-				return g.Kind == policy.FS && g.Name == want.Name
-			}
-			return g.Covers(want)
-		})
-		if j < 0 {
-			return nil, false
-		}
-		g := path[i].Grant[j]
-		if i == len(path)-1 && g.Kind == policy.FS && g.Access < want.Access {
-			return nil, false
-		}
-		via[i] = g
-		if g.Kind == policy.FS {
-			want = policy.Key{Kind: policy.FS, Name: g.SourceSlot()}
-		}
-	}
-	return via, true
-}
-
-func hasSlot(keys policy.Set, slot string) bool {
-	_, ok := keys.FS(slot)
-	return ok
-}
-
-func printTrace(e *env, l *lockfile.Lock, path []*lockfile.Edge, via []policy.Key) {
-	held := via[0]
-	if root := l.Package(path[0].Parent); root != nil && held.Kind == policy.FS {
-		if k, ok := root.Keys.FS(held.SourceSlot()); ok {
-			held = k
-		}
-	}
-	fmt.Fprintf(e.stdout, "%s holds %s from the operator (nano run)\n", path[0].Parent, held)
+func printTrace(e *env, path []*lockfile.Edge, from policy.Key, via []policy.Key) {
+	fmt.Fprintf(e.stdout, "%s holds %s from the operator (nano run)\n", path[0].Parent, from)
 	for i, edge := range path {
 		fmt.Fprintf(e.stdout, "%s-> %s: %s\n", strings.Repeat("  ", i+1), edge.Child, via[i])
 	}

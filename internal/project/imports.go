@@ -162,24 +162,13 @@ func ImportFindings(name, version string, m *linker.Module, deps []string, keys 
 			article(kind), kind, name, also, without)
 	}
 	for _, k := range keys {
-		if k.Kind == policy.Stdio || k.Kind == policy.Spawn || len(imported[k.Kind]) > 0 || handsDown(k, handed) {
+		if k.Kind == policy.Stdio || k.Kind == policy.Spawn || len(imported[k.Kind]) > 0 || policy.HandsDown(k, handed) {
 			continue
 		}
 		out = append(out, policy.Finding{Kind: policy.UnusedKey, Package: name, To: version, Key: k.String(),
 			Reason: fmt.Sprintf("the module imports no %s function, and %s hands it to no dependency", k.Kind, name)})
 	}
 	return out
-}
-
-// handsDown reports whether a package holding k hands it, or part of it,
-// down one of the grants.
-func handsDown(k policy.Key, grants []policy.Key) bool {
-	return slices.ContainsFunc(grants, func(g policy.Key) bool {
-		if k.Kind == policy.FS {
-			return g.Kind == policy.FS && g.SourceSlot() == k.Name
-		}
-		return k.Covers(g)
-	})
 }
 
 func article(k policy.Kind) string {
