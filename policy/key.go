@@ -129,12 +129,13 @@ func (k Key) Covers(c Key) bool {
 // Within reports whether the fs path names base or a directory inside it.
 // Both are slash-separated and clean, as the Source of an fs key: a slot and
 // an optional sub-path ("data/uploads"), in the terms of a grant (the
-// granting package's slot) or of a bundle (the root's slot). An empty base
-// is a whole declared slot: every path is within it. "data/uploads2" is not
-// within "data/uploads". It is the one test of fs nesting: every comparison
-// of fs sources, in this package and out of it, goes through it.
+// granting package's slot) or of a rooted key (the root's slot).
+// "data/uploads2" is not within "data/uploads". The empty Source of a
+// declared key is within itself only: a key without a source never covers
+// one with a source, nor the other way round. Within is the one test of fs
+// nesting: every comparison of fs sources goes through it.
 func Within(path, base string) bool {
-	return path == base || base == "" || strings.HasPrefix(path, base+"/")
+	return path == base || base != "" && strings.HasPrefix(path, base+"/")
 }
 
 // hostCovers reports whether host pattern p covers host pattern h.
@@ -396,10 +397,18 @@ func parseSource(src string) (string, error) {
 	return src, nil
 }
 
-// SourceSlot returns the granting package's slot named by an fs grant.
+// SourceSlot returns the slot that an fs key's Source names: the granting
+// package's, in a grant, or the root's, in rooted form.
 func (k Key) SourceSlot() string {
 	slot, _, _ := strings.Cut(k.Source, "/")
 	return slot
+}
+
+// SubPath returns the sub-path in SourceSlot that an fs key's Source names,
+// or "" for the whole slot.
+func (k Key) SubPath() string {
+	_, sub, _ := strings.Cut(k.Source, "/")
+	return sub
 }
 
 // compare orders keys by kind, then their text fields.

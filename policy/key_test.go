@@ -416,6 +416,9 @@ func TestKeyCovers(t *testing.T) {
 		{"fs:out=data:rw", "fs:in=data:rw", false},
 		{"fs:out=data/uploads:ro", "fs:out=data/uploads/a:rw", false},
 		{"fs:out=data:rw", "fs:out=data/a:ro", true},
+		// fs: a declared key and a grant key never cover each other
+		{"fs:out:rw", "fs:out=data:rw", false},
+		{"fs:out=data:rw", "fs:out:rw", false},
 		// fs: AsDeclared never covers and is never covered
 		{"fs:out=data", "fs:out=data", false},
 		{"fs:out=data", "fs:out=data:ro", false},

@@ -124,6 +124,10 @@ func TestSpawnHand(t *testing.T) {
 			err: "clock is not covered by the grant of acme:orch to acme:worker in nano.lock (no such key)",
 		},
 		{
+			name: "a grant fs key without a source covers nothing", grant: "fs:tmp:rw", keys: "fs:tmp=data/jobs:rw",
+			err: "fs:tmp=data/jobs:rw is not covered by the grant of acme:orch to acme:worker in nano.lock (fs:tmp:rw)",
+		},
+		{
 			name: "an empty grant", grant: "", none: true, declared: "", keys: "env:LANG",
 			err: "env:LANG is not covered by the grant of acme:orch to acme:worker in nano.lock (no such key)",
 		},

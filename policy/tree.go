@@ -3,7 +3,6 @@ package policy
 import (
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // Keys take three forms along the tree of nanoprocesses:
@@ -38,10 +37,10 @@ func (s Set) HoldsRooted(k Key) bool {
 // "fs:tmp=data/jobs/7:rw" on base "data/uploads" is
 // "fs:tmp=data/uploads/jobs/7:rw". Its Source is always Within base.
 func Rebase(k Key, base string) Key {
-	if _, sub, ok := strings.Cut(k.Source, "/"); ok {
-		k.Source = base + "/" + sub
-	} else {
-		k.Source = base
+	sub := k.SubPath()
+	k.Source = base
+	if sub != "" {
+		k.Source += "/" + sub
 	}
 	return k
 }

@@ -22,13 +22,28 @@ func TestWithin(t *testing.T) {
 		{"data", "database", false},
 		{"cache/data", "data", false},
 		{"data/x", "cache", false},
-		// An empty base is a whole declared slot.
-		{"data/x", "", true},
+		// A declared key's empty Source is within itself only.
 		{"", "", true},
+		{"data/x", "", false},
+		{"data", "", false},
 		{"", "data", false},
 	} {
 		if got := Within(tt.path, tt.base); got != tt.want {
 			t.Errorf("Within(%q, %q) = %v, want %v", tt.path, tt.base, got, tt.want)
+		}
+	}
+}
+
+func TestSourceSlotSubPath(t *testing.T) {
+	for _, tt := range []struct{ k, slot, sub string }{
+		{"fs:out=data/uploads/x:rw", "data", "uploads/x"},
+		{"fs:out=data/uploads:ro", "data", "uploads"},
+		{"fs:out=data", "data", ""},
+		{"fs:data:rw", "", ""},
+	} {
+		k := testKey(t, tt.k)
+		if slot, sub := k.SourceSlot(), k.SubPath(); slot != tt.slot || sub != tt.sub {
+			t.Errorf("SourceSlot, SubPath(%q) = %q, %q, want %q, %q", tt.k, slot, sub, tt.slot, tt.sub)
 		}
 	}
 }
