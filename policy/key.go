@@ -1,6 +1,10 @@
 // Package policy is nano's key algebra: the keys a package can hold, when one
-// key covers another, how keys flow down a dependency edge, how two key sets
-// differ, and the audit findings and approvals built on top of that.
+// key covers another and when an fs path nests in another (Within), how keys
+// flow down a dependency edge (CheckFlow) and into a child started while its
+// parent runs (SpawnEdge), how a key traces back along a path of edges
+// (Trace) and maps onto the root's directories (Rooted), how two key sets
+// differ, and the audit findings and approvals built on top of that. It is
+// the one place that decides these: other packages ask it.
 package policy
 
 import (
