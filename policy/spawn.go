@@ -50,7 +50,10 @@ func (e *SpawnEdge) Hand(keys []Key) (Set, error) {
 			return nil, fmt.Errorf("%s: fs slot %q of %s is handed twice", k, k.Name, e.Child)
 		}
 	}
-	var handed []Key
+	if len(e.Declared) == 0 {
+		return nil, nil // as NewSet() is
+	}
+	handed := make(Set, 0, len(e.Declared))
 	for _, c := range e.Declared {
 		i := slices.IndexFunc(keys, func(k Key) bool {
 			if c.Kind == FS {
@@ -66,7 +69,10 @@ func (e *SpawnEdge) Hand(keys []Key) (Set, error) {
 		}
 		handed = append(handed, c)
 	}
-	return NewSet(handed...), nil
+	// Declared is sorted and distinct, and a handed key differs from the
+	// declared one in its Source only, so sorting keeps them distinct.
+	slices.SortFunc(handed, compare)
+	return handed, nil
 }
 
 // check reports whether k, a key handed along e, narrows the grant and is

@@ -465,3 +465,17 @@ func FuzzSpawn(f *testing.F) {
 		checkSpawnFlow(t, p, g, c, k)
 	})
 }
+
+// BenchmarkSpawnHand measures the check of one start of the seed example:
+// three keys handed, checked against the grant and the parent's keys.
+func BenchmarkSpawnHand(b *testing.B) {
+	e := &SpawnEdge{Parent: "acme:orch", Child: "acme:worker",
+		Grant: testKeys(b, orchGrant), Held: NewSet(testKeys(b, orchHeld)...), Declared: NewSet(testKeys(b, workerKeys)...)}
+	keys := testKeys(b, workerWants)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Hand(keys); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
