@@ -10,7 +10,8 @@ import (
 // (SPEC section 8, nano:process): what start checks the keys a parent hands
 // against. Keys only narrow: each handed key must be covered by the edge's
 // grant and held by the parent at run time, and each key the child declares
-// must be covered by what it is handed.
+// must be covered by what it is handed. A SpawnEdge is only read: one may
+// serve concurrent starts.
 type SpawnEdge struct {
 	// Parent and Child are the package names, for messages.
 	Parent, Child string
@@ -31,7 +32,8 @@ type SpawnEdge struct {
 // CheckFlow, the child holds each key it declares, an fs key with the
 // Source of the key handed for its slot, and a handed key it does not
 // declare is dropped. With no keys, Hand hands exactly what CheckFlow does,
-// and refuses exactly the edges CheckFlow does not find OK.
+// and refuses exactly the edges CheckFlow does not find OK (for a grant with
+// one fs key a slot at most, as every grant has).
 //
 // The error names the first key that does not narrow: a handed key that the
 // grant does not cover (a wider fs sub-path, rw over ro, a wider net host or
