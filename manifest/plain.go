@@ -43,8 +43,8 @@ func readPlain(data []byte) (*decoded, bool) {
 
 type plainReader struct {
 	d      *decoded
-	table  string          // "", "package", "registry", "capabilities", "dependencies", "dep", "grant"
-	dep    *depEntry       // in "dep" and "grant"
+	table  string          // "", "package", "registry", "capabilities", "dependencies", "dep", "grant", "limits"
+	dep    *depEntry       // in "dep", "grant" and "limits"
 	fixed  uint8           // the headers of [package], [registry], [capabilities] and [dependencies] seen, a bit each
 	tables map[string]bool // the headers of dependency tables seen, made when one is
 	keys   []plainID       // the keys of the current table, but for [dependencies]
@@ -139,6 +139,19 @@ func (r *plainReader) line(l string) bool {
 		return v.keys(&r.d.f.Capabilities, key, sub)
 	case "grant":
 		return v.keys(&r.dep.t.Grant, key, sub)
+	case "limits":
+		if v.kind != 's' {
+			return false
+		}
+		switch key {
+		case "memory":
+			r.dep.t.Limits.Memory = v.s
+		case "time":
+			r.dep.t.Limits.Time = v.s
+		default:
+			return false
+		}
+		return true
 	case "dependencies":
 		if r.d.deps[key] != nil {
 			return false
@@ -159,7 +172,8 @@ func (r *plainReader) line(l string) bool {
 }
 
 // header reads [package], [registry], [capabilities], [dependencies],
-// [dependencies."NAME"] and [dependencies."NAME".grant].
+// [dependencies."NAME"], [dependencies."NAME".grant] and
+// [dependencies."NAME".limits].
 func (r *plainReader) header(l string) bool {
 	end := strings.IndexByte(l, ']')
 	if end < 0 {
@@ -196,7 +210,7 @@ func (r *plainReader) header(l string) bool {
 		return false
 	}
 	dep, rest, ok := plainKey(rest)
-	if !ok || len(rest) > 0 && rest != ".grant" {
+	if !ok || len(rest) > 0 && rest != ".grant" && rest != ".limits" {
 		return false
 	}
 	// A table is named by its keys, however they are quoted.
@@ -219,7 +233,7 @@ func (r *plainReader) header(l string) bool {
 	r.dep = e
 	r.table = "dep"
 	if len(rest) > 0 {
-		r.table = "grant"
+		r.table = rest[1:]
 	}
 	return true
 }
