@@ -174,6 +174,8 @@ func TestPlainLimits(t *testing.T) {
 	}{
 		{"memory = \"64MiB\"\ntime = \"5s\"\n", true},
 		{"time = \"500ms\" # a comment\n", true},
+		{"  memory   =  \"64MiB\"\n\ttime\t=\t\"5s\"\t# é\n", true},
+		{"\"memory\" = \"1GiB\"\n", true},
 		{"", true},
 		{"memory = \"100KiB\"\n", true}, // plain, refused with its position by the decoder
 		{"memory = 65536\n", false},
@@ -192,6 +194,9 @@ func TestPlainLimits(t *testing.T) {
 		}
 		if fmt.Sprint(err) != fmt.Sprint(werr) || !reflect.DeepEqual(got, want) {
 			t.Errorf("Parse(%q) = %+v, %v; through the TOML decoder %+v, %v", data, got, err, want, werr)
+		}
+		if got != nil && !got.Deps[0].Limits.IsZero() && got.Deps[0].LimitsAt == (LimitsAt{}) {
+			t.Errorf("Parse(%q) has limits %v but no positions", data, got.Deps[0].Limits)
 		}
 	}
 }

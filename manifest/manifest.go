@@ -290,7 +290,12 @@ type depEntry struct {
 	req   string // when short
 	t     depTOML
 	err   error // the value has the wrong type
+	// at is where readPlain read the limits memory and time, if it did.
+	at [2]plainPos
 }
+
+// A plainPos is a line and column of a value that readPlain read.
+type plainPos struct{ line, col int }
 
 // parse parses data; inside, if not nil, checks the module and WIT paths.
 // A plain manifest is read by readPlain; one that has problems, or is not
@@ -476,15 +481,22 @@ func (p *parser) dep(m *Manifest, name string, e *depEntry) *Dependency {
 			return policy.ParseGrantFS(slot, v)
 		})
 	}
-	p.limits(d, t.Limits, key)
+	p.limits(d, t.Limits, e.at, key)
 	if !ok || len(p.doc.Errs()) > n {
 		return nil
 	}
 	return d
 }
 
-// limits reads a dependency's [limits] table into d.
-func (p *parser) limits(d *Dependency, t limitsTOML, key func(...any) []any) {
+// limits reads a dependency's [limits] table into d; at is where the
+// plain reader read each value, or zero.
+func (p *parser) limits(d *Dependency, t limitsTOML, at [2]plainPos, key func(...any) []any) {
+	position := func(i int, name string) string {
+		if at[i].line > 0 {
+			return fmt.Sprintf("%s:%d:%d", p.doc.File, at[i].line, at[i].col)
+		}
+		return p.doc.Position(key("limits", name))
+	}
 	str := func(name string, v any) (string, bool) {
 		s, ok := v.(string)
 		if !ok {
@@ -498,7 +510,7 @@ func (p *parser) limits(d *Dependency, t limitsTOML, key func(...any) []any) {
 				p.doc.Errorf(key("limits", "memory"), "%v", err)
 			} else {
 				d.Limits.Memory = n
-				d.LimitsAt.Memory = p.doc.Position(key("limits", "memory"))
+				d.LimitsAt.Memory = position(0, "memory")
 			}
 		}
 	}
@@ -508,7 +520,7 @@ func (p *parser) limits(d *Dependency, t limitsTOML, key func(...any) []any) {
 				p.doc.Errorf(key("limits", "time"), "%v", err)
 			} else {
 				d.Limits.Time = v
-				d.LimitsAt.Time = p.doc.Position(key("limits", "time"))
+				d.LimitsAt.Time = position(1, "time")
 			}
 		}
 	}

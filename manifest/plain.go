@@ -34,6 +34,8 @@ func readPlain(data []byte) (*decoded, bool) {
 		} else {
 			text = ""
 		}
+		r.n++
+		r.lead = len(line) - len(trimLeft(line))
 		if !r.line(trimSpace(line)) {
 			return nil, false
 		}
@@ -50,6 +52,9 @@ type plainReader struct {
 	keys   []plainID       // the keys of the current table, but for [dependencies]
 
 	entries []depEntry // where entry takes them from
+
+	n    int // the number of the line being read, from 1
+	lead int // the spaces and tabs that start it
 }
 
 // entry returns a new dependency entry, from an array of them.
@@ -64,10 +69,15 @@ func (r *plainReader) entry() *depEntry {
 // A plainID is a key, and its sub-key for fs.SLOT.
 type plainID struct{ key, sub string }
 
-func trimSpace(b string) string {
+func trimLeft(b string) string {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}
+	return b
+}
+
+func trimSpace(b string) string {
+	b = trimLeft(b)
 	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
 		b = b[:len(b)-1]
 	}
@@ -99,7 +109,8 @@ func (r *plainReader) line(l string) bool {
 	if len(rest) == 0 || rest[0] != '=' {
 		return false
 	}
-	v, ok := plainValue(trimSpace(rest[1:]))
+	value := trimLeft(rest[1:])
+	v, ok := plainValue(trimSpace(value))
 	if !ok {
 		return false
 	}
@@ -143,11 +154,13 @@ func (r *plainReader) line(l string) bool {
 		if v.kind != 's' {
 			return false
 		}
+		// Where the decoder puts a string: its first byte inside the quote.
+		at := plainPos{r.n, r.lead + len(l) - len(value) + 2}
 		switch key {
 		case "memory":
-			r.dep.t.Limits.Memory = v.s
+			r.dep.t.Limits.Memory, r.dep.at[0] = v.s, at
 		case "time":
-			r.dep.t.Limits.Time = v.s
+			r.dep.t.Limits.Time, r.dep.at[1] = v.s, at
 		default:
 			return false
 		}
