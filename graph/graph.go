@@ -15,6 +15,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
 )
@@ -58,6 +59,9 @@ type Edge struct {
 	Parent, Child *Node
 	Dep           *manifest.Dependency
 	Flow          *policy.Flow
+	// Limits are the ceilings the parent's manifest sets on the edge
+	// ([dependencies."X".limits]); zero when none.
+	Limits limits.Limits
 }
 
 // Resolve resolves the graph of root. Errors are a ConflictError,
@@ -593,7 +597,7 @@ func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
 				if len(d.Grant) > 0 || len(child.Keys) > 0 {
 					flow = policy.CheckFlow(n.Keys, d.Grant, child.Keys)
 				}
-				edges[at+j] = Edge{Parent: n, Child: child, Dep: d, Flow: flow}
+				edges[at+j] = Edge{Parent: n, Child: child, Dep: d, Flow: flow, Limits: d.Limits}
 				n.Edges[j] = &edges[at+j]
 			}
 		}
@@ -623,6 +627,8 @@ func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
 	}
 	if c := findCycle(g); c != nil {
 		errs = append(errs, &CycleError{Cycle: c})
+	} else {
+		errs = append(errs, checkCeilings(g)...)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
 )
@@ -23,7 +24,8 @@ import (
 //	note TEXT                                           a note (all are listed)
 //	error TEXT                                          text the error contains
 //
-// Keys are in canonical form; an fs grant may leave out its access.
+// Keys are in canonical form; an fs grant may leave out its access. Among
+// a dependency's grant, memory=SIZE and time=DURATION are its limits.
 func TestResolve(t *testing.T) {
 	data, err := os.ReadFile("testdata/resolve.txt")
 	if err != nil {
@@ -157,11 +159,28 @@ func parsePackage(s string) (*manifest.Manifest, error) {
 		if err != nil {
 			return nil, err
 		}
-		grant, err := parseKeys(f[2:])
-		if err != nil {
+		d := &manifest.Dependency{Name: f[0], Req: f[1], Constraint: c}
+		var words []string
+		for _, w := range f[2:] {
+			switch {
+			case strings.HasPrefix(w, "memory="):
+				if d.Limits.Memory, err = limits.ParseSize(w[len("memory="):]); err != nil {
+					return nil, err
+				}
+				d.LimitsAt.Memory = m.File + ":" + d.Name + ".memory"
+			case strings.HasPrefix(w, "time="):
+				if d.Limits.Time, err = limits.ParseDuration(w[len("time="):]); err != nil {
+					return nil, err
+				}
+				d.LimitsAt.Time = m.File + ":" + d.Name + ".time"
+			default:
+				words = append(words, w)
+			}
+		}
+		if d.Grant, err = parseKeys(words); err != nil {
 			return nil, err
 		}
-		m.Deps = append(m.Deps, &manifest.Dependency{Name: f[0], Req: f[1], Constraint: c, Grant: grant})
+		m.Deps = append(m.Deps, d)
 	}
 	slices.SortFunc(m.Deps, func(a, b *manifest.Dependency) int { return strings.Compare(a.Name, b.Name) })
 	return m, nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
 )
@@ -134,7 +135,7 @@ func (a *Analyzer) Build(ctx context.Context, l *lockfile.Lock, root string, src
 			rootKeys[key.Name] = key.Name
 		}
 	}
-	if _, err := k.add(root, pkgs[root].Name, pkgs[root].Keys, rootKeys); err != nil {
+	if _, err := k.add(root, pkgs[root].Name, pkgs[root].Keys, rootKeys, limits.Limits{}); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -280,10 +281,11 @@ type linker struct {
 
 // add appends the instance of package id reached along the path at, holding keys,
 // after its children, and returns its index. slots maps each of its fs
-// slots to the root's slot and sub-path.
-func (k *linker) add(id, at string, keys policy.Set, slots map[string]string) (int, error) {
+// slots to the root's slot and sub-path; lim are the ceilings it runs
+// under.
+func (k *linker) add(id, at string, keys policy.Set, slots map[string]string, lim limits.Limits) (int, error) {
 	p := k.pkgs[id]
-	inst := &Instance{Path: at, Package: p.Name, Version: p.Version.String(), Module: k.digests[id], Typed: k.typed[id]}
+	inst := &Instance{Path: at, Package: p.Name, Version: p.Version.String(), Module: k.digests[id], Typed: k.typed[id], Limits: lim}
 	for _, key := range keys {
 		if key.Kind == policy.FS {
 			key.Source = slots[key.Name]
@@ -303,7 +305,7 @@ func (k *linker) add(id, at string, keys policy.Set, slots map[string]string) (i
 				childSlots[g.Name] = policy.Rebase(g, slots[g.SourceSlot()]).Source
 			}
 		}
-		i, err := k.add(e.Child, at+" > "+idName(e.Child), e.Grant, childSlots)
+		i, err := k.add(e.Child, at+" > "+idName(e.Child), e.Grant, childSlots, limits.Min(lim, e.Limits))
 		if err != nil {
 			return 0, err
 		}

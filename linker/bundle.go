@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
@@ -65,6 +66,11 @@ type Instance struct {
 	// Mounts says where its guest filesystem shows each fs slot, by its
 	// own slot name, when its package's [mounts] moves it from /SLOT.
 	Mounts map[string]string `json:"mounts,omitempty"`
+	// Limits are the ceilings it runs under: its edge's limits, each
+	// lowered to the one above it, so that a nanoprocess under a limited
+	// parent is itself limited. Zero when none; --max-memory and
+	// --timeout of nano run apply besides.
+	Limits limits.Limits `json:"limits,omitzero"`
 	// Imports binds each dependency the module imports from to the index
 	// of the child instance that serves it.
 	Imports map[string]int `json:"imports,omitempty"`
@@ -397,8 +403,9 @@ func readModule(f *zip.File, d string) ([]byte, error) {
 // no digest of its own, so it is treated as hostile. The instances form a
 // tree, children first and the root last; every module is there; every
 // typed import and WIT type is well formed; and every nanoprocess holds
-// only keys its parent holds, down from the root's, so that editing a
-// bundle can give no nanoprocess more than the root.
+// only keys its parent holds, down from the root's, and runs under
+// limits within its parent's, so that editing a bundle can give no
+// nanoprocess more than the root, nor lift a ceiling set above it.
 func (b *Bundle) check() error {
 	parent := make([]int, len(b.Instances))
 	for i := range parent {
@@ -464,6 +471,9 @@ func (b *Bundle) check() error {
 			if !keys[parent[i]].HoldsRooted(k) {
 				return fmt.Errorf("%s: holds %s, which %s does not", inst.Path, k, b.Instances[parent[i]].Path)
 			}
+		}
+		if up := b.Instances[parent[i]]; !inst.Limits.Within(up.Limits) {
+			return fmt.Errorf("%s: runs under limits %s, above %s of %s", inst.Path, inst.Limits, up.Limits, up.Path)
 		}
 	}
 	return nil

@@ -127,6 +127,10 @@ func keyBit(key string) uint16 {
 		return 1 << 9
 	case "grant":
 		return 1 << 10
+	case "memory":
+		return 1 << 11
+	case "time":
+		return 1 << 12
 	}
 	return 0
 }
@@ -181,6 +185,10 @@ func stringField(pkg *pkgFile, edge *edgeFile, key string) **string {
 		return &edge.Parent
 	case "child":
 		return &edge.Child
+	case "memory":
+		return &edge.Memory
+	case "time":
+		return &edge.Time
 	}
 	return nil
 }

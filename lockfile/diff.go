@@ -34,7 +34,8 @@ func (c PackageChange) Major() bool {
 	return c.Old != nil && c.New != nil && class(c.Old.Version) != class(c.New.Version)
 }
 
-// An EdgeChange is an edge whose grant changed, or that was added or removed.
+// An EdgeChange is an edge whose grant or limits changed, or that was
+// added or removed.
 type EdgeChange struct {
 	// Parent and Child are package names, not IDs, so that an edge matches
 	// across version changes of either side.
@@ -106,7 +107,7 @@ func Diff(old, new *Lock) *Changes {
 		if n != nil {
 			ch.Parent, ch.Child, newGrant = name(n.Parent), name(n.Child), n.Grant
 		}
-		if o != nil && n != nil && slices.Equal(oldGrant, newGrant) {
+		if o != nil && n != nil && slices.Equal(oldGrant, newGrant) && o.Limits == n.Limits {
 			continue
 		}
 		ch.Grant = policy.Diff(oldGrant, newGrant)
@@ -131,7 +132,7 @@ func identical(a, b *Lock) bool {
 	}
 	for i, e := range a.Edges {
 		f := b.Edges[i]
-		if e.Parent != f.Parent || e.Child != f.Child || !slices.Equal(e.Grant, f.Grant) {
+		if e.Parent != f.Parent || e.Child != f.Child || !slices.Equal(e.Grant, f.Grant) || e.Limits != f.Limits {
 			return false
 		}
 	}

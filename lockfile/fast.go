@@ -7,6 +7,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/nanoproc/nano/internal/vtext"
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -203,6 +204,18 @@ func parseFastText(text string) (*Lock, bool) {
 				edge.Parent = s
 			case "child":
 				edge.Child = s
+			case "memory":
+				n, err := limits.ParseSize(s)
+				if err != nil {
+					return nil, false
+				}
+				edge.Limits.Memory = n
+			case "time":
+				d, err := limits.ParseDuration(s)
+				if err != nil {
+					return nil, false
+				}
+				edge.Limits.Time = d
 			default:
 				return nil, false
 			}

@@ -25,6 +25,7 @@ import (
 	"github.com/nanoproc/nano/internal/readfile"
 	"github.com/nanoproc/nano/internal/tomlfile"
 	"github.com/nanoproc/nano/internal/vtext"
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -61,10 +62,15 @@ type Package struct {
 // ID returns the package's ID, "name version".
 func (p *Package) ID() string { return p.Name + " " + vtext.String(p.Version) }
 
-// An Edge is one dependency edge and the keys handed down it.
+// An Edge is one dependency edge, the keys handed down it and the
+// ceilings the parent sets on it.
 type Edge struct {
 	Parent, Child string // package IDs
 	Grant         policy.Set
+	// Limits are the ceilings of each nanoprocess of the edge, written as
+	// memory = "SIZE" and time = "DURATION" in canonical form; zero when
+	// none.
+	Limits limits.Limits
 }
 
 // Package returns the package with the given ID, or nil.
@@ -165,6 +171,12 @@ func (l *Lock) Marshal() []byte {
 		field(&b, "parent", e.Parent)
 		field(&b, "child", e.Child)
 		list(&b, "grant", policy.NewSet(e.Grant...).Strings())
+		if e.Limits.Memory != 0 {
+			field(&b, "memory", limits.FormatSize(e.Limits.Memory))
+		}
+		if e.Limits.Time != 0 {
+			field(&b, "time", limits.FormatDuration(e.Limits.Time))
+		}
 	}
 	return b.Bytes()
 }
@@ -235,6 +247,7 @@ type (
 	edgeFile struct {
 		Parent, Child *string
 		Grant         []string
+		Memory, Time  *string
 	}
 )
 
@@ -244,8 +257,8 @@ type (
 func Parse(file string, data []byte) (*Lock, error) {
 	// The canonical form is flat, with short keys: only its size needs a
 	// bound. Anything else goes through the TOML decoder, within limits.
-	if len(data) > limits.Bytes {
-		return nil, tomlfile.Check(file, data, limits)
+	if len(data) > bounds.Bytes {
+		return nil, tomlfile.Check(file, data, bounds)
 	}
 	if l, ok := parseFast(data); ok {
 		return l, nil
@@ -267,7 +280,7 @@ func parseSlow(file string, data []byte) (*Lock, error) {
 		}
 		f = lockFile{}
 		var err error
-		if d, err = tomlfile.DecodeLimits(file, data, &f, limits); err != nil {
+		if d, err = tomlfile.DecodeLimits(file, data, &f, bounds); err != nil {
 			return nil, err
 		}
 	}
@@ -347,6 +360,18 @@ func parseSlow(file string, data []byte) (*Lock, error) {
 		ok := need(d, at("parent"), ef.Parent, &e.Parent, inLock)
 		ok = need(d, at("child"), ef.Child, &e.Child, inLock) && ok
 		e.Grant = parseKeys(d, at("grant"), ef.Grant, nil)
+		if ef.Memory != nil {
+			need(d, at("memory"), ef.Memory, nil, func(s string) (err error) {
+				e.Limits.Memory, err = limits.ParseSize(s)
+				return err
+			})
+		}
+		if ef.Time != nil {
+			need(d, at("time"), ef.Time, nil, func(s string) (err error) {
+				e.Limits.Time, err = limits.ParseDuration(s)
+				return err
+			})
+		}
 		l.Edges = append(l.Edges, e)
 		if !ok {
 			continue
@@ -370,11 +395,11 @@ func parseSlow(file string, data []byte) (*Lock, error) {
 	return l, nil
 }
 
-// limits bound the lockfiles Parse reads: 64 MiB is about 75,000
+// bounds bound the lockfiles Parse reads: 64 MiB is about 75,000
 // packages (a 10,000-package lock is 8 MB); depth and key length as for
 // every TOML file of nano. A lock in the form nano writes parses at about
 // 25 ns and 8 bytes of memory a byte of text: 2 s and 0.5 GB at the limit.
-var limits = tomlfile.Limits{Bytes: 64 << 20, Depth: tomlfile.DefaultLimits.Depth, KeyBytes: tomlfile.DefaultLimits.KeyBytes}
+var bounds = tomlfile.Limits{Bytes: 64 << 20, Depth: tomlfile.DefaultLimits.Depth, KeyBytes: tomlfile.DefaultLimits.KeyBytes}
 
 // decodeBytes bounds a lock that is not in the form nano writes, which
 // goes through the TOML decoder, at about 120 ns and 26 bytes of memory a
@@ -386,7 +411,7 @@ const decodeBytes = 16 << 20
 var fields = map[string][]string{
 	"":        {"version", "package", "edge"},
 	"package": {"name", "version", "source", "manifest", "module", "wit", "keys", "dependencies"},
-	"edge":    {"parent", "child", "grant"},
+	"edge":    {"parent", "child", "grant", "memory", "time"},
 }
 
 // unknown reports every key that the format does not define, naming the
@@ -549,7 +574,7 @@ func ReadFile(path string) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > 0 && len(data) <= limits.Bytes {
+	if len(data) > 0 && len(data) <= bounds.Bytes {
 		if l, ok := parseFastText(string(data)); ok {
 			return l, nil
 		}

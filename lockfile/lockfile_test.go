@@ -231,6 +231,15 @@ var badTests = []struct {
 	{"duplicate edge", "[[edge]]", "[[edge]]\nparent = \"acme:app 0.3.0\"\nchild = \"acme:zip 1.4.2\"\n\n[[edge]]", `nano.lock:23:1: edge[1]: duplicate edge from "acme:app 0.3.0" to "acme:zip 1.4.2"`},
 	{"edge grant", `grant = ["fs:out=data/uploads:rw"]`, `grant = ["fs:out=../up:rw"]`, `nano.lock:22:10: edge[0].grant: key "fs:out=../up:rw": fs slot ".." is not [a-z][a-z0-9_-]{0,62}`},
 	{"edge missing", "child = \"acme:zip 1.4.2\"\n", "", `nano.lock:19:1: edge[0].child: missing`},
+	{"edge limits", `grant = ["fs:out=data/uploads:rw"]`, "grant = [\"fs:out=data/uploads:rw\"]\nmemory = \"100KiB\"\ntime = \"1h-5m\"", lines(
+		`nano.lock:23:11: edge[0].memory: size "100KiB": 102400 bytes is not a whole number of 64KiB wasm pages (try 128KiB)`,
+		`nano.lock:24:9: edge[0].time: duration "1h-5m" is not a whole number and a unit: ms, s, m or h, as in "30s"`,
+	)},
+	{"edge limits range", `grant = ["fs:out=data/uploads:rw"]`, "grant = [\"fs:out=data/uploads:rw\"]\nmemory = \"8GiB\"\ntime = \"0s\"", lines(
+		`nano.lock:23:11: edge[0].memory: size "8GiB" is more than the 4GiB a wasm memory can have`,
+		`nano.lock:24:9: edge[0].time: duration "0s": a time ceiling must be positive`,
+	)},
+	{"edge limits type", `grant = ["fs:out=data/uploads:rw"]`, "grant = [\"fs:out=data/uploads:rw\"]\nmemory = 65536", `nano.lock:23:1: edge.memory: incompatible types: TOML value has type int64; destination has type string`},
 }
 
 func lines(s ...string) string { return strings.Join(s, "\n") }

@@ -53,6 +53,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 
+	// A plain manifest with limits, for the comparison with the decoder.
+	f.Add([]byte("[package]\nname = \"a:b\"\nversion = \"1.0.0\"\nmodule = \"m.wasm\"\n[dependencies.\"a:c\"]\nversion = \"1\"\n[dependencies.\"a:c\".limits]\nmemory = \"64MiB\"\ntime = \"5s\"\n"))
 	const file = "fuzz/nano.toml"
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse(file, data)
@@ -159,4 +161,42 @@ func TestPlainAgreesWithTOML(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d manifests plain", plain, len(files))
+}
+
+// TestPlainLimits checks that the plain reader reads [dependencies."X".limits]
+// as the TOML decoder does, positions included, and leaves what it does
+// not read, a limit of the wrong type or an unknown one, to the decoder.
+func TestPlainLimits(t *testing.T) {
+	const head = "[package]\nname = \"acme:app\"\nversion = \"1.0.0\"\nmodule = \"app.wasm\"\n\n[dependencies.\"acme:zip\"]\nversion = \"1\"\n[dependencies.\"acme:zip\".limits]\n"
+	for _, tt := range []struct {
+		limits string
+		plain  bool
+	}{
+		{"memory = \"64MiB\"\ntime = \"5s\"\n", true},
+		{"time = \"500ms\" # a comment\n", true},
+		{"  memory   =  \"64MiB\"\n\ttime\t=\t\"5s\"\t# é\n", true},
+		{"\"memory\" = \"1GiB\"\n", true},
+		{"", true},
+		{"memory = \"100KiB\"\n", true}, // plain, refused with its position by the decoder
+		{"memory = 65536\n", false},
+		{"cpu = \"1\"\n", false},
+		{"memory = \"64MiB\"\nmemory = \"1GiB\"\n", false},
+		{"memory.x = \"64MiB\"\n", false},
+	} {
+		data := []byte(head + tt.limits)
+		if _, ok := readPlain(data); ok != tt.plain {
+			t.Errorf("readPlain(%q) = %v, want %v", data, ok, tt.plain)
+		}
+		got, err := Parse("nano.toml", data)
+		want, werr := parseTOML("nano.toml", data, nil)
+		if want != nil && got != nil {
+			want.Digest = got.Digest
+		}
+		if fmt.Sprint(err) != fmt.Sprint(werr) || !reflect.DeepEqual(got, want) {
+			t.Errorf("Parse(%q) = %+v, %v; through the TOML decoder %+v, %v", data, got, err, want, werr)
+		}
+		if got != nil && !got.Deps[0].Limits.IsZero() && got.Deps[0].LimitsAt == (LimitsAt{}) {
+			t.Errorf("Parse(%q) has limits %v but no positions", data, got.Deps[0].Limits)
+		}
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/nanoproc/nano/internal/readfile"
 	"github.com/nanoproc/nano/internal/tomlfile"
 	"github.com/nanoproc/nano/internal/vtext"
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -114,7 +115,16 @@ type Dependency struct {
 	// Grant is the keys handed down, as written: fs keys name the parent's
 	// slot and sub-path in Source, and may leave Access to the child.
 	Grant []policy.Key
+	// Limits are the ceilings of [dependencies."X".limits], for each
+	// nanoprocess of this edge; zero when none.
+	Limits limits.Limits
+	// LimitsAt says where each limit is written, "FILE:LINE:COL", for
+	// messages; "" for a limit not set.
+	LimitsAt LimitsAt
 }
+
+// LimitsAt is where the limits of a dependency are written.
+type LimitsAt struct{ Memory, Time string }
 
 // The shapes of nano.toml, as decoded.
 type (
@@ -144,9 +154,16 @@ type (
 		Spawn  []string          `toml:"spawn"`
 	}
 	depTOML struct {
-		Version string   `toml:"version"`
-		Path    string   `toml:"path"`
-		Grant   keysTOML `toml:"grant"`
+		Version string     `toml:"version"`
+		Path    string     `toml:"path"`
+		Grant   keysTOML   `toml:"grant"`
+		Limits  limitsTOML `toml:"limits"`
+	}
+	// limitsTOML holds any value, so that one of the wrong type is
+	// reported at its key, not as the whole dependency's.
+	limitsTOML struct {
+		Memory any `toml:"memory"`
+		Time   any `toml:"time"`
 	}
 )
 
@@ -273,7 +290,12 @@ type depEntry struct {
 	req   string // when short
 	t     depTOML
 	err   error // the value has the wrong type
+	// at is where readPlain read the limits memory and time, if it did.
+	at [2]plainPos
 }
+
+// A plainPos is a line and column of a value that readPlain read.
+type plainPos struct{ line, col int }
 
 // parse parses data; inside, if not nil, checks the module and WIT paths.
 // A plain manifest is read by readPlain; one that has problems, or is not
@@ -459,10 +481,66 @@ func (p *parser) dep(m *Manifest, name string, e *depEntry) *Dependency {
 			return policy.ParseGrantFS(slot, v)
 		})
 	}
+	p.limits(d, t.Limits, e.at, key)
 	if !ok || len(p.doc.Errs()) > n {
 		return nil
 	}
 	return d
+}
+
+// limits reads a dependency's [limits] table into d; at is where the
+// plain reader read each value, or zero.
+func (p *parser) limits(d *Dependency, t limitsTOML, at [2]plainPos, key func(...any) []any) {
+	position := func(i int, name string) string {
+		if at[i].line > 0 {
+			return fmt.Sprintf("%s:%d:%d", p.doc.File, at[i].line, at[i].col)
+		}
+		return p.doc.Position(key("limits", name))
+	}
+	str := func(name string, v any) (string, bool) {
+		s, ok := v.(string)
+		if !ok {
+			p.doc.Errorf(key("limits", name), "want a string, as in %s = %q, not %s", name, map[string]string{"memory": "64MiB", "time": "30s"}[name], tomlType(v))
+		}
+		return s, ok
+	}
+	if t.Memory != nil {
+		if s, ok := str("memory", t.Memory); ok {
+			if n, err := limits.ParseSize(s); err != nil {
+				p.doc.Errorf(key("limits", "memory"), "%v", err)
+			} else {
+				d.Limits.Memory = n
+				d.LimitsAt.Memory = position(0, "memory")
+			}
+		}
+	}
+	if t.Time != nil {
+		if s, ok := str("time", t.Time); ok {
+			if v, err := limits.ParseDuration(s); err != nil {
+				p.doc.Errorf(key("limits", "time"), "%v", err)
+			} else {
+				d.Limits.Time = v
+				d.LimitsAt.Time = position(1, "time")
+			}
+		}
+	}
+}
+
+// tomlType names the TOML type of a decoded value.
+func tomlType(v any) string {
+	switch v.(type) {
+	case int64:
+		return "an integer"
+	case float64:
+		return "a float"
+	case bool:
+		return "a boolean"
+	case []any, []map[string]any:
+		return "an array"
+	case map[string]any:
+		return "a table"
+	}
+	return "a date or time"
 }
 
 // empty reports whether t declares or grants nothing, as most grants.

@@ -76,14 +76,18 @@ func TestParseFull(t *testing.T) {
 		name, req, path string
 		grant           []string
 		admits, rejects string // a version the constraint admits, one it rejects
+		limits          string
+		limitsAt        LimitsAt
 	}
 	wantDeps := []dep{
-		{name: "acme:inflate", req: "^2.1", admits: "2.9.0", rejects: "3.0.0"},
-		{name: "acme:local", req: "*", path: "../local", admits: "9.9.9", rejects: "1.0.0-alpha"},
-		{name: "acme:pinned", req: "~1.4", path: "vendor/pinned", admits: "1.4.7", rejects: "1.5.0"},
-		{name: "acme:worker", req: "=1.0.0", admits: "1.0.0", rejects: "1.0.1"},
+		{name: "acme:inflate", req: "^2.1", admits: "2.9.0", rejects: "3.0.0", limits: "none"},
+		{name: "acme:local", req: "*", path: "../local", admits: "9.9.9", rejects: "1.0.0-alpha", limits: "none"},
+		{name: "acme:pinned", req: "~1.4", path: "vendor/pinned", admits: "1.4.7", rejects: "1.5.0",
+			limits: "time 1500ms", limitsAt: LimitsAt{Time: file + ":50:9"}},
+		{name: "acme:worker", req: "=1.0.0", admits: "1.0.0", rejects: "1.0.1", limits: "none"},
 		{
 			name: "acme:zip", req: ">=1.4, <1.6", admits: "1.5.9", rejects: "1.6.0",
+			limits: "memory 64MiB, time 5s", limitsAt: LimitsAt{Memory: file + ":40:11", Time: file + ":41:9"},
 			grant: []string{
 				"fs:all=data:rw",
 				"fs:out=data/uploads/zip",
@@ -122,6 +126,12 @@ func TestParseFull(t *testing.T) {
 		}
 		if len(d.Grant) != len(want.grant) {
 			t.Errorf("ParseFile(%q).Dep(%q) has %d grant keys, want %d", file, want.name, len(d.Grant), len(want.grant))
+		}
+		if got := d.Limits.String(); got != want.limits {
+			t.Errorf("ParseFile(%q).Dep(%q).Limits = %s, want %s", file, want.name, got, want.limits)
+		}
+		if got := d.LimitsAt; got != want.limitsAt {
+			t.Errorf("ParseFile(%q).Dep(%q).LimitsAt = %q, want %q", file, want.name, got, want.limitsAt)
 		}
 		if d.Constraint == nil {
 			t.Errorf("ParseFile(%q).Dep(%q).Constraint = nil, want %q", file, want.name, want.req)

@@ -34,6 +34,8 @@ func readPlain(data []byte) (*decoded, bool) {
 		} else {
 			text = ""
 		}
+		r.n++
+		r.lead = len(line) - len(trimLeft(line))
 		if !r.line(trimSpace(line)) {
 			return nil, false
 		}
@@ -43,13 +45,16 @@ func readPlain(data []byte) (*decoded, bool) {
 
 type plainReader struct {
 	d      *decoded
-	table  string          // "", "package", "registry", "capabilities", "dependencies", "dep", "grant"
-	dep    *depEntry       // in "dep" and "grant"
+	table  string          // "", "package", "registry", "capabilities", "dependencies", "dep", "grant", "limits"
+	dep    *depEntry       // in "dep", "grant" and "limits"
 	fixed  uint8           // the headers of [package], [registry], [capabilities] and [dependencies] seen, a bit each
 	tables map[string]bool // the headers of dependency tables seen, made when one is
 	keys   []plainID       // the keys of the current table, but for [dependencies]
 
 	entries []depEntry // where entry takes them from
+
+	n    int // the number of the line being read, from 1
+	lead int // the spaces and tabs that start it
 }
 
 // entry returns a new dependency entry, from an array of them.
@@ -64,10 +69,15 @@ func (r *plainReader) entry() *depEntry {
 // A plainID is a key, and its sub-key for fs.SLOT.
 type plainID struct{ key, sub string }
 
-func trimSpace(b string) string {
+func trimLeft(b string) string {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}
+	return b
+}
+
+func trimSpace(b string) string {
+	b = trimLeft(b)
 	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
 		b = b[:len(b)-1]
 	}
@@ -99,7 +109,8 @@ func (r *plainReader) line(l string) bool {
 	if len(rest) == 0 || rest[0] != '=' {
 		return false
 	}
-	v, ok := plainValue(trimSpace(rest[1:]))
+	value := trimLeft(rest[1:])
+	v, ok := plainValue(trimSpace(value))
 	if !ok {
 		return false
 	}
@@ -139,6 +150,21 @@ func (r *plainReader) line(l string) bool {
 		return v.keys(&r.d.f.Capabilities, key, sub)
 	case "grant":
 		return v.keys(&r.dep.t.Grant, key, sub)
+	case "limits":
+		if v.kind != 's' {
+			return false
+		}
+		// Where the decoder puts a string: its first byte inside the quote.
+		at := plainPos{r.n, r.lead + len(l) - len(value) + 2}
+		switch key {
+		case "memory":
+			r.dep.t.Limits.Memory, r.dep.at[0] = v.s, at
+		case "time":
+			r.dep.t.Limits.Time, r.dep.at[1] = v.s, at
+		default:
+			return false
+		}
+		return true
 	case "dependencies":
 		if r.d.deps[key] != nil {
 			return false
@@ -159,7 +185,8 @@ func (r *plainReader) line(l string) bool {
 }
 
 // header reads [package], [registry], [capabilities], [dependencies],
-// [dependencies."NAME"] and [dependencies."NAME".grant].
+// [dependencies."NAME"], [dependencies."NAME".grant] and
+// [dependencies."NAME".limits].
 func (r *plainReader) header(l string) bool {
 	end := strings.IndexByte(l, ']')
 	if end < 0 {
@@ -196,7 +223,7 @@ func (r *plainReader) header(l string) bool {
 		return false
 	}
 	dep, rest, ok := plainKey(rest)
-	if !ok || len(rest) > 0 && rest != ".grant" {
+	if !ok || len(rest) > 0 && rest != ".grant" && rest != ".limits" {
 		return false
 	}
 	// A table is named by its keys, however they are quoted.
@@ -219,7 +246,7 @@ func (r *plainReader) header(l string) bool {
 	r.dep = e
 	r.table = "dep"
 	if len(rest) > 0 {
-		r.table = "grant"
+		r.table = rest[1:]
 	}
 	return true
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/nanoproc/nano/internal/tomlfile"
+	"github.com/nanoproc/nano/limits"
 )
 
 // A FindingKind is a kind of audit finding (SPEC section 6).
@@ -32,6 +33,9 @@ const (
 	// InterfaceChange: any other change of a package's WIT, such as an
 	// added function, reported only.
 	InterfaceChange FindingKind = "interface-change"
+	// LimitChange: an edge's memory or time ceiling raised or removed
+	// (SPEC section 10), reported only.
+	LimitChange FindingKind = "limit-change"
 )
 
 // Blocks reports whether a finding of kind k fails the audit unless approved.
@@ -39,7 +43,7 @@ const (
 // does not declare is the exception: it is reported only, so its
 // Finding.Blocks is false.
 func (k FindingKind) Blocks() bool {
-	return k != UnusedKey && k != Reduction && k != InterfaceChange
+	return k != UnusedKey && k != Reduction && k != InterfaceChange && k != LimitChange
 }
 
 // Approvable reports whether a reviewer can approve a finding of kind k.
@@ -115,6 +119,32 @@ func EdgeFindings(parent, child, to string, deltas []Delta) []Finding {
 		f.Blocks = f.Kind.Blocks()
 		out = append(out, f)
 	}
+	return out
+}
+
+// LimitFindings returns the findings for an edge whose limits changed from
+// old to now: one limit-change for each ceiling raised or removed. A
+// ceiling lowered or added is no finding.
+func LimitFindings(parent, child, to string, old, now limits.Limits) []Finding {
+	var out []Finding
+	add := func(what string, was, is uint64, format func(uint64) string) {
+		f := Finding{Kind: LimitChange, Package: child, To: to, Parent: parent, Key: "limit:" + what}
+		switch {
+		case was == 0 || is != 0 && is <= was:
+			return
+		case is == 0:
+			f.Change, f.Was = "removed", format(was)
+			f.Key += "=" + f.Was
+			f.Reason = fmt.Sprintf("%s no longer limits its %s (was %s)", parent, what, f.Was)
+		default:
+			f.Change, f.Was = "raised", format(was)
+			f.Key += "=" + format(is)
+			f.Reason = fmt.Sprintf("%s raises its %s limit from %s to %s", parent, what, f.Was, format(is))
+		}
+		out = append(out, f)
+	}
+	add("memory", old.Memory, now.Memory, limits.FormatSize)
+	add("time", uint64(old.Time), uint64(now.Time), func(d uint64) string { return limits.FormatDuration(time.Duration(d)) })
 	return out
 }
 

@@ -1,9 +1,12 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nanoproc/nano/limits"
 )
 
 func mustSet(t *testing.T, texts ...string) Set {
@@ -190,5 +193,38 @@ color = "red"
 	}, "\n")
 	if err == nil || err.Error() != want {
 		t.Errorf("ParsePolicy errors =\n%v\nwant\n%s", err, want)
+	}
+}
+
+func TestLimitFindings(t *testing.T) {
+	const mib = 1 << 20
+	m64, m128 := limits.Limits{Memory: 64 * mib}, limits.Limits{Memory: 128 * mib}
+	both := limits.Limits{Memory: 64 * mib, Time: 5 * time.Second}
+	for _, tt := range []struct {
+		name     string
+		old, now limits.Limits
+		want     []string
+	}{
+		{"raised", m64, m128, []string{"limit-change acme:zip ->1.4.0 limit:memory=128MiB: acme:app raises its memory limit from 64MiB to 128MiB"}},
+		{"removed", both, m64, []string{"limit-change acme:zip ->1.4.0 limit:time=5s: acme:app no longer limits its time (was 5s)"}},
+		{"both", both, limits.Limits{Time: 6 * time.Second}, []string{
+			"limit-change acme:zip ->1.4.0 limit:memory=64MiB: acme:app no longer limits its memory (was 64MiB)",
+			"limit-change acme:zip ->1.4.0 limit:time=6s: acme:app raises its time limit from 5s to 6s",
+		}},
+		{"lowered", m128, m64, nil},
+		{"added", limits.Limits{}, both, nil},
+		{"same", both, both, nil},
+		{"none", limits.Limits{}, limits.Limits{}, nil},
+	} {
+		var got []string
+		for _, f := range LimitFindings("acme:app", "acme:zip", "1.4.0", tt.old, tt.now) {
+			if f.Blocks || f.Kind.Blocks() || f.Kind.Approvable() {
+				t.Errorf("%s: LimitFindings gives %+v, which blocks or is approvable", tt.name, f)
+			}
+			got = append(got, findingString(f))
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: LimitFindings(%v, %v) =\n%q\nwant\n%q", tt.name, tt.old, tt.now, got, tt.want)
+		}
 	}
 }

@@ -73,6 +73,11 @@ func (e *env) inspect(c *cli.Context) error {
 		if len(mounts) > 0 {
 			fmt.Fprintf(e.stdout, "mounts: %s\n", strings.Join(slices.Compact(mounts), ", "))
 		}
+		for _, d := range m.Deps {
+			if !d.Limits.IsZero() {
+				fmt.Fprintf(e.stdout, "limits of %s: %s\n", d.Name, d.Limits)
+			}
+		}
 	}
 	for _, im := range mod.Imports {
 		fmt.Fprintf(e.stdout, "%s %s: %s\n", im, im.Signature(), needText(im))

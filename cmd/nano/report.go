@@ -86,7 +86,7 @@ func heading(f policy.Finding) string {
 
 func sign(f policy.Finding) string {
 	switch f.Change {
-	case "added", "widened":
+	case "added", "widened", "raised":
 		return "+"
 	case "dropped", "narrowed", "removed":
 		return "-"

@@ -13,7 +13,7 @@ import (
 )
 
 // Changes returns the findings of the capability diff from old to new:
-// escalations, reductions, new packages and grant changes.
+// escalations, reductions, new packages, grant changes and limit changes.
 func Changes(old, new *lockfile.Lock) []policy.Finding {
 	return changes(lockfile.Diff(old, new))
 }
@@ -40,6 +40,9 @@ func changes(ch *lockfile.Changes) []policy.Finding {
 			continue // a new package's keys are reported as new-package
 		}
 		fs := policy.EdgeFindings(c.Parent, c.Child, childVersion(c.New), c.Grant)
+		if c.Old != nil {
+			fs = append(fs, policy.LimitFindings(c.Parent, c.Child, childVersion(c.New), c.Old.Limits, c.New.Limits)...)
+		}
 		for i := range fs {
 			fs[i].From = from[c.New.Child]
 		}

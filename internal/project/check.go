@@ -103,6 +103,9 @@ func (p *Project) compare(lock *lockfile.Lock, g *graph.Graph, err error) []poli
 		case c.New == nil:
 			f.To = childVersion(c.Old)
 			f.Reason = fmt.Sprintf("nano.lock has an edge from %s, which the manifests no longer have", c.Parent)
+		case len(c.Grant) == 0:
+			f.From, f.To = childVersion(c.Old), childVersion(c.New)
+			f.Reason = fmt.Sprintf("the limits from %s differ from the manifests: nano.lock has %s; the manifests set %s", c.Parent, c.Old.Limits, c.New.Limits)
 		default:
 			f.From, f.To = childVersion(c.Old), childVersion(c.New)
 			var ds []string
@@ -110,6 +113,9 @@ func (p *Project) compare(lock *lockfile.Lock, g *graph.Graph, err error) []poli
 				ds = append(ds, map[bool]string{true: "+", false: "-"}[d.Escalates()]+d.String())
 			}
 			f.Reason = fmt.Sprintf("the grant from %s differs from the manifests: %s", c.Parent, strings.Join(ds, ", "))
+			if c.Old.Limits != c.New.Limits {
+				f.Reason += fmt.Sprintf("; its limits too: nano.lock has %s; the manifests set %s", c.Old.Limits, c.New.Limits)
+			}
 		}
 		out = append(out, f)
 	}

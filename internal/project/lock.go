@@ -67,7 +67,7 @@ func (p *Project) Lock(g *graph.Graph) (*lockfile.Lock, error) {
 		start := len(deps)
 		for _, e := range n.Edges {
 			deps = append(deps, e.Child.ID())
-			edges = append(edges, lockfile.Edge{Parent: n.ID(), Child: e.Child.ID(), Grant: e.Flow.Handed})
+			edges = append(edges, lockfile.Edge{Parent: n.ID(), Child: e.Child.ID(), Grant: e.Flow.Handed, Limits: e.Limits})
 			l.Edges = append(l.Edges, &edges[len(edges)-1])
 		}
 		if len(deps) > start {

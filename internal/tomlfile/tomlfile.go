@@ -381,3 +381,11 @@ func valueCol(line string) int {
 
 // Errs returns the problems recorded so far, without positions.
 func (d *Doc) Errs() List { return d.errs }
+
+// Position returns where the key path is in the file, "FILE:LINE:COL", as
+// a problem there would be reported: for messages about a value found
+// wrong only later, such as a limit above another package's.
+func (d *Doc) Position(path []any) string {
+	line, col := d.position(path)
+	return fmt.Sprintf("%s:%d:%d", d.File, line, col)
+}
