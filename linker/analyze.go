@@ -167,7 +167,7 @@ func NewAnalyzer(ctx context.Context) *Analyzer {
 func NewCachingAnalyzer(ctx context.Context, cache wazero.CompilationCache) *Analyzer {
 	a := &Analyzer{interpretBelow: InterpretBelow}
 	if cache != nil {
-		a.compiler = wazero.NewRuntimeWithConfig(ctx, runtimeConfig(cache))
+		a.compiler = wazero.NewRuntimeWithConfig(ctx, RuntimeConfig(cache))
 	}
 	return a
 }
@@ -176,12 +176,12 @@ func NewCachingAnalyzer(ctx context.Context, cache wazero.CompilationCache) *Ana
 // compiler, into its cache.
 func (a *Analyzer) compiles(size int) bool { return a.compiler != nil && size >= a.interpretBelow }
 
-// runtimeConfig is the configuration of the runtime that runs bundles, and
+// RuntimeConfig is the configuration of the runtime that runs bundles, and
 // of the caching analyzer: the compilation cache keys compiled code by the
 // module's bytes alone, so both must compile alike.
-func runtimeConfig(cache wazero.CompilationCache) wazero.RuntimeConfig {
+func RuntimeConfig(cache wazero.CompilationCache) wazero.RuntimeConfig {
 	// Without DWARF, a stack trace has only the frames' names, which nano
-	// sets: a trap is traced to its nanoprocess by them (see failure).
+	// sets: the runtime traces a trap to its nanoprocess by them.
 	rc := wazero.NewRuntimeConfig().WithDebugInfoEnabled(false)
 	if cache != nil {
 		rc = rc.WithCompilationCache(cache)

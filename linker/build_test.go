@@ -160,7 +160,7 @@ func TestBundleMountsChecked(t *testing.T) {
 			Path: "acme:app", Package: "acme:app", Module: "sha256:x",
 			Keys: []string{"fs:cache=cache:ro", "fs:data=data:rw"}, Mounts: tt.mounts,
 		}}}
-		err := b.check()
+		err := b.Check()
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("check(mounts %q) = %v, want nil", tt.mounts, err)

@@ -152,13 +152,13 @@ type adapter struct {
 // distinct module once and instantiates every nanoprocess of the bundle.
 // Close the Process when done.
 func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
-	if err := b.check(); err != nil {
+	if err := b.Check(); err != nil {
 		return nil, err
 	}
 	if err := CheckRootKeys(b.Root(), c); err != nil {
 		return nil, err
 	}
-	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, runtimeConfig(c.Cache)), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
+	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, RuntimeConfig(c.Cache)), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
 		wasm: map[string][]byte{}, adapters: map[string]map[api.Module]*adapter{}}
 	if err := p.link(ctx); err != nil {
 		p.Close(ctx)
@@ -181,92 +181,13 @@ func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 	return p, nil
 }
 
-// link compiles every module of the bundle and checks every nanoprocess's
-// imports against the children bound to it, with the checks Build makes
-// (SPEC section 7): a bundle is hostile input, and its bundle.json may
-// bind any module to any other. Nothing runs before every link is checked.
+// link compiles every module of the bundle and checks every link before
+// anything runs (see Bundle.CheckLinks).
 func (p *Process) link(ctx context.Context) error {
-	mods := map[string]*Module{} // by digest
-	for _, inst := range p.b.Instances {
-		if mods[inst.Module] != nil {
-			continue
-		}
-		wasm, err := p.b.module(inst.Module)
-		if err != nil {
-			return &RunError{inst.Path, err}
-		}
+	return p.b.CheckLinks(func(inst *Instance, wasm []byte) (wazero.CompiledModule, error) {
 		p.wasm[inst.Module] = wasm
-		raw, err := readImports(wasm)
-		if err != nil {
-			return &RunError{inst.Path, err}
-		}
-		cm, err := p.compile(ctx, inst)
-		if err != nil {
-			return err
-		}
-		if mods[inst.Module], err = describeCompiled(raw, cm); err != nil {
-			return &RunError{inst.Path, err}
-		}
-	}
-	var errs []error
-	for _, inst := range p.b.Instances {
-		wits := childWITs(inst)
-		id := inst.Path + " " + inst.Version
-		typed, es := checkImports(id, inst.Package, mods[inst.Module], func(name string) (linkDep, bool) {
-			j, ok := inst.Imports[name]
-			if !ok {
-				return linkDep{}, false
-			}
-			child := p.b.Instances[j]
-			return linkDep{id: child.Package + " " + child.Version, mod: mods[child.Module], wit: wits[name]}, true
-		})
-		errs = append(errs, es...)
-		if msg := typedDiff(typed, inst.Typed); len(es) == 0 && msg != "" {
-			errs = append(errs, &LinkError{Package: id, Err: msg})
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// childWITs returns, by child, the WIT functions an instance's typed
-// imports say its children serve: all a bundle keeps of their WIT.
-func childWITs(inst *Instance) map[string]*iface.Package {
-	wits := map[string]*iface.Package{}
-	for _, t := range inst.Typed {
-		w := wits[t.Child]
-		if w == nil {
-			w = &iface.Package{}
-			wits[t.Child] = w
-		}
-		w.Funcs = append(w.Funcs, t.Func)
-		if i := t.Func.Interface; i != "" && !slices.Contains(w.Interfaces, i) {
-			w.Interfaces = append(w.Interfaces, i)
-		}
-	}
-	return wits
-}
-
-// typedDiff compares the typed imports the link checks found with those
-// the bundle lists, and describes the first difference, "" if none.
-func typedDiff(found, listed []*TypedImport) string {
-	desc := func(t *TypedImport) string {
-		how := "through an adapter"
-		if t.Direct {
-			how = "directly"
-		}
-		return fmt.Sprintf("import[%q.%q] to %s export %q %s", t.Module, t.Name, t.Child, t.Export, how)
-	}
-	for i := range max(len(found), len(listed)) {
-		switch {
-		case i >= len(found):
-			return "bundle.json links " + desc(listed[i]) + ", which the module does not import so"
-		case i >= len(listed):
-			return "bundle.json does not link " + desc(found[i])
-		case desc(found[i]) != desc(listed[i]) || found[i].Func != listed[i].Func:
-			return "bundle.json links " + desc(listed[i]) + ", where the module and its child's WIT link " + desc(found[i])
-		}
-	}
-	return ""
+		return p.compile(ctx, inst)
+	})
 }
 
 // instantiate instantiates instance i, wired to its children, and runs
@@ -288,7 +209,7 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 		if err != nil {
 			return &RunError{inst.Path, fmt.Errorf("import[%q.%q]: %v", t.Module, t.Name, err)}
 		}
-		p.adapters[t.key()][m] = &adapter{a, p.b.Instances[child].Path}
+		p.adapters[t.AdapterName()][m] = &adapter{a, p.b.Instances[child].Path}
 	}
 	if init := m.ExportedFunction("_initialize"); init != nil { // a reactor
 		if _, err := init.Call(ctx); err != nil {
@@ -304,16 +225,16 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 // renamed. Each is named by its digest, so that a stack trace names the
 // module of every frame (see failure); nothing else of it changes.
 func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledModule, error) {
-	renames, key := typedRenames(inst.Module, inst.Typed)
+	key := inst.CompileKey()
 	if cm, ok := p.compiled[key]; ok {
 		return cm, nil
 	}
 	wasm, err := p.wasm[inst.Module], error(nil)
 	if wasm == nil {
-		wasm, err = p.b.module(inst.Module)
+		wasm, err = p.b.Module(inst.Module)
 	}
 	if err == nil {
-		wasm, err = runBytes(wasm, inst.Module, renames)
+		wasm, err = inst.RunBytes(wasm)
 	}
 	var cm wazero.CompiledModule
 	if err == nil {
@@ -324,20 +245,6 @@ func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledM
 	}
 	p.compiled[key] = cm
 	return cm, nil
-}
-
-// typedRenames returns the renames of the typed imports of a module of
-// digest digest, and the key of its compiled code: the digest, and the
-// renames if there are any.
-func typedRenames(digest string, typed []*TypedImport) (map[importName]importName, string) {
-	key := digest
-	renames := map[importName]importName{}
-	for _, t := range typed {
-		to := t.rename()
-		renames[importName{t.Module, t.Name}] = to
-		key += "\n" + t.Module + "\x00" + t.Name + "\x00" + to.Module + "\x00" + to.Name
-	}
-	return renames, key
 }
 
 // newInstance instantiates inst's module with its keys, its imports bound
@@ -373,14 +280,14 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 	for _, inst := range p.b.Instances {
 		for _, t := range inst.Typed {
 			if !t.Direct {
-				typed[t.key()] = t
+				typed[t.AdapterName()] = t
 			}
 		}
 	}
 	if len(typed) == 0 {
 		return nil
 	}
-	hb := p.rt.NewHostModuleBuilder(adapterModule)
+	hb := p.rt.NewHostModuleBuilder(AdapterModule)
 	for _, key := range slices.Sorted(maps.Keys(typed)) {
 		params, results := typed[key].Func.CoreImport()
 		byCaller := map[api.Module]*adapter{}
