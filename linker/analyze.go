@@ -1,6 +1,8 @@
 // Package linker is nano's view of WebAssembly: what a core module imports
 // and exports, and which key each import needs; linking a locked package tree
-// into a bundle, and running it.
+// into a bundle, reading and checking bundles, and the link checks the
+// runtime repeats before it runs one (Bundle.CheckLinks). Package runtime
+// runs bundles.
 package linker
 
 import (

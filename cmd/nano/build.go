@@ -16,6 +16,7 @@ import (
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
+	"github.com/nanoproc/nano/runtime"
 )
 
 // exitRunFailure is nano run's status when nano itself fails: a trap, a
@@ -96,8 +97,8 @@ func (e *env) runBundle(c *cli.Context) error {
 	if c.NArg() < 1 {
 		return failf(exitUsage, "run takes BUNDLE or DIR")
 	}
-	cfg := &linker.Config{
-		Dirs: map[string]linker.Dir{}, Env: map[string]string{}, Deny: map[string]bool{},
+	cfg := &runtime.Config{
+		Dirs: map[string]runtime.Dir{}, Env: map[string]string{}, Deny: map[string]bool{},
 		Stdin: os.Stdin, Stdout: e.stdout, Stderr: e.stderr,
 	}
 	if e.stdin != nil {
@@ -109,7 +110,7 @@ func (e *env) runBundle(c *cli.Context) error {
 			return failf(exitUsage, "--dir %q: want SLOT=PATH[:ro]", d)
 		}
 		host, ro := strings.CutSuffix(host, ":ro")
-		cfg.Dirs[slot] = linker.Dir{Path: e.path(host), ReadOnly: ro}
+		cfg.Dirs[slot] = runtime.Dir{Path: e.path(host), ReadOnly: ro}
 	}
 	for _, v := range c.StringSlice("env") {
 		name, value, ok := strings.Cut(v, "=")
@@ -152,7 +153,7 @@ func (e *env) runBundle(c *cli.Context) error {
 		defer cfg.Cache.Close(c.Context)
 	}
 	stop := e.progress("compiling " + plural(len(b.Modules), "module"))
-	p, err := linker.Start(c.Context, b, cfg)
+	p, err := runtime.Start(c.Context, b, cfg)
 	stop()
 	if err != nil {
 		return err

@@ -1,4 +1,11 @@
-package linker
+// Package runtime runs nanoprocesses: it instantiates every nanoprocess
+// of a bundle that package linker built and checked, each with its own
+// memory and only the keys its parent handed it, after the link checks
+// (linker.Bundle.CheckLinks); binds typed imports to the adapters of its
+// host module; backs linear memories from a shared pool; runs the root's
+// _start or an export of it; and names the nanoprocess a trap happened
+// in. Each host API family has a package of its own under it.
+package runtime
 
 import (
 	"context"
@@ -22,6 +29,7 @@ import (
 
 	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/internal/rootfs"
+	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -51,7 +59,7 @@ type Config struct {
 // CheckRootKeys compares the operator's configuration with the keys the
 // root declares: every fs, env and net key must be given, and nothing the
 // root does not declare. The error shows the flags to add or drop.
-func CheckRootKeys(root *Instance, c *Config) error {
+func CheckRootKeys(root *linker.Instance, c *Config) error {
 	keys, err := policy.ParseSet(root.Keys)
 	if err != nil {
 		return err
@@ -130,7 +138,7 @@ func (e *RunError) Unwrap() error { return e.Err }
 // first, each with its own memory and keys.
 type Process struct {
 	rt   wazero.Runtime
-	b    *Bundle
+	b    *linker.Bundle
 	c    *Config
 	mods []api.Module // by instance
 	// compiled holds each distinct module compiled once, by content: its
@@ -151,14 +159,14 @@ type adapter struct {
 // Start checks the bundle, the root's keys and every link, compiles each
 // distinct module once and instantiates every nanoprocess of the bundle.
 // Close the Process when done.
-func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
+func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 	if err := b.Check(); err != nil {
 		return nil, err
 	}
 	if err := CheckRootKeys(b.Root(), c); err != nil {
 		return nil, err
 	}
-	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, RuntimeConfig(c.Cache)), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
+	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, linker.RuntimeConfig(c.Cache)), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
 		wasm: map[string][]byte{}, adapters: map[string]map[api.Module]*adapter{}}
 	if err := p.link(ctx); err != nil {
 		p.Close(ctx)
@@ -182,9 +190,9 @@ func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 }
 
 // link compiles every module of the bundle and checks every link before
-// anything runs (see Bundle.CheckLinks).
+// anything runs (see linker.Bundle.CheckLinks).
 func (p *Process) link(ctx context.Context) error {
-	return p.b.CheckLinks(func(inst *Instance, wasm []byte) (wazero.CompiledModule, error) {
+	return p.b.CheckLinks(func(inst *linker.Instance, wasm []byte) (wazero.CompiledModule, error) {
 		p.wasm[inst.Module] = wasm
 		return p.compile(ctx, inst)
 	})
@@ -224,7 +232,7 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 // that use it, and another only for a module whose typed imports are
 // renamed. Each is named by its digest, so that a stack trace names the
 // module of every frame (see failure); nothing else of it changes.
-func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledModule, error) {
+func (p *Process) compile(ctx context.Context, inst *linker.Instance) (wazero.CompiledModule, error) {
 	key := inst.CompileKey()
 	if cm, ok := p.compiled[key]; ok {
 		return cm, nil
@@ -249,7 +257,7 @@ func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledM
 
 // newInstance instantiates inst's module with its keys, its imports bound
 // to the instances inst.Imports names.
-func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (api.Module, error) {
+func (p *Process) newInstance(ctx context.Context, inst *linker.Instance, root bool) (api.Module, error) {
 	cm, err := p.compile(ctx, inst)
 	if err != nil {
 		return nil, err
@@ -276,7 +284,7 @@ func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (a
 // bound to: one function per imported WIT function, which finds the
 // caller's adapter and copies the call's values across.
 func (p *Process) instantiateAdapters(ctx context.Context) error {
-	typed := map[string]*TypedImport{}
+	typed := map[string]*linker.TypedImport{}
 	for _, inst := range p.b.Instances {
 		for _, t := range inst.Typed {
 			if !t.Direct {
@@ -287,7 +295,7 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 	if len(typed) == 0 {
 		return nil
 	}
-	hb := p.rt.NewHostModuleBuilder(AdapterModule)
+	hb := p.rt.NewHostModuleBuilder(linker.AdapterModule)
 	for _, key := range slices.Sorted(maps.Keys(typed)) {
 		params, results := typed[key].Func.CoreImport()
 		byCaller := map[api.Module]*adapter{}
@@ -307,7 +315,7 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 }
 
 // moduleConfig gives one nanoprocess its keys and nothing else.
-func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, error) {
+func moduleConfig(inst *linker.Instance, c *Config, root bool) (wazero.ModuleConfig, error) {
 	keys, err := policy.ParseSet(inst.Keys)
 	if err != nil {
 		return nil, err
@@ -328,7 +336,7 @@ func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, er
 			slot, sub, _ := strings.Cut(k.Source, "/")
 			dir := c.Dirs[slot]
 			// Keys, not flags, decide writes: a missing sub-directory is
-			// made only when this key is rw (so, as check verified, is
+			// made only when this key is rw (so, as Bundle.Check verified, is
 			// every key above it up to the root's) and the operator's
 			// directory is not :ro.
 			ro := dir.ReadOnly || k.Access == policy.RO
@@ -441,7 +449,7 @@ func (p *Process) Invoke(ctx context.Context, name string, args []string) ([]str
 	}
 	def := fn.Definition()
 	if len(args) != len(def.ParamTypes()) {
-		return nil, &RunError{root.Path, fmt.Errorf("%s takes %d arguments %s, got %d", name, len(def.ParamTypes()), Signature(def.ParamTypes(), def.ResultTypes()), len(args))}
+		return nil, &RunError{root.Path, fmt.Errorf("%s takes %d arguments %s, got %d", name, len(def.ParamTypes()), linker.Signature(def.ParamTypes(), def.ResultTypes()), len(args))}
 	}
 	params := make([]uint64, len(args))
 	for i, a := range args {

@@ -1,4 +1,4 @@
-package linker_test
+package runtime_test
 
 // These tests run guests built with real toolchains (testdata/run/cfs, C
 // with wasi-libc; testdata/run/goroot, Go) the way nano runs them, from a
@@ -22,6 +22,7 @@ import (
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
+	"github.com/nanoproc/nano/runtime"
 )
 
 // lockSource serves one package's module and mounts to linker.Build.
@@ -55,9 +56,9 @@ func buildRoot(t *testing.T, file string, keys []string, mounts map[string]strin
 
 // runNano runs testdata/run/FILE as the root of a bundle built from a
 // lock, with dirs handed to its fs slots, and returns its stdout lines.
-func runNano(t *testing.T, file string, keys []string, mounts map[string]string, dirs map[string]linker.Dir, args ...string) []string {
+func runNano(t *testing.T, file string, keys []string, mounts map[string]string, dirs map[string]runtime.Dir, args ...string) []string {
 	t.Helper()
-	o := run(t, buildRoot(t, file, keys, mounts), linker.Config{Dirs: dirs, Args: args})
+	o := run(t, buildRoot(t, file, keys, mounts), runtime.Config{Dirs: dirs, Args: args})
 	if o.err != nil || o.code != 0 {
 		t.Fatalf("nano: %s %q: exit %d, %v\nstdout:\n%s\nstderr:\n%s", file, args, o.code, o.err, o.stdout, o.stderr)
 	}
@@ -166,7 +167,7 @@ func TestRealCAt(t *testing.T) {
 func TestRealCWalk(t *testing.T) {
 	t.Parallel()
 	dir := dataDir(t)
-	keys, dirs := []string{"fs:data:ro", "stdio:stdout"}, map[string]linker.Dir{"data": {Path: dir}}
+	keys, dirs := []string{"fs:data:ro", "stdio:stdout"}, map[string]runtime.Dir{"data": {Path: dir}}
 	want := []string{
 		"/data/input.txt: ok file 5",
 		"/data/link: ok link",
@@ -215,7 +216,7 @@ func TestRealRelative(t *testing.T) {
 	cache := t.TempDir()
 	writeFile(t, filepath.Join(cache, "c.txt"), "cached")
 	keys := []string{"fs:cache:ro", "fs:data:ro", "stdio:stdout"}
-	dirs := map[string]linker.Dir{"data": {Path: dir}, "cache": {Path: cache}}
+	dirs := map[string]runtime.Dir{"data": {Path: dir}, "cache": {Path: cache}}
 	mounts := map[string]string{"data": "/"}
 	files := []string{"input.txt", "./input.txt", "/input.txt", "sub/a.txt", "/cache/c.txt", "cache/c.txt", "../outside.txt", "/../outside.txt"}
 
@@ -266,7 +267,7 @@ func TestRealRelative(t *testing.T) {
 func TestRealCUp(t *testing.T) {
 	t.Parallel()
 	dir := dataDir(t)
-	keys, dirs := []string{"fs:data:ro", "stdio:stdout"}, map[string]linker.Dir{"data": {Path: dir}}
+	keys, dirs := []string{"fs:data:ro", "stdio:stdout"}, map[string]runtime.Dir{"data": {Path: dir}}
 	wazeroMounts := map[string]string{"/data": dir}
 
 	same(t, "nano up /data/sub", runNano(t, "cfs.wasm", keys, nil, dirs, "up", "/data/sub"), []string{
@@ -354,7 +355,7 @@ func TestReadOnlyChainCreatesNothing(t *testing.T) {
 			b := bundle(t,
 				node{path: "acme:app > acme:probe", wasm: "fsprobe.wasm", keys: tt.childKeys},
 				node{path: "acme:app", wasm: "probe_root.wasm", keys: tt.rootKeys, imports: map[string]int{"acme:probe": 0}})
-			o := run(t, b, linker.Config{Dirs: map[string]linker.Dir{"data": {Path: top, ReadOnly: tt.operatorRO}}})
+			o := run(t, b, runtime.Config{Dirs: map[string]runtime.Dir{"data": {Path: top, ReadOnly: tt.operatorRO}}})
 			after := tree(t, top, "")
 			if tt.created {
 				if o.err != nil || !slices.Contains(after, "new-dir/") {
@@ -387,7 +388,7 @@ func TestRunMountsChecked(t *testing.T) {
 	for _, m := range []map[string]string{{"data": "../etc"}, {"data": "/a/../b"}, {"nope": "/x"}} {
 		b := buildRoot(t, "cfs.wasm", []string{"fs:data:rw", "stdio:stdout"}, nil)
 		b.Root().Mounts = m
-		o := run(t, b, linker.Config{Dirs: map[string]linker.Dir{"data": {Path: dir}}, Args: []string{"at", "/data"}})
+		o := run(t, b, runtime.Config{Dirs: map[string]runtime.Dir{"data": {Path: dir}}, Args: []string{"at", "/data"}})
 		if o.err == nil || o.stdout != "" {
 			t.Errorf("run with mounts %q = %v, printed %q: want a refusal before anything runs", m, o.err, o.stdout)
 		}
@@ -398,7 +399,7 @@ func TestRunMountsChecked(t *testing.T) {
 // where the guest sees the slot.
 func TestMissingKeyShowsMount(t *testing.T) {
 	b := buildRoot(t, "cfs.wasm", []string{"fs:cache:ro", "fs:data:rw", "stdio:stdout"}, map[string]string{"data": "/"})
-	o := run(t, b, linker.Config{})
+	o := run(t, b, runtime.Config{})
 	want := "acme:app needs keys the command line does not give; add:\n\t--dir cache=PATH:ro --dir data=PATH\n" +
 		"acme:app sees fs slot cache at /cache\nacme:app sees fs slot data at /"
 	if o.err == nil || o.err.Error() != want {
@@ -415,8 +416,8 @@ func TestRunChildMount(t *testing.T) {
 		node{path: "acme:app > acme:probe", wasm: "fsprobe.wasm", keys: []string{"fs:out=data/sub:ro", "stdio:stdin", "stdio:stdout"}},
 		node{path: "acme:app", wasm: "probe_root.wasm", keys: []string{"fs:data=data:rw", "stdio:stdin", "stdio:stdout"}, imports: map[string]int{"acme:probe": 0}})
 	b.Instances[0].Mounts = map[string]string{"out": "/"}
-	o := run(t, b, linker.Config{
-		Dirs:  map[string]linker.Dir{"data": {Path: dir}},
+	o := run(t, b, runtime.Config{
+		Dirs:  map[string]runtime.Dir{"data": {Path: dir}},
 		Stdin: strings.NewReader("read /a.txt\nread /deeper/b.txt\nread /out/a.txt\nread /input.txt\nread /../input.txt"),
 	})
 	if o.err != nil || o.code != 0 {
@@ -442,7 +443,7 @@ func sideBySide(t *testing.T, guest string, mounts map[string]string, want []str
 	t.Helper()
 	dir := dataDir(t)
 	before := tree(t, filepath.Dir(dir), "")
-	same(t, "nano", runNano(t, guest, []string{"fs:data:rw", "stdio:stdout"}, mounts, map[string]linker.Dir{"data": {Path: dir}}, args...), want)
+	same(t, "nano", runNano(t, guest, []string{"fs:data:rw", "stdio:stdout"}, mounts, map[string]runtime.Dir{"data": {Path: dir}}, args...), want)
 	guestPath := "/data"
 	if p, ok := mounts["data"]; ok {
 		guestPath = p
