@@ -9,13 +9,10 @@ package runtime
 
 import (
 	"context"
-	crand "crypto/rand"
 	"errors"
 	"fmt"
 	"io"
-	iofs "io/fs"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,21 +20,16 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
-	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
-	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/nanoproc/nano/iface"
-	"github.com/nanoproc/nano/internal/rootfs"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/policy"
+	"github.com/nanoproc/nano/runtime/wasi"
 )
 
 // A Dir is a host directory the operator hands the root for one fs slot.
-type Dir struct {
-	Path     string
-	ReadOnly bool
-}
+type Dir = wasi.Dir
 
 // Config is what the operator hands a bundle at nano run.
 type Config struct {
@@ -140,6 +132,7 @@ type Process struct {
 	rt   wazero.Runtime
 	b    *linker.Bundle
 	c    *Config
+	host *wasi.Host   // what c hands WASI
 	mods []api.Module // by instance
 	// compiled holds each distinct module compiled once, by content: its
 	// digest, and the renames of its typed imports when it has any.
@@ -166,13 +159,14 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 	if err := CheckRootKeys(b.Root(), c); err != nil {
 		return nil, err
 	}
-	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, linker.RuntimeConfig(c.Cache)), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
+	host := &wasi.Host{Dirs: c.Dirs, Env: c.Env, Deny: c.Deny, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr}
+	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, linker.RuntimeConfig(c.Cache)), b: b, c: c, host: host, compiled: map[string]wazero.CompiledModule{},
 		wasm: map[string][]byte{}, adapters: map[string]map[api.Module]*adapter{}}
 	if err := p.link(ctx); err != nil {
 		p.Close(ctx)
 		return nil, err
 	}
-	if _, err := rootfs.InstantiateWASI(ctx, p.rt); err != nil {
+	if err := wasi.Instantiate(ctx, p.rt); err != nil {
 		p.Close(ctx)
 		return nil, err
 	}
@@ -262,7 +256,15 @@ func (p *Process) newInstance(ctx context.Context, inst *linker.Instance, root b
 	if err != nil {
 		return nil, err
 	}
-	mc, err := moduleConfig(inst, p.c, root)
+	keys, err := policy.ParseSet(inst.Keys)
+	if err != nil {
+		return nil, &RunError{inst.Path, err}
+	}
+	args := []string{inst.Package}
+	if root {
+		args = append(args, p.c.Args...)
+	}
+	mc, err := wasi.Config(p.host, keys, inst.Mount, args)
 	if err != nil {
 		return nil, &RunError{inst.Path, err}
 	}
@@ -312,109 +314,6 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 	}
 	_, err := hb.Instantiate(ctx)
 	return err
-}
-
-// moduleConfig gives one nanoprocess its keys and nothing else.
-func moduleConfig(inst *linker.Instance, c *Config, root bool) (wazero.ModuleConfig, error) {
-	keys, err := policy.ParseSet(inst.Keys)
-	if err != nil {
-		return nil, err
-	}
-	// Instances are anonymous: an import binds only through inst.Imports,
-	// never by a name in wazero's namespace, where WASI alone is.
-	mc := wazero.NewModuleConfig().WithName("").WithStartFunctions()
-	var entropy io.Reader = rand.NewChaCha8([32]byte{}) // deterministic without random
-	if root {
-		mc = mc.WithArgs(append([]string{inst.Package}, c.Args...)...)
-	} else {
-		mc = mc.WithArgs(inst.Package)
-	}
-	var mounts []mount
-	for _, k := range keys {
-		switch k.Kind {
-		case policy.FS:
-			slot, sub, _ := strings.Cut(k.Source, "/")
-			dir := c.Dirs[slot]
-			// Keys, not flags, decide writes: a missing sub-directory is
-			// made only when this key is rw (so, as Bundle.Check verified, is
-			// every key above it up to the root's) and the operator's
-			// directory is not :ro.
-			ro := dir.ReadOnly || k.Access == policy.RO
-			fs, err := rootfs.OpenSub(dir.Path, sub, ro, !ro)
-			if err != nil {
-				closeMounts(mounts)
-				if errors.Is(err, iofs.ErrNotExist) && ro && sub != "" {
-					why := "a read-only key does not make it"
-					if dir.ReadOnly {
-						why = "the operator's --dir " + slot + " is :ro"
-					}
-					return nil, fmt.Errorf("%s: %s does not exist in the directory of --dir %s, and %s", k, sub, slot, why)
-				}
-				return nil, fmt.Errorf("%s: %v", k, err)
-			}
-			mounts = append(mounts, mount{inst.Mount(k.Name), fs})
-		case policy.Env:
-			mc = mc.WithEnv(k.Name, c.Env[k.Name])
-		case policy.Clock:
-			if !c.Deny["clock"] {
-				mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
-			}
-		case policy.Random:
-			if !c.Deny["random"] {
-				entropy = crand.Reader
-			}
-		case policy.Stdio:
-			if c.Deny[k.Name] {
-				continue
-			}
-			switch k.Name {
-			case "stdin":
-				mc = mc.WithStdin(orEmpty(c.Stdin))
-			case "stdout":
-				mc = mc.WithStdout(orDiscard(c.Stdout))
-			case "stderr":
-				mc = mc.WithStderr(orDiscard(c.Stderr))
-			}
-		}
-	}
-	// Pre-opened in the order of their guest paths, so that a slot at /
-	// comes first: Go's wasip1 takes the first pre-open for its working
-	// directory (wasi-libc's is always /).
-	slices.SortFunc(mounts, func(a, b mount) int { return strings.Compare(a.at, b.at) })
-	fsc := wazero.NewFSConfig()
-	for _, m := range mounts {
-		fsc = fsc.(sysfs.FSConfig).WithSysFSMount(m.fs, m.at)
-	}
-	return mc.WithRandSource(entropy).WithFSConfig(fsc), nil
-}
-
-// A mount is a directory and where the guest sees it.
-type mount struct {
-	at string
-	fs experimentalsys.FS
-}
-
-// closeMounts releases the directories of mounts that no module got.
-func closeMounts(mounts []mount) {
-	for _, m := range mounts {
-		if c, ok := m.fs.(io.Closer); ok {
-			c.Close()
-		}
-	}
-}
-
-func orEmpty(r io.Reader) io.Reader {
-	if r == nil {
-		return strings.NewReader("")
-	}
-	return r
-}
-
-func orDiscard(w io.Writer) io.Writer {
-	if w == nil {
-		return io.Discard
-	}
-	return w
 }
 
 // Main runs the root's _start and returns the guest's exit status.
