@@ -164,8 +164,8 @@ func NewAnalyzer(ctx context.Context) *Analyzer {
 // least InterpretBelow bytes by compiling it into cache with wazero's
 // compiler, exactly as nano run compiles it: its module name set to its
 // digest (and, in Analyzer.Build, its typed imports renamed), so that a
-// later Start with the same cache finds it compiled. With a nil cache it
-// is NewAnalyzer. Close it when done.
+// later runtime.Start with the same cache finds it compiled. With a nil
+// cache it is NewAnalyzer. Close it when done.
 func NewCachingAnalyzer(ctx context.Context, cache wazero.CompilationCache) *Analyzer {
 	a := &Analyzer{interpretBelow: InterpretBelow}
 	if cache != nil {
@@ -302,7 +302,7 @@ func runBytes(wasm []byte, digest string, renames map[importName]importName) ([]
 // describeCompiled returns what a compiled module imports and exports: the names
 // of its imports as raw, read from its bytes, says, their types as wazero
 // has them. The module may have been compiled with some imports renamed
-// (Start compiles typed imports so), but never reordered.
+// (the runtime compiles typed imports so), but never reordered.
 func describeCompiled(raw []rawImport, cm wazero.CompiledModule) (*Module, error) {
 	m := new(Module)
 	funcs := cm.ImportedFunctions()

@@ -9,6 +9,7 @@ package runtime_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
 	"github.com/nanoproc/nano/runtime"
+	"github.com/nanoproc/nano/runtime/wasi"
 )
 
 // lockSource serves one package's module and mounts to linker.Build.
@@ -367,10 +369,12 @@ func TestReadOnlyChainCreatesNothing(t *testing.T) {
 			sub = strings.TrimSuffix(sub, ":rw")
 			why := "a read-only key does not make it"
 			if tt.operatorRO {
-				why = "the operator's --dir data is :ro"
+				why = "the operator's directory is read-only"
 			}
+			var missing *wasi.MissingSubError
 			if o.err == nil || !strings.Contains(o.err.Error(), "acme:app > acme:probe: ") ||
-				!strings.Contains(o.err.Error(), sub+" does not exist in the directory of --dir data, and "+why) {
+				!strings.Contains(o.err.Error(), sub+" does not exist in the directory of fs slot data, and "+why) ||
+				!errors.As(o.err, &missing) || missing.Sub != sub || missing.Slot != "data" || missing.ReadOnlyDir != tt.operatorRO {
 				t.Errorf("run = %v, want a refusal naming %s", o.err, sub)
 			}
 			if !slices.Equal(after, before) {
@@ -395,15 +399,27 @@ func TestRunMountsChecked(t *testing.T) {
 	}
 }
 
-// TestMissingKeyShowsMount checks that the error for a missing --dir says
-// where the guest sees the slot.
+// TestMissingKeyShowsMount checks that the error for a missing directory
+// names the keys, in their canonical form, and says where the guest sees
+// each slot; and that it is a *RootKeysError with the same.
 func TestMissingKeyShowsMount(t *testing.T) {
 	b := buildRoot(t, "cfs.wasm", []string{"fs:cache:ro", "fs:data:rw", "stdio:stdout"}, map[string]string{"data": "/"})
-	o := run(t, b, runtime.Config{})
-	want := "acme:app needs keys the command line does not give; add:\n\t--dir cache=PATH:ro --dir data=PATH\n" +
-		"acme:app sees fs slot cache at /cache\nacme:app sees fs slot data at /"
+	o := run(t, b, runtime.Config{Dirs: map[string]runtime.Dir{"logs": {Path: t.TempDir(), ReadOnly: true}},
+		Env: map[string]string{"HOME": "/"}, Deny: map[string]bool{"disk": true, "clock": true}})
+	want := "acme:app needs keys the configuration does not give: fs:cache=cache:ro, fs:data=data:rw\n" +
+		"acme:app sees fs slot cache at /cache\nacme:app sees fs slot data at /\n" +
+		"acme:app does not declare keys the configuration gives: fs:logs:ro, env:HOME\n" +
+		"acme:app: no key to deny is called disk"
 	if o.err == nil || o.err.Error() != want {
 		t.Errorf("run without --dir = %v, want\n%s", o.err, want)
+	}
+	var e *runtime.RootKeysError
+	if !errors.As(o.err, &e) {
+		t.Fatalf("run without --dir = %v (%T), want a *RootKeysError", o.err, o.err)
+	}
+	if e.Root != "acme:app" || len(e.Missing) != 2 || e.Missing[0].Name != "cache" || e.Missing[0].Access != policy.RO ||
+		e.Mounts["data"] != "/" || len(e.Extra) != 2 || e.Extra[1].Kind != policy.Env || !slices.Equal(e.UnknownDeny, []string{"disk"}) {
+		t.Errorf("RootKeysError = %+v", e)
 	}
 }
 

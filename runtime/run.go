@@ -50,68 +50,113 @@ type Config struct {
 
 // CheckRootKeys compares the operator's configuration with the keys the
 // root declares: every fs, env and net key must be given, and nothing the
-// root does not declare. The error shows the flags to add or drop.
+// root does not declare. A difference is a *RootKeysError.
 func CheckRootKeys(root *linker.Instance, c *Config) error {
 	keys, err := policy.ParseSet(root.Keys)
 	if err != nil {
 		return err
 	}
-	var missing, extra, mounts []string
+	e := &RootKeysError{Root: root.Package}
 	slots := map[string]bool{}
 	for _, k := range keys {
 		switch k.Kind {
 		case policy.FS:
 			slots[k.Name] = true
 			if _, ok := c.Dirs[k.Name]; !ok {
-				flag := "--dir " + k.Name + "=PATH"
-				if k.Access == policy.RO {
-					flag += ":ro"
+				e.Missing = append(e.Missing, k)
+				if e.Mounts == nil {
+					e.Mounts = map[string]string{}
 				}
-				missing = append(missing, flag)
-				mounts = append(mounts, fmt.Sprintf("%s sees fs slot %s at %s", root.Package, k.Name, root.Mount(k.Name)))
+				e.Mounts[k.Name] = root.Mount(k.Name)
 			}
 		case policy.Env:
 			if _, ok := c.Env[k.Name]; !ok {
-				missing = append(missing, "--env "+k.Name)
+				e.Missing = append(e.Missing, k)
 			}
 		case policy.Net:
 			if !slices.ContainsFunc(c.Net, func(n policy.Key) bool { return n.Covers(k) }) {
-				missing = append(missing, "--net "+k.Name+":"+k.Port)
+				e.Missing = append(e.Missing, k)
 			}
 		}
 	}
 	for _, slot := range slices.Sorted(maps.Keys(c.Dirs)) {
 		if !slots[slot] {
-			extra = append(extra, "--dir "+slot)
+			access := policy.RW
+			if c.Dirs[slot].ReadOnly {
+				access = policy.RO
+			}
+			e.Extra = append(e.Extra, policy.Key{Kind: policy.FS, Name: slot, Access: access})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Env)) {
-		if !keys.Contains(policy.Key{Kind: policy.Env, Name: name}) {
-			extra = append(extra, "--env "+name)
+		if k := (policy.Key{Kind: policy.Env, Name: name}); !keys.Contains(k) {
+			e.Extra = append(e.Extra, k)
 		}
 	}
 	for _, n := range c.Net {
 		if !slices.ContainsFunc(keys, func(k policy.Key) bool { return k.Kind == policy.Net && n.Covers(k) }) {
-			extra = append(extra, "--net "+n.Name+":"+n.Port)
+			e.Extra = append(e.Extra, n)
 		}
 	}
 	for _, d := range slices.Sorted(maps.Keys(c.Deny)) {
 		if d != "clock" && d != "random" && policy.CheckStream(d) != nil {
-			extra = append(extra, "--deny "+d)
+			e.UnknownDeny = append(e.UnknownDeny, d)
 		}
 	}
+	if len(e.Missing) == 0 && len(e.Extra) == 0 && len(e.UnknownDeny) == 0 {
+		return nil
+	}
+	return e
+}
+
+// A RootKeysError says how the operator's configuration differs from the
+// keys the root declares. It names keys in their canonical form; a
+// command line turns them into its own flags.
+type RootKeysError struct {
+	Root string // the root's package
+	// Missing are the fs, env and net keys the root declares that the
+	// configuration does not give, in the root's (canonical) order.
+	Missing []policy.Key
+	// Mounts says, for each fs slot of Missing, where the root's guest
+	// filesystem shows it.
+	Mounts map[string]string
+	// Extra are what the configuration gives that the root does not
+	// declare: fs slots (of Dirs, sorted; rw unless the directory is
+	// read-only), then env variables (sorted), then net patterns (in the
+	// configuration's order).
+	Extra []policy.Key
+	// UnknownDeny lists, sorted, the names Deny withholds that are none
+	// of "clock", "random", "stdin", "stdout" and "stderr".
+	UnknownDeny []string
+}
+
+// Error returns the message of the RootKeysError.
+func (e *RootKeysError) Error() string {
 	var msgs []string
-	if len(missing) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%s needs keys the command line does not give; add:\n\t%s", root.Package, strings.Join(missing, " ")))
-		msgs = append(msgs, mounts...)
+	if len(e.Missing) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s needs keys the configuration does not give: %s", e.Root, keyList(e.Missing)))
+		for _, k := range e.Missing {
+			if k.Kind == policy.FS {
+				msgs = append(msgs, fmt.Sprintf("%s sees fs slot %s at %s", e.Root, k.Name, e.Mounts[k.Name]))
+			}
+		}
 	}
-	if len(extra) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%s does not declare these keys; drop:\n\t%s", root.Package, strings.Join(extra, " ")))
+	if len(e.Extra) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s does not declare keys the configuration gives: %s", e.Root, keyList(e.Extra)))
 	}
-	if len(msgs) > 0 {
-		return errors.New(strings.Join(msgs, "\n"))
+	if len(e.UnknownDeny) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s: no key to deny is called %s", e.Root, strings.Join(e.UnknownDeny, ", ")))
 	}
-	return nil
+	return strings.Join(msgs, "\n")
+}
+
+// keyList lists keys in their canonical form, separated by commas.
+func keyList(keys []policy.Key) string {
+	s := make([]string, len(keys))
+	for i, k := range keys {
+		s[i] = k.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 // A RunError is a failure of one nanoprocess, named by its path.

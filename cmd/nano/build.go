@@ -17,6 +17,7 @@ import (
 	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
 	"github.com/nanoproc/nano/runtime"
+	"github.com/nanoproc/nano/runtime/wasi"
 )
 
 // exitRunFailure is nano run's status when nano itself fails: a trap, a
@@ -155,6 +156,15 @@ func (e *env) runBundle(c *cli.Context) error {
 	stop := e.progress("compiling " + plural(len(b.Modules), "module"))
 	p, err := runtime.Start(c.Context, b, cfg)
 	stop()
+	var keysErr *runtime.RootKeysError
+	if errors.As(err, &keysErr) {
+		return errors.New(rootKeysFlags(keysErr))
+	}
+	var subErr *wasi.MissingSubError
+	var runErr *runtime.RunError
+	if errors.As(err, &subErr) && errors.As(err, &runErr) {
+		return fmt.Errorf("%s: %s", runErr.Path, missingSubFlags(subErr))
+	}
 	if err != nil {
 		return err
 	}
@@ -177,6 +187,60 @@ func (e *env) runBundle(c *cli.Context) error {
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// rootKeysFlags says what a RootKeysError says in the flags of nano run:
+// the flags to add for the keys the root declares, where the root sees
+// each fs slot among them, and the flags to drop.
+func rootKeysFlags(e *runtime.RootKeysError) string {
+	var add, drop, msgs []string
+	var mounts []string
+	for _, k := range e.Missing {
+		switch k.Kind {
+		case policy.FS:
+			flag := "--dir " + k.Name + "=PATH"
+			if k.Access == policy.RO {
+				flag += ":ro"
+			}
+			add = append(add, flag)
+			mounts = append(mounts, fmt.Sprintf("%s sees fs slot %s at %s", e.Root, k.Name, e.Mounts[k.Name]))
+		case policy.Env:
+			add = append(add, "--env "+k.Name)
+		case policy.Net:
+			add = append(add, "--net "+k.Name+":"+k.Port)
+		}
+	}
+	for _, k := range e.Extra {
+		switch k.Kind {
+		case policy.FS:
+			drop = append(drop, "--dir "+k.Name)
+		case policy.Env:
+			drop = append(drop, "--env "+k.Name)
+		case policy.Net:
+			drop = append(drop, "--net "+k.Name+":"+k.Port)
+		}
+	}
+	for _, d := range e.UnknownDeny {
+		drop = append(drop, "--deny "+d)
+	}
+	if len(add) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s needs keys the command line does not give; add:\n\t%s", e.Root, strings.Join(add, " ")))
+		msgs = append(msgs, mounts...)
+	}
+	if len(drop) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s does not declare these keys; drop:\n\t%s", e.Root, strings.Join(drop, " ")))
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// missingSubFlags says what a MissingSubError says in the flags of nano
+// run.
+func missingSubFlags(e *wasi.MissingSubError) string {
+	why := "a read-only key does not make it"
+	if e.ReadOnlyDir {
+		why = "the operator's --dir " + e.Slot + " is :ro"
+	}
+	return fmt.Sprintf("%s: %s does not exist in the directory of --dir %s, and %s", e.Key, e.Sub, e.Slot, why)
 }
 
 // isDir reports whether path is a directory: a package directory,

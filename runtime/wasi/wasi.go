@@ -77,11 +77,7 @@ func Config(h *Host, keys policy.Set, mountAt func(slot string) string, args []s
 			if err != nil {
 				closeMounts(mounts)
 				if errors.Is(err, iofs.ErrNotExist) && ro && sub != "" {
-					why := "a read-only key does not make it"
-					if dir.ReadOnly {
-						why = "the operator's --dir " + slot + " is :ro"
-					}
-					return nil, fmt.Errorf("%s: %s does not exist in the directory of --dir %s, and %s", k, sub, slot, why)
+					return nil, &MissingSubError{Key: k, Slot: slot, Sub: sub, ReadOnlyDir: dir.ReadOnly}
 				}
 				return nil, fmt.Errorf("%s: %v", k, err)
 			}
@@ -119,6 +115,25 @@ func Config(h *Host, keys policy.Set, mountAt func(slot string) string, args []s
 		fsc = fsc.(sysfs.FSConfig).WithSysFSMount(m.fs, m.at)
 	}
 	return mc.WithRandSource(entropy).WithFSConfig(fsc), nil
+}
+
+// A MissingSubError is a sub-directory that an fs key names, which does
+// not exist in the operator's directory, and which the nanoprocess may not
+// make: its key is read-only, or the operator's directory is.
+type MissingSubError struct {
+	Key         policy.Key
+	Slot        string // the root's slot of the operator's directory
+	Sub         string // the sub-path in it
+	ReadOnlyDir bool   // the operator's directory is read-only
+}
+
+// Error returns the message of the MissingSubError.
+func (e *MissingSubError) Error() string {
+	why := "a read-only key does not make it"
+	if e.ReadOnlyDir {
+		why = "the operator's directory is read-only"
+	}
+	return fmt.Sprintf("%s: %s does not exist in the directory of fs slot %s, and %s", e.Key, e.Sub, e.Slot, why)
 }
 
 // A mount is a directory and where the guest sees it.
