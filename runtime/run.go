@@ -361,12 +361,16 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 	return err
 }
 
+// ErrNoStart is the error, under a RunError naming the root, of Main
+// when the root exports no _start: only Invoke can call it.
+var ErrNoStart = errors.New("exports no _start")
+
 // Main runs the root's _start and returns the guest's exit status.
 func (p *Process) Main(ctx context.Context) (int, error) {
 	root := p.b.Root()
 	start := p.mods[len(p.mods)-1].ExportedFunction("_start")
 	if start == nil {
-		return 0, &RunError{root.Path, errors.New("exports no _start: use --invoke")}
+		return 0, &RunError{root.Path, ErrNoStart}
 	}
 	_, err := start.Call(ctx)
 	var exit *sys.ExitError

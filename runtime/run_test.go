@@ -896,6 +896,10 @@ func TestRunGoReactorRoot(t *testing.T) {
 		t.Errorf("Start calls _initialize only for children, so --invoke on a reactor root calls into a "+
 			"Go runtime that was never initialized: add 2 40 = %v, %v", got, err)
 	}
+	var re *runtime.RunError
+	if _, err := p.Main(context.Background()); !errors.Is(err, runtime.ErrNoStart) || !errors.As(err, &re) || re.Path != "acme:goadd" {
+		t.Errorf("Main of a reactor = %v, want ErrNoStart under a RunError naming acme:goadd", err)
+	}
 }
 
 // TestRunInvokeValues checks how Invoke parses arguments and prints

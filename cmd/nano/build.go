@@ -180,6 +180,9 @@ func (e *env) runBundle(c *cli.Context) error {
 		return nil
 	}
 	code, err := p.Main(c.Context)
+	if errors.Is(err, runtime.ErrNoStart) {
+		return fmt.Errorf("%w: use --invoke", err)
+	}
 	if err != nil {
 		return err
 	}
