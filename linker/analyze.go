@@ -1,6 +1,8 @@
 // Package linker is nano's view of WebAssembly: what a core module imports
 // and exports, and which key each import needs; linking a locked package tree
-// into a bundle, and running it.
+// into a bundle, reading and checking bundles, and the link checks the
+// runtime repeats before it runs one (Bundle.CheckLinks). Package runtime
+// runs bundles.
 package linker
 
 import (
@@ -162,12 +164,12 @@ func NewAnalyzer(ctx context.Context) *Analyzer {
 // least InterpretBelow bytes by compiling it into cache with wazero's
 // compiler, exactly as nano run compiles it: its module name set to its
 // digest (and, in Analyzer.Build, its typed imports renamed), so that a
-// later Start with the same cache finds it compiled. With a nil cache it
-// is NewAnalyzer. Close it when done.
+// later runtime.Start with the same cache finds it compiled. With a nil
+// cache it is NewAnalyzer. Close it when done.
 func NewCachingAnalyzer(ctx context.Context, cache wazero.CompilationCache) *Analyzer {
 	a := &Analyzer{interpretBelow: InterpretBelow}
 	if cache != nil {
-		a.compiler = wazero.NewRuntimeWithConfig(ctx, runtimeConfig(cache))
+		a.compiler = wazero.NewRuntimeWithConfig(ctx, RuntimeConfig(cache))
 	}
 	return a
 }
@@ -176,12 +178,12 @@ func NewCachingAnalyzer(ctx context.Context, cache wazero.CompilationCache) *Ana
 // compiler, into its cache.
 func (a *Analyzer) compiles(size int) bool { return a.compiler != nil && size >= a.interpretBelow }
 
-// runtimeConfig is the configuration of the runtime that runs bundles, and
+// RuntimeConfig is the configuration of the runtime that runs bundles, and
 // of the caching analyzer: the compilation cache keys compiled code by the
 // module's bytes alone, so both must compile alike.
-func runtimeConfig(cache wazero.CompilationCache) wazero.RuntimeConfig {
+func RuntimeConfig(cache wazero.CompilationCache) wazero.RuntimeConfig {
 	// Without DWARF, a stack trace has only the frames' names, which nano
-	// sets: a trap is traced to its nanoprocess by them (see failure).
+	// sets: the runtime traces a trap to its nanoprocess by them.
 	rc := wazero.NewRuntimeConfig().WithDebugInfoEnabled(false)
 	if cache != nil {
 		rc = rc.WithCompilationCache(cache)
@@ -300,7 +302,7 @@ func runBytes(wasm []byte, digest string, renames map[importName]importName) ([]
 // describeCompiled returns what a compiled module imports and exports: the names
 // of its imports as raw, read from its bytes, says, their types as wazero
 // has them. The module may have been compiled with some imports renamed
-// (Start compiles typed imports so), but never reordered.
+// (the runtime compiles typed imports so), but never reordered.
 func describeCompiled(raw []rawImport, cm wazero.CompiledModule) (*Module, error) {
 	m := new(Module)
 	funcs := cm.ImportedFunctions()

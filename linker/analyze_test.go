@@ -223,7 +223,7 @@ func FuzzImportSection(f *testing.F) {
 // FuzzDecodeModule checks that decodeModule never panics, and that on
 // every module wazero finds valid it reads what wazero reads.
 func FuzzDecodeModule(f *testing.F) {
-	for _, glob := range []string{"testdata/*.wasm", "testdata/run/*.wasm", "testdata/bench/*.wasm", "../iface/testdata/abi/*.wasm"} {
+	for _, glob := range []string{"testdata/*.wasm", "../runtime/testdata/run/*.wasm", "../runtime/testdata/bench/*.wasm", "../iface/testdata/abi/*.wasm"} {
 		files, _ := filepath.Glob(glob)
 		for _, file := range files {
 			b, err := os.ReadFile(file)
@@ -234,10 +234,10 @@ func FuzzDecodeModule(f *testing.F) {
 		}
 	}
 	// Types with results and exports of imported functions.
-	f.Add(wasmOf([]byte{1, 2, 0x60, 0, 0, 0x60, 1, 0x7e, 1, 0x7d},
-		append(wasmName(wasmName([]byte{2, 1}, "m"), "f"), 0, 1),
+	f.Add(wasmtest.Module([]byte{1, 2, 0x60, 0, 0, 0x60, 1, 0x7e, 1, 0x7d},
+		append(wasmtest.AppendName(wasmtest.AppendName([]byte{2, 1}, "m"), "f"), 0, 1),
 		[]byte{3, 1, 0},
-		append(wasmName(append(wasmName([]byte{7, 2}, "g"), 0, 0), "h"), 0, 1),
+		append(wasmtest.AppendName(append(wasmtest.AppendName([]byte{7, 2}, "g"), 0, 0), "h"), 0, 1),
 		[]byte{10, 1, 2, 0, 0x0b}))
 	a := NewAnalyzer(context.Background())
 	defer a.Close(context.Background())

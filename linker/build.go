@@ -205,7 +205,8 @@ type linkDep struct {
 // checkImports checks every import of one module against the
 // dependencies dep finds by name, and returns its typed imports. id names
 // the importer in errors, name is its package's name. Build checks each
-// package of the lock with it, and Start each nanoprocess of a bundle.
+// package of the lock with it, and Bundle.CheckLinks each nanoprocess of
+// a bundle.
 func checkImports(id, name string, m *Module, dep func(name string) (linkDep, bool)) ([]*TypedImport, []error) {
 	var errs []error
 	var typed []*TypedImport

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/Masterminds/semver/v3"
+	"github.com/tetratelabs/wazero"
 
 	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/internal/wasmtest"
@@ -160,7 +161,7 @@ func TestBundleMountsChecked(t *testing.T) {
 			Path: "acme:app", Package: "acme:app", Module: "sha256:x",
 			Keys: []string{"fs:cache=cache:ro", "fs:data=data:rw"}, Mounts: tt.mounts,
 		}}}
-		err := b.check()
+		err := b.Check()
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("check(mounts %q) = %v, want nil", tt.mounts, err)
@@ -272,5 +273,42 @@ func TestBuildLinkErrors(t *testing.T) {
 	}
 }
 
-func TestLinkFixtures(t *testing.T)  { wasmtest.CheckFixtures(t, "testdata/link/*.wat", nil) }
-func TestBenchFixtures(t *testing.T) { wasmtest.CheckFixtures(t, "testdata/bench/*.wat", nil) }
+func TestLinkFixtures(t *testing.T) { wasmtest.CheckFixtures(t, "testdata/link/*.wat", nil) }
+
+// TestBuildCacheUnwritable builds with a cache whose directory is gone, so
+// that the compiler cannot write what it compiles: the modules are valid
+// all the same, and Build says so; an invalid one is still refused.
+func TestBuildCacheUnwritable(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "cache")
+	cache, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close(ctx)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	a := NewCachingAnalyzer(ctx, cache)
+	a.interpretBelow = 0
+	defer a.Close(ctx)
+	small, err := os.ReadFile("testdata/link/zip.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invalid := []byte("\x00asm\x01\x00\x00\x00\x01\x05\x01\x60\x00\x01\x7f\x03\x02\x01\x00\x0a\x04\x01\x02\x00\x0b")
+	for _, tt := range []struct {
+		name string
+		wasm []byte
+		want string
+	}{{"valid", small, ""}, {"invalid", invalid, "acme:app 1.0.0: invalid module: "}} {
+		l := &lockfile.Lock{Packages: []*lockfile.Package{{Name: "acme:app", Version: semver.MustParse("1.0.0"), Module: lockfile.Digest(tt.wasm)}}}
+		_, err := a.Build(ctx, l, "acme:app 1.0.0", testSource{"acme:app 1.0.0": tt.wasm})
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("Build(%s) = %v, want it built: the cache's failure is not the module's", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)):
+			t.Errorf("Build(%s) = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}

@@ -41,8 +41,9 @@ type Bundle struct {
 	load func(digest string) ([]byte, error)
 }
 
-// module returns the bytes of the module with digest d.
-func (b *Bundle) module(d string) ([]byte, error) {
+// Module returns the bytes of the module with digest d, read again and
+// checked against d if the bundle was built without keeping them.
+func (b *Bundle) Module(d string) ([]byte, error) {
 	if data := b.Modules[d]; data != nil || b.load == nil {
 		return data, nil
 	}
@@ -109,7 +110,7 @@ func (b *Bundle) WriteTo(w io.Writer) (int64, error) {
 		return cw.n, err
 	}
 	for _, d := range slices.Sorted(maps.Keys(b.Modules)) {
-		data, err := b.module(d)
+		data, err := b.Module(d)
 		if err != nil {
 			return cw.n, err
 		}
@@ -284,7 +285,7 @@ func readBundle(file string, lim bundleLimits) (*Bundle, error) {
 		}
 		b.Modules[d] = data
 	}
-	if err := b.check(); err != nil {
+	if err := b.Check(); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -399,14 +400,14 @@ func readModule(f *zip.File, d string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// check verifies what a bundle says before anything runs: bundle.json has
+// Check verifies what a bundle says before anything runs: bundle.json has
 // no digest of its own, so it is treated as hostile. The instances form a
 // tree, children first and the root last; every module is there; every
 // typed import and WIT type is well formed; and every nanoprocess holds
 // only keys its parent holds, down from the root's, and runs under
 // limits within its parent's, so that editing a bundle can give no
 // nanoprocess more than the root, nor lift a ceiling set above it.
-func (b *Bundle) check() error {
+func (b *Bundle) Check() error {
 	parent := make([]int, len(b.Instances))
 	for i := range parent {
 		parent[i] = -1

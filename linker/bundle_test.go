@@ -30,7 +30,7 @@ func TestBundleCheck(t *testing.T) {
 			instSpec{path: "acme:app", wasm: small, keys: []string{"fs:data=data:rw", "clock"}, imports: map[string]int{"acme:zip": 0, "acme:log": 1}},
 		)
 	}
-	if err := valid().check(); err != nil {
+	if err := valid().Check(); err != nil {
 		t.Fatalf("check(valid) = %v", err)
 	}
 	str := &iface.Type{Kind: iface.String}
@@ -73,7 +73,7 @@ func TestBundleCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b := valid()
 			tt.edit(b)
-			err := b.check()
+			err := b.Check()
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("check() = %v, want an error containing %q", err, tt.want)
 			}

@@ -191,7 +191,7 @@ func TestBuildLimits(t *testing.T) {
 			t.Errorf("Build: %s runs under %s, want %s", inst.Path, got, want[inst.Path])
 		}
 	}
-	if err := b.check(); err != nil {
+	if err := b.Check(); err != nil {
 		t.Errorf("check(Build) = %v", err)
 	}
 }

@@ -35,19 +35,20 @@ type TypedImport struct {
 	Direct bool        `json:"direct,omitempty"`
 }
 
-// adapterModule is the host module the adapters are imported from.
-const adapterModule = "nano:abi"
+// AdapterModule is the host module the adapters are imported from.
+const AdapterModule = "nano:abi"
 
 // rename returns the name the import is bound under at run time.
 func (t *TypedImport) rename() importName {
 	if t.Direct {
 		return importName{t.Child, t.Export}
 	}
-	return importName{adapterModule, t.key()}
+	return importName{AdapterModule, t.AdapterName()}
 }
 
-// key names the adapter function: one per imported function.
-func (t *TypedImport) key() string { return t.Module + "#" + t.Name }
+// AdapterName names the adapter function of the import in AdapterModule:
+// one per imported function.
+func (t *TypedImport) AdapterName() string { return t.Module + "#" + t.Name }
 
 // sameInterface reports whether a child's interface "ns:pkg/name@V2" serves
 // an import of "ns:pkg/name@V1": the same name, and V2 a semver-compatible

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds every wasm fixture of the repository from its source: each
 # FILE.wat under a testdata directory into FILE.wasm with wat2wasm (Debian's
-# wabt), then the guests of linker/testdata/run (its WAT modules with
+# wabt), then the guests of runtime/testdata/run (its WAT modules with
 # function names, its Go guests with GOOS=wasip1 GOARCH=wasm, and its C
 # guest with clang --target=wasm32-wasi), and the
 # Go guest pair of linker/testdata/gopair (typed interfaces). The output
@@ -17,13 +17,13 @@ n=0
 while IFS= read -r -d '' wat; do
 	"$WAT2WASM" "$wat" -o "${wat%.wat}.wasm"
 	n=$((n + 1))
-done < <(find . -path ./linker/testdata/run -prune -o -path '*/testdata/*' -name '*.wat' -type f -print0 | sort -z)
+done < <(find . -path ./runtime/testdata/run -prune -o -path '*/testdata/*' -name '*.wat' -type f -print0 | sort -z)
 echo "built $n modules"
-linker/testdata/run/build.sh
+runtime/testdata/run/build.sh
 linker/testdata/gopair/build.sh
 testdata/guests/rustcli/build.sh
 testdata/guests/ccli/build.sh
 # The Go guests depend on Go's version: TestGoGuests checks them with this one.
-go env GOVERSION > linker/testdata/GOVERSION
+go env GOVERSION > runtime/testdata/GOVERSION
 # The C guests depend on clang's: TestCGuests checks them with this one.
-"${CLANG:-clang}" --version | head -n 1 > linker/testdata/CLANGVERSION
+"${CLANG:-clang}" --version | head -n 1 > runtime/testdata/CLANGVERSION

@@ -16,6 +16,8 @@ import (
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
+	"github.com/nanoproc/nano/runtime"
+	"github.com/nanoproc/nano/runtime/wasi"
 )
 
 // exitRunFailure is nano run's status when nano itself fails: a trap, a
@@ -96,8 +98,8 @@ func (e *env) runBundle(c *cli.Context) error {
 	if c.NArg() < 1 {
 		return failf(exitUsage, "run takes BUNDLE or DIR")
 	}
-	cfg := &linker.Config{
-		Dirs: map[string]linker.Dir{}, Env: map[string]string{}, Deny: map[string]bool{},
+	cfg := &runtime.Config{
+		Dirs: map[string]runtime.Dir{}, Env: map[string]string{}, Deny: map[string]bool{},
 		Stdin: os.Stdin, Stdout: e.stdout, Stderr: e.stderr,
 	}
 	if e.stdin != nil {
@@ -109,7 +111,7 @@ func (e *env) runBundle(c *cli.Context) error {
 			return failf(exitUsage, "--dir %q: want SLOT=PATH[:ro]", d)
 		}
 		host, ro := strings.CutSuffix(host, ":ro")
-		cfg.Dirs[slot] = linker.Dir{Path: e.path(host), ReadOnly: ro}
+		cfg.Dirs[slot] = runtime.Dir{Path: e.path(host), ReadOnly: ro}
 	}
 	for _, v := range c.StringSlice("env") {
 		name, value, ok := strings.Cut(v, "=")
@@ -152,8 +154,17 @@ func (e *env) runBundle(c *cli.Context) error {
 		defer cfg.Cache.Close(c.Context)
 	}
 	stop := e.progress("compiling " + plural(len(b.Modules), "module"))
-	p, err := linker.Start(c.Context, b, cfg)
+	p, err := runtime.Start(c.Context, b, cfg)
 	stop()
+	var keysErr *runtime.RootKeysError
+	if errors.As(err, &keysErr) {
+		return errors.New(rootKeysFlags(keysErr))
+	}
+	var subErr *wasi.MissingSubError
+	var runErr *runtime.RunError
+	if errors.As(err, &subErr) && errors.As(err, &runErr) {
+		return fmt.Errorf("%s: %s", runErr.Path, missingSubFlags(subErr))
+	}
 	if err != nil {
 		return err
 	}
@@ -169,6 +180,9 @@ func (e *env) runBundle(c *cli.Context) error {
 		return nil
 	}
 	code, err := p.Main(c.Context)
+	if errors.Is(err, runtime.ErrNoStart) {
+		return fmt.Errorf("%w: use --invoke", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -176,6 +190,60 @@ func (e *env) runBundle(c *cli.Context) error {
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// rootKeysFlags says what a RootKeysError says in the flags of nano run:
+// the flags to add for the keys the root declares, where the root sees
+// each fs slot among them, and the flags to drop.
+func rootKeysFlags(e *runtime.RootKeysError) string {
+	var add, drop, msgs []string
+	var mounts []string
+	for _, k := range e.Missing {
+		switch k.Kind {
+		case policy.FS:
+			flag := "--dir " + k.Name + "=PATH"
+			if k.Access == policy.RO {
+				flag += ":ro"
+			}
+			add = append(add, flag)
+			mounts = append(mounts, fmt.Sprintf("%s sees fs slot %s at %s", e.Root, k.Name, e.Mounts[k.Name]))
+		case policy.Env:
+			add = append(add, "--env "+k.Name)
+		case policy.Net:
+			add = append(add, "--net "+k.Name+":"+k.Port)
+		}
+	}
+	for _, k := range e.Extra {
+		switch k.Kind {
+		case policy.FS:
+			drop = append(drop, "--dir "+k.Name)
+		case policy.Env:
+			drop = append(drop, "--env "+k.Name)
+		case policy.Net:
+			drop = append(drop, "--net "+k.Name+":"+k.Port)
+		}
+	}
+	for _, d := range e.UnknownDeny {
+		drop = append(drop, "--deny "+d)
+	}
+	if len(add) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s needs keys the command line does not give; add:\n\t%s", e.Root, strings.Join(add, " ")))
+		msgs = append(msgs, mounts...)
+	}
+	if len(drop) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s does not declare these keys; drop:\n\t%s", e.Root, strings.Join(drop, " ")))
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// missingSubFlags says what a MissingSubError says in the flags of nano
+// run.
+func missingSubFlags(e *wasi.MissingSubError) string {
+	why := "a read-only key does not make it"
+	if e.ReadOnlyDir {
+		why = "the operator's --dir " + e.Slot + " is :ro"
+	}
+	return fmt.Sprintf("%s: %s does not exist in the directory of --dir %s, and %s", e.Key, e.Sub, e.Slot, why)
 }
 
 // isDir reports whether path is a directory: a package directory,

@@ -26,7 +26,7 @@ import (
 // $EXAMPLE is the bundled example, testdata/example, $WASM this package's
 // testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi, and
 // $GOPAIR the Go guest pair of linker/testdata/gopair, and $GUESTS the
-// guests of linker/testdata/run (cfs.wasm, from C). Run with -update to
+// guests of runtime/testdata/run (cfs.wasm, from C). Run with -update to
 // rewrite the expected files in the scripts from the actual output.
 var runMu sync.Mutex
 
@@ -47,7 +47,7 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	guests, err := filepath.Abs("../../linker/testdata/run")
+	guests, err := filepath.Abs("../../runtime/testdata/run")
 	if err != nil {
 		t.Fatal(err)
 	}

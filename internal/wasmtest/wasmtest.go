@@ -42,3 +42,25 @@ func CheckFixtures(t *testing.T, glob string, flags func(wat string) []string) {
 		}
 	}
 }
+
+// Module assembles a module from its sections, each an id and a payload.
+func Module(sections ...[]byte) []byte {
+	out := []byte("\x00asm\x01\x00\x00\x00")
+	for _, s := range sections {
+		out = append(out, s[0])
+		out = AppendULEB(out, len(s)-1)
+		out = append(out, s[1:]...)
+	}
+	return out
+}
+
+// AppendULEB appends n in unsigned LEB128.
+func AppendULEB(b []byte, n int) []byte {
+	for ; n >= 0x80; n >>= 7 {
+		b = append(b, byte(n)|0x80)
+	}
+	return append(b, byte(n))
+}
+
+// AppendName appends a name as wasm encodes it: its length, then it.
+func AppendName(b []byte, s string) []byte { return append(AppendULEB(b, len(s)), s...) }

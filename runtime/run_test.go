@@ -1,9 +1,9 @@
-package linker_test
+package runtime_test
 
 // These tests attack nano's enforcement from inside real guests: the
 // modules in testdata/run (WAT, and two Go guests built from source beside
 // them by testdata/run/build.sh). Each test builds a Bundle by hand, runs
-// it with linker.Start, Main or Invoke, and checks what reached the host:
+// it with runtime.Start, Main or Invoke, and checks what reached the host:
 // files, exit codes, the stdout and stderr buffers, errors.
 
 import (
@@ -26,6 +26,7 @@ import (
 	"github.com/nanoproc/nano/internal/wasmtest"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
+	"github.com/nanoproc/nano/runtime"
 )
 
 // runCache compiles each guest once for the whole test binary.
@@ -88,12 +89,12 @@ type outcome struct {
 
 // run starts the bundle and runs its _start, with c's streams replaced by
 // buffers.
-func run(t testing.TB, b *linker.Bundle, c linker.Config) outcome {
+func run(t testing.TB, b *linker.Bundle, c runtime.Config) outcome {
 	t.Helper()
 	ctx := context.Background()
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr, c.Cache = &stdout, &stderr, runCache
-	p, err := linker.Start(ctx, b, &c)
+	p, err := runtime.Start(ctx, b, &c)
 	if err != nil {
 		return outcome{err: err}
 	}
@@ -103,11 +104,11 @@ func run(t testing.TB, b *linker.Bundle, c linker.Config) outcome {
 }
 
 // start starts the bundle for Invoke.
-func start(t testing.TB, b *linker.Bundle, c linker.Config) *linker.Process {
+func start(t testing.TB, b *linker.Bundle, c runtime.Config) *runtime.Process {
 	t.Helper()
 	ctx := context.Background()
 	c.Cache = runCache
-	p, err := linker.Start(ctx, b, &c)
+	p, err := runtime.Start(ctx, b, &c)
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -115,7 +116,7 @@ func start(t testing.TB, b *linker.Bundle, c linker.Config) *linker.Process {
 	return p
 }
 
-func invoke(t testing.TB, p *linker.Process, name string, args ...string) []string {
+func invoke(t testing.TB, p *runtime.Process, name string, args ...string) []string {
 	t.Helper()
 	res, err := p.Invoke(context.Background(), name, args)
 	if err != nil {
@@ -132,7 +133,7 @@ type step struct{ op, want string }
 // fsprobe holds rootKeys and gets the steps as arguments; as a child
 // ("child"), probe_root holds rootKeys, fsprobe holds childKeys, and the
 // steps go through stdin, so both need stdio:stdin and stdio:stdout.
-func probe(t *testing.T, layout string, rootKeys, childKeys []string, c linker.Config, steps []step) []string {
+func probe(t *testing.T, layout string, rootKeys, childKeys []string, c runtime.Config, steps []step) []string {
 	t.Helper()
 	var ops []string
 	for _, s := range steps {
@@ -381,12 +382,12 @@ func TestRunZipSlip(t *testing.T) {
 
 			if layout == "root" {
 				probe(t, layout, []string{"fs:out=out:rw", "stdio:stdout"}, nil,
-					linker.Config{Dirs: map[string]linker.Dir{"out": {Path: uploads}}}, zipSlip)
+					runtime.Config{Dirs: map[string]runtime.Dir{"out": {Path: uploads}}}, zipSlip)
 			} else {
 				probe(t, layout,
 					[]string{"fs:data=data:rw", "stdio:stdin", "stdio:stdout"},
 					[]string{"fs:out=data/uploads:rw", "stdio:stdin", "stdio:stdout"},
-					linker.Config{Dirs: map[string]linker.Dir{"data": {Path: data}}}, zipSlip)
+					runtime.Config{Dirs: map[string]runtime.Dir{"data": {Path: data}}}, zipSlip)
 			}
 
 			// Outside uploads, nothing changed.
@@ -453,7 +454,7 @@ func TestRunMountSymlink(t *testing.T) {
 			}
 			rootKeys := []string{"fs:data=data:rw", "stdio:stdin", "stdio:stdout"}
 			childKeys := []string{"fs:out=data/uploads:rw", "fs:tmp=data/uploads/tmp:rw", "stdio:stdin", "stdio:stdout"}
-			c := linker.Config{Dirs: map[string]linker.Dir{"data": {Path: data}}}
+			c := runtime.Config{Dirs: map[string]runtime.Dir{"data": {Path: data}}}
 			probe(t, "child", rootKeys, childKeys, c, []step{
 				{"remove /out/tmp", "*"},
 				{"rsymlink " + target + " /out/tmp", "*"},
@@ -532,7 +533,7 @@ func TestRunReadOnly(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := tree(t, top, "")
-			c := linker.Config{Dirs: map[string]linker.Dir{tt.slot: {Path: top, ReadOnly: tt.ro}}}
+			c := runtime.Config{Dirs: map[string]runtime.Dir{tt.slot: {Path: top, ReadOnly: tt.ro}}}
 			probe(t, tt.layout, tt.rootKeys, tt.childKeys, c, roSteps)
 			if got := tree(t, top, ""); !slices.Equal(got, before) {
 				t.Errorf("the read-only directory changed:\n\t%s\nwas\n\t%s", strings.Join(got, "\n\t"), strings.Join(before, "\n\t"))
@@ -547,7 +548,7 @@ func TestRunEnv(t *testing.T) {
 	t.Setenv("SECRET", "hunter2")
 	t.Setenv("LANG", "host-lang")
 	probe(t, "root", []string{"env:LANG", "stdio:stdout"}, nil,
-		linker.Config{Env: map[string]string{"LANG": "C"}}, []step{
+		runtime.Config{Env: map[string]string{"LANG": "C"}}, []step{
 			{"env LANG", "ok C"},
 			{"env SECRET", "err: not set"},
 			{"env PATH", "err: not set"},
@@ -561,8 +562,8 @@ func TestRunChildHoldsNothing(t *testing.T) {
 	t.Parallel()
 	top := t.TempDir()
 	writeFile(t, filepath.Join(top, "secret.txt"), "secret")
-	c := linker.Config{
-		Dirs: map[string]linker.Dir{"data": {Path: top}},
+	c := runtime.Config{
+		Dirs: map[string]runtime.Dir{"data": {Path: top}},
 		Env:  map[string]string{"LANG": "C"},
 	}
 	probe(t, "child",
@@ -592,7 +593,7 @@ func TestRunStdout(t *testing.T) {
 	}
 	t.Run("child without the key", func(t *testing.T) {
 		t.Parallel()
-		o := run(t, speak(nil), linker.Config{})
+		o := run(t, speak(nil), runtime.Config{})
 		if o.err != nil {
 			t.Fatal(o.err)
 		}
@@ -603,7 +604,7 @@ func TestRunStdout(t *testing.T) {
 	})
 	t.Run("child with stderr only", func(t *testing.T) {
 		t.Parallel()
-		o := run(t, speak([]string{"stdio:stderr"}), linker.Config{})
+		o := run(t, speak([]string{"stdio:stderr"}), runtime.Config{})
 		if o.err != nil {
 			t.Fatal(o.err)
 		}
@@ -613,14 +614,14 @@ func TestRunStdout(t *testing.T) {
 	})
 	t.Run("child with the key", func(t *testing.T) {
 		t.Parallel()
-		o := run(t, speak([]string{"stdio:stdout"}), linker.Config{})
+		o := run(t, speak([]string{"stdio:stdout"}), runtime.Config{})
 		if o.err != nil || o.code != 0 || o.stdout != "leak\n" {
 			t.Errorf("exit %d, %v, stdout %q; want 0, nil, \"leak\\n\"", o.code, o.err, o.stdout)
 		}
 	})
 	t.Run("child with the key, denied", func(t *testing.T) {
 		t.Parallel()
-		o := run(t, speak([]string{"stdio:stdout"}), linker.Config{Deny: map[string]bool{"stdout": true}})
+		o := run(t, speak([]string{"stdio:stdout"}), runtime.Config{Deny: map[string]bool{"stdout": true}})
 		if o.err != nil || o.stdout != "" {
 			t.Errorf("%v, stdout %q; want nothing", o.err, o.stdout)
 		}
@@ -639,7 +640,7 @@ func TestRunStdin(t *testing.T) {
 		{[]string{"stdio:stdin", "stdio:stdout"}, nil, "ok 5"},
 		{[]string{"stdio:stdin", "stdio:stdout"}, map[string]bool{"stdin": true}, "ok 0"},
 	} {
-		probe(t, "root", tt.keys, nil, linker.Config{Stdin: strings.NewReader("hello"), Deny: tt.deny},
+		probe(t, "root", tt.keys, nil, runtime.Config{Stdin: strings.NewReader("hello"), Deny: tt.deny},
 			[]step{{"stdin", tt.want}})
 	}
 }
@@ -649,8 +650,8 @@ func TestRunStdin(t *testing.T) {
 func TestRunClockRandom(t *testing.T) {
 	t.Parallel()
 	steps := []step{{"time", "*"}, {"rand", "*"}}
-	without := probe(t, "root", []string{"stdio:stdout"}, nil, linker.Config{}, steps)
-	again := probe(t, "root", []string{"stdio:stdout"}, nil, linker.Config{}, steps)
+	without := probe(t, "root", []string{"stdio:stdout"}, nil, runtime.Config{}, steps)
+	again := probe(t, "root", []string{"stdio:stdout"}, nil, runtime.Config{}, steps)
 	if !slices.Equal(without, again) {
 		t.Errorf("without keys, two runs differ: %q and %q", without, again)
 	}
@@ -660,13 +661,13 @@ func TestRunClockRandom(t *testing.T) {
 		t.Errorf("without clock, the guest's time %d is within a day of the host's", sec)
 	}
 	denied := probe(t, "root", []string{"clock", "random", "stdio:stdout"}, nil,
-		linker.Config{Deny: map[string]bool{"clock": true, "random": true}}, steps)
+		runtime.Config{Deny: map[string]bool{"clock": true, "random": true}}, steps)
 	if !slices.Equal(without, denied) {
 		t.Errorf("with clock and random denied: %q, want %q", denied, without)
 	}
 
-	with := probe(t, "root", []string{"clock", "random", "stdio:stdout"}, nil, linker.Config{}, steps)
-	with2 := probe(t, "root", []string{"clock", "random", "stdio:stdout"}, nil, linker.Config{}, steps)
+	with := probe(t, "root", []string{"clock", "random", "stdio:stdout"}, nil, runtime.Config{}, steps)
+	with2 := probe(t, "root", []string{"clock", "random", "stdio:stdout"}, nil, runtime.Config{}, steps)
 	if sec, err := strconv.ParseInt(strings.TrimPrefix(with[0], "ok "), 10, 64); err != nil {
 		t.Errorf("time: %q", with[0])
 	} else if d := time.Since(time.Unix(sec, 0)); math.Abs(d.Seconds()) > 60 {
@@ -693,7 +694,7 @@ func TestRunDiamond(t *testing.T) {
 			node{path: "acme:app > acme:b", wasm: "via_counter.wasm", imports: map[string]int{"acme:counter": bCounter}},
 			node{path: "acme:app", wasm: "diamond_root.wasm", imports: map[string]int{"acme:a": 1, "acme:b": 3}})
 	}
-	p := start(t, diamond(false), linker.Config{})
+	p := start(t, diamond(false), runtime.Config{})
 	for i := 1; i <= 3; i++ {
 		if got := invoke(t, p, "a_inc"); !slices.Equal(got, []string{strconv.Itoa(i)}) {
 			t.Errorf("a_inc #%d = %v, want [%d]", i, got, i)
@@ -705,7 +706,7 @@ func TestRunDiamond(t *testing.T) {
 
 	// The control: a bundle that binds both parents to one counter is
 	// refused, since every edge is its own nanoprocess.
-	if _, err := linker.Start(context.Background(), diamond(true), &linker.Config{Cache: runCache}); err == nil ||
+	if _, err := runtime.Start(context.Background(), diamond(true), &runtime.Config{Cache: runCache}); err == nil ||
 		!strings.Contains(err.Error(), "not a child of its own") {
 		t.Errorf("Start(one counter for two parents) = %v, want it refused", err)
 	}
@@ -722,7 +723,7 @@ func TestRunUnboundImport(t *testing.T) {
 		node{path: "acme:app > acme:b", wasm: "sneak.wasm"},
 		node{path: "acme:app", wasm: "diamond_root.wasm", imports: map[string]int{"acme:a": 1, "acme:b": 2}})
 	ctx := context.Background()
-	p, err := linker.Start(ctx, b, &linker.Config{Cache: runCache})
+	p, err := runtime.Start(ctx, b, &runtime.Config{Cache: runCache})
 	if err != nil {
 		t.Logf("refused: %v", err)
 		return
@@ -741,7 +742,7 @@ const trapBug = "a trap is blamed on another nanoprocess than the one it happene
 // *RunError about a trap.
 func trapPath(t *testing.T, what string, err error, trap string) string {
 	t.Helper()
-	var re *linker.RunError
+	var re *runtime.RunError
 	if !errors.As(err, &re) {
 		t.Fatalf("%s: %v (%T), want a *RunError", what, err, err)
 	}
@@ -757,9 +758,9 @@ func TestRunTrap(t *testing.T) {
 	b := bundle(t,
 		node{path: "acme:app > acme:bad", wasm: "bad.wasm"},
 		node{path: "acme:app", wasm: "bad_root.wasm", imports: map[string]int{"acme:bad": 0}})
-	o := run(t, b, linker.Config{})
+	o := run(t, b, runtime.Config{})
 	main := trapPath(t, "Main", o.err, "unreachable")
-	p := start(t, b, linker.Config{})
+	p := start(t, b, runtime.Config{})
 	_, err := p.Invoke(context.Background(), "boom", nil)
 	inv := trapPath(t, "Invoke", err, "unreachable")
 	if main != "acme:app > acme:bad" || inv != "acme:app > acme:bad" {
@@ -777,7 +778,7 @@ func TestRunTrapNamedFunctions(t *testing.T) {
 	b := bundle(t,
 		node{path: "acme:app > acme:dotted", wasm: "dotted.wasm"},
 		node{path: "acme:app", wasm: "dotted_root.wasm", imports: map[string]int{"acme:dotted": 0}})
-	p := start(t, b, linker.Config{})
+	p := start(t, b, runtime.Config{})
 	_, err := p.Invoke(context.Background(), "boom", nil)
 	if path := trapPath(t, "Invoke", err, "unreachable"); path != "acme:app > acme:dotted" {
 		if path == "acme:app" {
@@ -811,7 +812,7 @@ func TestRunTrapForgedName(t *testing.T) {
 		node{path: "acme:app > acme:good", wasm: "counter.wasm"},
 		node{path: "acme:app > acme:bad", bin: forged},
 		node{path: "acme:app", wasm: "bad_root.wasm", imports: map[string]int{"acme:bad": 1, "acme:good": 0}})
-	p := start(t, b, linker.Config{})
+	p := start(t, b, runtime.Config{})
 	_, err := p.Invoke(context.Background(), "boom", nil)
 	if path := trapPath(t, "Invoke", err, "unreachable"); path != "acme:app > acme:bad" {
 		if path == "acme:app > acme:good" {
@@ -835,7 +836,7 @@ func TestRunTrapSharedModule(t *testing.T) {
 		node{path: "acme:app > acme:b > acme:counter", wasm: "trapinc.wasm"},
 		node{path: "acme:app > acme:b", wasm: "via_counter.wasm", imports: map[string]int{"acme:counter": 2}},
 		node{path: "acme:app", wasm: "diamond_root.wasm", imports: map[string]int{"acme:a": 1, "acme:b": 3}})
-	p := start(t, b, linker.Config{})
+	p := start(t, b, runtime.Config{})
 	if got := invoke(t, p, "a_inc"); !slices.Equal(got, []string{"1"}) {
 		t.Errorf("a_inc = %v, want [1]", got)
 	}
@@ -857,7 +858,7 @@ func TestRunGoReactor(t *testing.T) {
 	b := bundle(t,
 		node{path: "acme:app > acme:goadd", wasm: "goadd.wasm"},
 		node{path: "acme:app", wasm: "goadd_root.wasm", imports: map[string]int{"acme:goadd": 0}})
-	p := start(t, b, linker.Config{})
+	p := start(t, b, runtime.Config{})
 	for _, tt := range []struct {
 		a, b string
 		want string
@@ -889,11 +890,15 @@ func TestRunGoReactor(t *testing.T) {
 func TestRunGoReactorRoot(t *testing.T) {
 	t.Parallel()
 	b := bundle(t, node{path: "acme:goadd", wasm: "goadd.wasm"})
-	p := start(t, b, linker.Config{})
+	p := start(t, b, runtime.Config{})
 	got, err := p.Invoke(context.Background(), "add", []string{"2", "40"})
 	if err != nil || !slices.Equal(got, []string{"42"}) {
 		t.Errorf("Start calls _initialize only for children, so --invoke on a reactor root calls into a "+
 			"Go runtime that was never initialized: add 2 40 = %v, %v", got, err)
+	}
+	var re *runtime.RunError
+	if _, err := p.Main(context.Background()); !errors.Is(err, runtime.ErrNoStart) || !errors.As(err, &re) || re.Path != "acme:goadd" {
+		t.Errorf("Main of a reactor = %v, want ErrNoStart under a RunError naming acme:goadd", err)
 	}
 }
 
@@ -901,7 +906,7 @@ func TestRunGoReactorRoot(t *testing.T) {
 // results: signed integers, floats in Go's shortest form.
 func TestRunInvokeValues(t *testing.T) {
 	t.Parallel()
-	p := start(t, bundle(t, node{path: "acme:app", wasm: "values.wasm"}), linker.Config{})
+	p := start(t, bundle(t, node{path: "acme:app", wasm: "values.wasm"}), runtime.Config{})
 	for _, tt := range []struct {
 		fn   string
 		args []string

@@ -1,4 +1,4 @@
-package linker
+package runtime
 
 import (
 	"context"
@@ -11,60 +11,42 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/internal/wasmtest"
+	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
 )
 
 // These tests tamper with bundles the way an attacker with the file can:
 // every module's digest is right, and bundle.json binds what it likes. Start
-// must refuse each with the link checks Build makes, before anything runs.
-
-// wasmOf assembles a module from its sections, each an id and a payload.
-func wasmOf(sections ...[]byte) []byte {
-	out := []byte("\x00asm\x01\x00\x00\x00")
-	for _, s := range sections {
-		out = append(out, s[0])
-		out = appendULEB(out, len(s)-1)
-		out = append(out, s[1:]...)
-	}
-	return out
-}
-
-func appendULEB(b []byte, n int) []byte {
-	for ; n >= 0x80; n >>= 7 {
-		b = append(b, byte(n)|0x80)
-	}
-	return append(b, byte(n))
-}
-
-func wasmName(b []byte, s string) []byte { return append(appendULEB(b, len(s)), s...) }
+// must refuse each with the link checks linker.Build makes, before anything runs.
 
 // importSection imports module.name with the description desc.
 func importSection(module, name string, desc ...byte) []byte {
 	s := []byte{2, 1}
-	s = wasmName(wasmName(s, module), name)
+	s = wasmtest.AppendName(wasmtest.AppendName(s, module), name)
 	return append(s, desc...)
 }
 
 // exportSection exports index 0 of kind under name.
 func exportSection(name string, kind byte) []byte {
-	return append(wasmName([]byte{7, 1}, name), kind, 0)
+	return append(wasmtest.AppendName([]byte{7, 1}, name), kind, 0)
 }
 
 var (
 	// memoryChild exports its memory.
-	memoryChild = wasmOf([]byte{5, 1, 0, 1}, exportSection("memory", 2))
+	memoryChild = wasmtest.Module([]byte{5, 1, 0, 1}, exportSection("memory", 2))
 	// globalChild exports a mutable i32 global.
-	globalChild = wasmOf([]byte{6, 1, 0x7f, 1, 0x41, 0, 0x0b}, exportSection("g", 3))
+	globalChild = wasmtest.Module([]byte{6, 1, 0x7f, 1, 0x41, 0, 0x0b}, exportSection("g", 3))
 	// memoryThief imports acme:child's memory.
-	memoryThief = wasmOf(importSection("acme:child", "memory", 2, 0, 1))
+	memoryThief = wasmtest.Module(importSection("acme:child", "memory", 2, 0, 1))
 	// globalThief imports acme:sibling's mutable global.
-	globalThief = wasmOf(importSection("acme:sibling", "g", 3, 0x7f, 1))
+	globalThief = wasmtest.Module(importSection("acme:sibling", "g", 3, 0x7f, 1))
 )
 
 // handMade returns a bundle of (path, module, imports) in order, written
 // to a file and read back: its digests are right.
-func handMade(t *testing.T, specs ...instSpec) *Bundle {
+func handMade(t *testing.T, specs ...instSpec) *linker.Bundle {
 	t.Helper()
 	b := bundleOf(specs...)
 	for _, inst := range b.Instances {
@@ -74,16 +56,16 @@ func handMade(t *testing.T, specs ...instSpec) *Bundle {
 	if err := b.WriteFile(file); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ReadBundle(file)
+	back, err := linker.ReadBundle(file)
 	if err != nil {
-		t.Fatalf("ReadBundle(tampered) = %v: the file is well formed, its links are not", err)
+		t.Fatalf("linker.ReadBundle(tampered) = %v: the file is well formed, its links are not", err)
 	}
 	return back
 }
 
 func TestStartRefusesTamperedLinks(t *testing.T) {
 	link := func(name string) []byte {
-		data, err := os.ReadFile(filepath.Join("testdata/link", name+".wasm"))
+		data, err := os.ReadFile(filepath.Join("../linker/testdata/link", name+".wasm"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,8 +86,8 @@ func TestStartRefusesTamperedLinks(t *testing.T) {
 			{path: "acme:app", wasm: memoryChild, imports: map[string]int{"acme:a": 1}},
 		}, []string{`acme:app > acme:a 1.0.0: import["acme:sibling"."g"] global: nanoprocesses share no memory, table or global`}},
 		// The module of TestBuildLinkErrors, as a bundle: the errors are
-		// Build's, each naming the nanoprocess.
-		{"every link error Build finds", []instSpec{
+		// linker.Build's, each naming the nanoprocess.
+		{"every link error linker.Build finds", []instSpec{
 			{path: "acme:app > acme:zip", wasm: link("zip")},
 			{path: "acme:app", wasm: link("bad"), imports: map[string]int{"acme:zip": 0}},
 		}, []string{
@@ -133,7 +115,7 @@ func TestStartRefusesTamperedLinks(t *testing.T) {
 	}
 }
 
-// gopairSource serves the Go guest pair of testdata/gopair: acme:app and
+// gopairSource serves the Go guest pair of linker/testdata/gopair: acme:app and
 // acme:zip, with acme:zip's WIT.
 type gopairSource map[string][]byte
 
@@ -143,7 +125,7 @@ func (s gopairSource) Interface(p *lockfile.Package) (*iface.Package, error) {
 	if p.Name != "acme:zip" {
 		return nil, nil
 	}
-	return iface.Load("testdata/gopair/child/wit", p.Name)
+	return iface.Load("../linker/testdata/gopair/child/wit", p.Name)
 }
 
 func (s gopairSource) Mounts(*lockfile.Package) (map[string]string, error) { return nil, nil }
@@ -158,7 +140,7 @@ func TestStartRefusesTamperedTyped(t *testing.T) {
 		{"acme:app", "0.1.0", "parent/app.wasm", "stdio:stdout"},
 		{"acme:zip", "1.4.0", "child/zip.wasm", ""},
 	} {
-		data, err := os.ReadFile(filepath.Join("testdata/gopair", p.file))
+		data, err := os.ReadFile(filepath.Join("../linker/testdata/gopair", p.file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +151,7 @@ func TestStartRefusesTamperedTyped(t *testing.T) {
 	l.Packages[0].Dependencies = []string{"acme:zip 1.4.0"}
 	l.Edges = []*lockfile.Edge{{Parent: "acme:app 0.1.0", Child: "acme:zip 1.4.0"}}
 	ctx := context.Background()
-	b, err := Build(ctx, l, "acme:app 0.1.0", src)
+	b, err := linker.Build(ctx, l, "acme:app 0.1.0", src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +159,8 @@ func TestStartRefusesTamperedTyped(t *testing.T) {
 	if err := b.WriteFile(file); err != nil {
 		t.Fatal(err)
 	}
-	built := func() *Bundle {
-		b, err := ReadBundle(file)
+	built := func() *linker.Bundle {
+		b, err := linker.ReadBundle(file)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +173,7 @@ func TestStartRefusesTamperedTyped(t *testing.T) {
 		t.Fatalf("Start(the pair as built) = %v", err)
 	}
 	p.Close(ctx)
-	typed := func(b *Bundle, name string) *TypedImport {
+	typed := func(b *linker.Bundle, name string) *linker.TypedImport {
 		for _, ti := range b.Root().Typed {
 			if ti.Name == name {
 				return ti
@@ -203,18 +185,18 @@ func TestStartRefusesTamperedTyped(t *testing.T) {
 	u64 := &iface.Type{Kind: iface.U64}
 	for _, tt := range []struct {
 		name string
-		edit func(b *Bundle)
+		edit func(b *linker.Bundle)
 		want string
 	}{
-		{"a function with a string passed straight to the child", func(b *Bundle) { typed(b, "extract").Direct = true },
+		{"a function with a string passed straight to the child", func(b *linker.Bundle) { typed(b, "extract").Direct = true },
 			`bundle.json links import["acme:zip/unpack@1.4.0"."extract"] to acme:zip export "acme:zip/unpack@1.4.0#extract" directly, ` +
 				`where the module and its child's WIT link import["acme:zip/unpack@1.4.0"."extract"] to acme:zip export "acme:zip/unpack@1.4.0#extract" through an adapter`},
-		{"a WIT function of other types", func(b *Bundle) { typed(b, "count").Func.Params[0].Type = u64 },
+		{"a WIT function of other types", func(b *linker.Bundle) { typed(b, "count").Func.Params[0].Type = u64 },
 			"signature mismatch: imported as (i32,i32) -> (i32), but WIT func(a: u64, b: u32) -> u32 lowers to (i64,i32) -> (i32)"},
-		{"a typed import dropped", func(b *Bundle) {
+		{"a typed import dropped", func(b *linker.Bundle) {
 			b.Root().Typed = b.Root().Typed[:len(b.Root().Typed)-1]
 		}, "exports no"},
-		{"a typed import bound to another export", func(b *Bundle) { typed(b, "count").Export = "acme:zip/unpack@1.4.0#extract" },
+		{"a typed import bound to another export", func(b *linker.Bundle) { typed(b, "count").Export = "acme:zip/unpack@1.4.0#extract" },
 			`bundle.json links import["acme:zip/unpack@1.4.0"."count"] to acme:zip export "acme:zip/unpack@1.4.0#extract" directly`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

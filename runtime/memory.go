@@ -1,4 +1,4 @@
-package linker
+package runtime
 
 import (
 	"math/bits"

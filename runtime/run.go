@@ -1,14 +1,18 @@
-package linker
+// Package runtime runs nanoprocesses: it instantiates every nanoprocess
+// of a bundle that package linker built and checked, each with its own
+// memory and only the keys its parent handed it, after the link checks
+// (linker.Bundle.CheckLinks); binds typed imports to the adapters of its
+// host module; backs linear memories from a shared pool; runs the root's
+// _start or an export of it; and names the nanoprocess a trap happened
+// in. Each host API family has a package of its own under it.
+package runtime
 
 import (
 	"context"
-	crand "crypto/rand"
 	"errors"
 	"fmt"
 	"io"
-	iofs "io/fs"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,20 +20,16 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
-	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
-	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/nanoproc/nano/iface"
-	"github.com/nanoproc/nano/internal/rootfs"
+	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/policy"
+	"github.com/nanoproc/nano/runtime/wasi"
 )
 
 // A Dir is a host directory the operator hands the root for one fs slot.
-type Dir struct {
-	Path     string
-	ReadOnly bool
-}
+type Dir = wasi.Dir
 
 // Config is what the operator hands a bundle at nano run.
 type Config struct {
@@ -50,68 +50,113 @@ type Config struct {
 
 // CheckRootKeys compares the operator's configuration with the keys the
 // root declares: every fs, env and net key must be given, and nothing the
-// root does not declare. The error shows the flags to add or drop.
-func CheckRootKeys(root *Instance, c *Config) error {
+// root does not declare. A difference is a *RootKeysError.
+func CheckRootKeys(root *linker.Instance, c *Config) error {
 	keys, err := policy.ParseSet(root.Keys)
 	if err != nil {
 		return err
 	}
-	var missing, extra, mounts []string
+	e := &RootKeysError{Root: root.Package}
 	slots := map[string]bool{}
 	for _, k := range keys {
 		switch k.Kind {
 		case policy.FS:
 			slots[k.Name] = true
 			if _, ok := c.Dirs[k.Name]; !ok {
-				flag := "--dir " + k.Name + "=PATH"
-				if k.Access == policy.RO {
-					flag += ":ro"
+				e.Missing = append(e.Missing, k)
+				if e.Mounts == nil {
+					e.Mounts = map[string]string{}
 				}
-				missing = append(missing, flag)
-				mounts = append(mounts, fmt.Sprintf("%s sees fs slot %s at %s", root.Package, k.Name, root.Mount(k.Name)))
+				e.Mounts[k.Name] = root.Mount(k.Name)
 			}
 		case policy.Env:
 			if _, ok := c.Env[k.Name]; !ok {
-				missing = append(missing, "--env "+k.Name)
+				e.Missing = append(e.Missing, k)
 			}
 		case policy.Net:
 			if !slices.ContainsFunc(c.Net, func(n policy.Key) bool { return n.Covers(k) }) {
-				missing = append(missing, "--net "+k.Name+":"+k.Port)
+				e.Missing = append(e.Missing, k)
 			}
 		}
 	}
 	for _, slot := range slices.Sorted(maps.Keys(c.Dirs)) {
 		if !slots[slot] {
-			extra = append(extra, "--dir "+slot)
+			access := policy.RW
+			if c.Dirs[slot].ReadOnly {
+				access = policy.RO
+			}
+			e.Extra = append(e.Extra, policy.Key{Kind: policy.FS, Name: slot, Access: access})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Env)) {
-		if !keys.Contains(policy.Key{Kind: policy.Env, Name: name}) {
-			extra = append(extra, "--env "+name)
+		if k := (policy.Key{Kind: policy.Env, Name: name}); !keys.Contains(k) {
+			e.Extra = append(e.Extra, k)
 		}
 	}
 	for _, n := range c.Net {
 		if !slices.ContainsFunc(keys, func(k policy.Key) bool { return k.Kind == policy.Net && n.Covers(k) }) {
-			extra = append(extra, "--net "+n.Name+":"+n.Port)
+			e.Extra = append(e.Extra, n)
 		}
 	}
 	for _, d := range slices.Sorted(maps.Keys(c.Deny)) {
 		if d != "clock" && d != "random" && policy.CheckStream(d) != nil {
-			extra = append(extra, "--deny "+d)
+			e.UnknownDeny = append(e.UnknownDeny, d)
 		}
 	}
+	if len(e.Missing) == 0 && len(e.Extra) == 0 && len(e.UnknownDeny) == 0 {
+		return nil
+	}
+	return e
+}
+
+// A RootKeysError says how the operator's configuration differs from the
+// keys the root declares. It names keys in their canonical form; a
+// command line turns them into its own flags.
+type RootKeysError struct {
+	Root string // the root's package
+	// Missing are the fs, env and net keys the root declares that the
+	// configuration does not give, in the root's (canonical) order.
+	Missing []policy.Key
+	// Mounts says, for each fs slot of Missing, where the root's guest
+	// filesystem shows it.
+	Mounts map[string]string
+	// Extra are what the configuration gives that the root does not
+	// declare: fs slots (of Dirs, sorted; rw unless the directory is
+	// read-only), then env variables (sorted), then net patterns (in the
+	// configuration's order).
+	Extra []policy.Key
+	// UnknownDeny lists, sorted, the names Deny withholds that are none
+	// of "clock", "random", "stdin", "stdout" and "stderr".
+	UnknownDeny []string
+}
+
+// Error returns the message of the RootKeysError.
+func (e *RootKeysError) Error() string {
 	var msgs []string
-	if len(missing) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%s needs keys the command line does not give; add:\n\t%s", root.Package, strings.Join(missing, " ")))
-		msgs = append(msgs, mounts...)
+	if len(e.Missing) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s needs keys the configuration does not give: %s", e.Root, keyList(e.Missing)))
+		for _, k := range e.Missing {
+			if k.Kind == policy.FS {
+				msgs = append(msgs, fmt.Sprintf("%s sees fs slot %s at %s", e.Root, k.Name, e.Mounts[k.Name]))
+			}
+		}
 	}
-	if len(extra) > 0 {
-		msgs = append(msgs, fmt.Sprintf("%s does not declare these keys; drop:\n\t%s", root.Package, strings.Join(extra, " ")))
+	if len(e.Extra) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s does not declare keys the configuration gives: %s", e.Root, keyList(e.Extra)))
 	}
-	if len(msgs) > 0 {
-		return errors.New(strings.Join(msgs, "\n"))
+	if len(e.UnknownDeny) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s: no key to deny is called %s", e.Root, strings.Join(e.UnknownDeny, ", ")))
 	}
-	return nil
+	return strings.Join(msgs, "\n")
+}
+
+// keyList lists keys in their canonical form, separated by commas.
+func keyList(keys []policy.Key) string {
+	s := make([]string, len(keys))
+	for i, k := range keys {
+		s[i] = k.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 // A RunError is a failure of one nanoprocess, named by its path.
@@ -130,8 +175,9 @@ func (e *RunError) Unwrap() error { return e.Err }
 // first, each with its own memory and keys.
 type Process struct {
 	rt   wazero.Runtime
-	b    *Bundle
+	b    *linker.Bundle
 	c    *Config
+	host *wasi.Host   // what c hands WASI
 	mods []api.Module // by instance
 	// compiled holds each distinct module compiled once, by content: its
 	// digest, and the renames of its typed imports when it has any.
@@ -151,20 +197,21 @@ type adapter struct {
 // Start checks the bundle, the root's keys and every link, compiles each
 // distinct module once and instantiates every nanoprocess of the bundle.
 // Close the Process when done.
-func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
-	if err := b.check(); err != nil {
+func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
+	if err := b.Check(); err != nil {
 		return nil, err
 	}
 	if err := CheckRootKeys(b.Root(), c); err != nil {
 		return nil, err
 	}
-	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, runtimeConfig(c.Cache)), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
+	host := &wasi.Host{Dirs: c.Dirs, Env: c.Env, Deny: c.Deny, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr}
+	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, linker.RuntimeConfig(c.Cache)), b: b, c: c, host: host, compiled: map[string]wazero.CompiledModule{},
 		wasm: map[string][]byte{}, adapters: map[string]map[api.Module]*adapter{}}
 	if err := p.link(ctx); err != nil {
 		p.Close(ctx)
 		return nil, err
 	}
-	if _, err := rootfs.InstantiateWASI(ctx, p.rt); err != nil {
+	if err := wasi.Instantiate(ctx, p.rt); err != nil {
 		p.Close(ctx)
 		return nil, err
 	}
@@ -181,92 +228,13 @@ func Start(ctx context.Context, b *Bundle, c *Config) (*Process, error) {
 	return p, nil
 }
 
-// link compiles every module of the bundle and checks every nanoprocess's
-// imports against the children bound to it, with the checks Build makes
-// (SPEC section 7): a bundle is hostile input, and its bundle.json may
-// bind any module to any other. Nothing runs before every link is checked.
+// link compiles every module of the bundle and checks every link before
+// anything runs (see linker.Bundle.CheckLinks).
 func (p *Process) link(ctx context.Context) error {
-	mods := map[string]*Module{} // by digest
-	for _, inst := range p.b.Instances {
-		if mods[inst.Module] != nil {
-			continue
-		}
-		wasm, err := p.b.module(inst.Module)
-		if err != nil {
-			return &RunError{inst.Path, err}
-		}
+	return p.b.CheckLinks(func(inst *linker.Instance, wasm []byte) (wazero.CompiledModule, error) {
 		p.wasm[inst.Module] = wasm
-		raw, err := readImports(wasm)
-		if err != nil {
-			return &RunError{inst.Path, err}
-		}
-		cm, err := p.compile(ctx, inst)
-		if err != nil {
-			return err
-		}
-		if mods[inst.Module], err = describeCompiled(raw, cm); err != nil {
-			return &RunError{inst.Path, err}
-		}
-	}
-	var errs []error
-	for _, inst := range p.b.Instances {
-		wits := childWITs(inst)
-		id := inst.Path + " " + inst.Version
-		typed, es := checkImports(id, inst.Package, mods[inst.Module], func(name string) (linkDep, bool) {
-			j, ok := inst.Imports[name]
-			if !ok {
-				return linkDep{}, false
-			}
-			child := p.b.Instances[j]
-			return linkDep{id: child.Package + " " + child.Version, mod: mods[child.Module], wit: wits[name]}, true
-		})
-		errs = append(errs, es...)
-		if msg := typedDiff(typed, inst.Typed); len(es) == 0 && msg != "" {
-			errs = append(errs, &LinkError{Package: id, Err: msg})
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// childWITs returns, by child, the WIT functions an instance's typed
-// imports say its children serve: all a bundle keeps of their WIT.
-func childWITs(inst *Instance) map[string]*iface.Package {
-	wits := map[string]*iface.Package{}
-	for _, t := range inst.Typed {
-		w := wits[t.Child]
-		if w == nil {
-			w = &iface.Package{}
-			wits[t.Child] = w
-		}
-		w.Funcs = append(w.Funcs, t.Func)
-		if i := t.Func.Interface; i != "" && !slices.Contains(w.Interfaces, i) {
-			w.Interfaces = append(w.Interfaces, i)
-		}
-	}
-	return wits
-}
-
-// typedDiff compares the typed imports the link checks found with those
-// the bundle lists, and describes the first difference, "" if none.
-func typedDiff(found, listed []*TypedImport) string {
-	desc := func(t *TypedImport) string {
-		how := "through an adapter"
-		if t.Direct {
-			how = "directly"
-		}
-		return fmt.Sprintf("import[%q.%q] to %s export %q %s", t.Module, t.Name, t.Child, t.Export, how)
-	}
-	for i := range max(len(found), len(listed)) {
-		switch {
-		case i >= len(found):
-			return "bundle.json links " + desc(listed[i]) + ", which the module does not import so"
-		case i >= len(listed):
-			return "bundle.json does not link " + desc(found[i])
-		case desc(found[i]) != desc(listed[i]) || found[i].Func != listed[i].Func:
-			return "bundle.json links " + desc(listed[i]) + ", where the module and its child's WIT link " + desc(found[i])
-		}
-	}
-	return ""
+		return p.compile(ctx, inst)
+	})
 }
 
 // instantiate instantiates instance i, wired to its children, and runs
@@ -288,7 +256,7 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 		if err != nil {
 			return &RunError{inst.Path, fmt.Errorf("import[%q.%q]: %v", t.Module, t.Name, err)}
 		}
-		p.adapters[t.key()][m] = &adapter{a, p.b.Instances[child].Path}
+		p.adapters[t.AdapterName()][m] = &adapter{a, p.b.Instances[child].Path}
 	}
 	if init := m.ExportedFunction("_initialize"); init != nil { // a reactor
 		if _, err := init.Call(ctx); err != nil {
@@ -303,17 +271,17 @@ func (p *Process) instantiate(ctx context.Context, i int) error {
 // that use it, and another only for a module whose typed imports are
 // renamed. Each is named by its digest, so that a stack trace names the
 // module of every frame (see failure); nothing else of it changes.
-func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledModule, error) {
-	renames, key := typedRenames(inst.Module, inst.Typed)
+func (p *Process) compile(ctx context.Context, inst *linker.Instance) (wazero.CompiledModule, error) {
+	key := inst.CompileKey()
 	if cm, ok := p.compiled[key]; ok {
 		return cm, nil
 	}
 	wasm, err := p.wasm[inst.Module], error(nil)
 	if wasm == nil {
-		wasm, err = p.b.module(inst.Module)
+		wasm, err = p.b.Module(inst.Module)
 	}
 	if err == nil {
-		wasm, err = runBytes(wasm, inst.Module, renames)
+		wasm, err = inst.RunBytes(wasm)
 	}
 	var cm wazero.CompiledModule
 	if err == nil {
@@ -326,28 +294,22 @@ func (p *Process) compile(ctx context.Context, inst *Instance) (wazero.CompiledM
 	return cm, nil
 }
 
-// typedRenames returns the renames of the typed imports of a module of
-// digest digest, and the key of its compiled code: the digest, and the
-// renames if there are any.
-func typedRenames(digest string, typed []*TypedImport) (map[importName]importName, string) {
-	key := digest
-	renames := map[importName]importName{}
-	for _, t := range typed {
-		to := t.rename()
-		renames[importName{t.Module, t.Name}] = to
-		key += "\n" + t.Module + "\x00" + t.Name + "\x00" + to.Module + "\x00" + to.Name
-	}
-	return renames, key
-}
-
 // newInstance instantiates inst's module with its keys, its imports bound
 // to the instances inst.Imports names.
-func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (api.Module, error) {
+func (p *Process) newInstance(ctx context.Context, inst *linker.Instance, root bool) (api.Module, error) {
 	cm, err := p.compile(ctx, inst)
 	if err != nil {
 		return nil, err
 	}
-	mc, err := moduleConfig(inst, p.c, root)
+	keys, err := policy.ParseSet(inst.Keys)
+	if err != nil {
+		return nil, &RunError{inst.Path, err}
+	}
+	args := []string{inst.Package}
+	if root {
+		args = append(args, p.c.Args...)
+	}
+	mc, err := wasi.Config(p.host, keys, inst.Mount, args)
 	if err != nil {
 		return nil, &RunError{inst.Path, err}
 	}
@@ -369,18 +331,18 @@ func (p *Process) newInstance(ctx context.Context, inst *Instance, root bool) (a
 // bound to: one function per imported WIT function, which finds the
 // caller's adapter and copies the call's values across.
 func (p *Process) instantiateAdapters(ctx context.Context) error {
-	typed := map[string]*TypedImport{}
+	typed := map[string]*linker.TypedImport{}
 	for _, inst := range p.b.Instances {
 		for _, t := range inst.Typed {
 			if !t.Direct {
-				typed[t.key()] = t
+				typed[t.AdapterName()] = t
 			}
 		}
 	}
 	if len(typed) == 0 {
 		return nil
 	}
-	hb := p.rt.NewHostModuleBuilder(adapterModule)
+	hb := p.rt.NewHostModuleBuilder(linker.AdapterModule)
 	for _, key := range slices.Sorted(maps.Keys(typed)) {
 		params, results := typed[key].Func.CoreImport()
 		byCaller := map[api.Module]*adapter{}
@@ -399,115 +361,16 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 	return err
 }
 
-// moduleConfig gives one nanoprocess its keys and nothing else.
-func moduleConfig(inst *Instance, c *Config, root bool) (wazero.ModuleConfig, error) {
-	keys, err := policy.ParseSet(inst.Keys)
-	if err != nil {
-		return nil, err
-	}
-	// Instances are anonymous: an import binds only through inst.Imports,
-	// never by a name in wazero's namespace, where WASI alone is.
-	mc := wazero.NewModuleConfig().WithName("").WithStartFunctions()
-	var entropy io.Reader = rand.NewChaCha8([32]byte{}) // deterministic without random
-	if root {
-		mc = mc.WithArgs(append([]string{inst.Package}, c.Args...)...)
-	} else {
-		mc = mc.WithArgs(inst.Package)
-	}
-	var mounts []mount
-	for _, k := range keys {
-		switch k.Kind {
-		case policy.FS:
-			slot, sub, _ := strings.Cut(k.Source, "/")
-			dir := c.Dirs[slot]
-			// Keys, not flags, decide writes: a missing sub-directory is
-			// made only when this key is rw (so, as check verified, is
-			// every key above it up to the root's) and the operator's
-			// directory is not :ro.
-			ro := dir.ReadOnly || k.Access == policy.RO
-			fs, err := rootfs.OpenSub(dir.Path, sub, ro, !ro)
-			if err != nil {
-				closeMounts(mounts)
-				if errors.Is(err, iofs.ErrNotExist) && ro && sub != "" {
-					why := "a read-only key does not make it"
-					if dir.ReadOnly {
-						why = "the operator's --dir " + slot + " is :ro"
-					}
-					return nil, fmt.Errorf("%s: %s does not exist in the directory of --dir %s, and %s", k, sub, slot, why)
-				}
-				return nil, fmt.Errorf("%s: %v", k, err)
-			}
-			mounts = append(mounts, mount{inst.Mount(k.Name), fs})
-		case policy.Env:
-			mc = mc.WithEnv(k.Name, c.Env[k.Name])
-		case policy.Clock:
-			if !c.Deny["clock"] {
-				mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
-			}
-		case policy.Random:
-			if !c.Deny["random"] {
-				entropy = crand.Reader
-			}
-		case policy.Stdio:
-			if c.Deny[k.Name] {
-				continue
-			}
-			switch k.Name {
-			case "stdin":
-				mc = mc.WithStdin(orEmpty(c.Stdin))
-			case "stdout":
-				mc = mc.WithStdout(orDiscard(c.Stdout))
-			case "stderr":
-				mc = mc.WithStderr(orDiscard(c.Stderr))
-			}
-		}
-	}
-	// Pre-opened in the order of their guest paths, so that a slot at /
-	// comes first: Go's wasip1 takes the first pre-open for its working
-	// directory (wasi-libc's is always /).
-	slices.SortFunc(mounts, func(a, b mount) int { return strings.Compare(a.at, b.at) })
-	fsc := wazero.NewFSConfig()
-	for _, m := range mounts {
-		fsc = fsc.(sysfs.FSConfig).WithSysFSMount(m.fs, m.at)
-	}
-	return mc.WithRandSource(entropy).WithFSConfig(fsc), nil
-}
-
-// A mount is a directory and where the guest sees it.
-type mount struct {
-	at string
-	fs experimentalsys.FS
-}
-
-// closeMounts releases the directories of mounts that no module got.
-func closeMounts(mounts []mount) {
-	for _, m := range mounts {
-		if c, ok := m.fs.(io.Closer); ok {
-			c.Close()
-		}
-	}
-}
-
-func orEmpty(r io.Reader) io.Reader {
-	if r == nil {
-		return strings.NewReader("")
-	}
-	return r
-}
-
-func orDiscard(w io.Writer) io.Writer {
-	if w == nil {
-		return io.Discard
-	}
-	return w
-}
+// ErrNoStart is the error, under a RunError naming the root, of Main
+// when the root exports no _start: only Invoke can call it.
+var ErrNoStart = errors.New("exports no _start")
 
 // Main runs the root's _start and returns the guest's exit status.
 func (p *Process) Main(ctx context.Context) (int, error) {
 	root := p.b.Root()
 	start := p.mods[len(p.mods)-1].ExportedFunction("_start")
 	if start == nil {
-		return 0, &RunError{root.Path, errors.New("exports no _start: use --invoke")}
+		return 0, &RunError{root.Path, ErrNoStart}
 	}
 	_, err := start.Call(ctx)
 	var exit *sys.ExitError
@@ -534,7 +397,7 @@ func (p *Process) Invoke(ctx context.Context, name string, args []string) ([]str
 	}
 	def := fn.Definition()
 	if len(args) != len(def.ParamTypes()) {
-		return nil, &RunError{root.Path, fmt.Errorf("%s takes %d arguments %s, got %d", name, len(def.ParamTypes()), Signature(def.ParamTypes(), def.ResultTypes()), len(args))}
+		return nil, &RunError{root.Path, fmt.Errorf("%s takes %d arguments %s, got %d", name, len(def.ParamTypes()), linker.Signature(def.ParamTypes(), def.ResultTypes()), len(args))}
 	}
 	params := make([]uint64, len(args))
 	for i, a := range args {

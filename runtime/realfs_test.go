@@ -1,4 +1,4 @@
-package linker_test
+package runtime_test
 
 // These tests run guests built with real toolchains (testdata/run/cfs, C
 // with wasi-libc; testdata/run/goroot, Go) the way nano runs them, from a
@@ -9,6 +9,7 @@ package linker_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,6 +23,8 @@ import (
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
+	"github.com/nanoproc/nano/runtime"
+	"github.com/nanoproc/nano/runtime/wasi"
 )
 
 // lockSource serves one package's module and mounts to linker.Build.
@@ -55,9 +58,9 @@ func buildRoot(t *testing.T, file string, keys []string, mounts map[string]strin
 
 // runNano runs testdata/run/FILE as the root of a bundle built from a
 // lock, with dirs handed to its fs slots, and returns its stdout lines.
-func runNano(t *testing.T, file string, keys []string, mounts map[string]string, dirs map[string]linker.Dir, args ...string) []string {
+func runNano(t *testing.T, file string, keys []string, mounts map[string]string, dirs map[string]runtime.Dir, args ...string) []string {
 	t.Helper()
-	o := run(t, buildRoot(t, file, keys, mounts), linker.Config{Dirs: dirs, Args: args})
+	o := run(t, buildRoot(t, file, keys, mounts), runtime.Config{Dirs: dirs, Args: args})
 	if o.err != nil || o.code != 0 {
 		t.Fatalf("nano: %s %q: exit %d, %v\nstdout:\n%s\nstderr:\n%s", file, args, o.code, o.err, o.stdout, o.stderr)
 	}
@@ -166,7 +169,7 @@ func TestRealCAt(t *testing.T) {
 func TestRealCWalk(t *testing.T) {
 	t.Parallel()
 	dir := dataDir(t)
-	keys, dirs := []string{"fs:data:ro", "stdio:stdout"}, map[string]linker.Dir{"data": {Path: dir}}
+	keys, dirs := []string{"fs:data:ro", "stdio:stdout"}, map[string]runtime.Dir{"data": {Path: dir}}
 	want := []string{
 		"/data/input.txt: ok file 5",
 		"/data/link: ok link",
@@ -215,7 +218,7 @@ func TestRealRelative(t *testing.T) {
 	cache := t.TempDir()
 	writeFile(t, filepath.Join(cache, "c.txt"), "cached")
 	keys := []string{"fs:cache:ro", "fs:data:ro", "stdio:stdout"}
-	dirs := map[string]linker.Dir{"data": {Path: dir}, "cache": {Path: cache}}
+	dirs := map[string]runtime.Dir{"data": {Path: dir}, "cache": {Path: cache}}
 	mounts := map[string]string{"data": "/"}
 	files := []string{"input.txt", "./input.txt", "/input.txt", "sub/a.txt", "/cache/c.txt", "cache/c.txt", "../outside.txt", "/../outside.txt"}
 
@@ -266,7 +269,7 @@ func TestRealRelative(t *testing.T) {
 func TestRealCUp(t *testing.T) {
 	t.Parallel()
 	dir := dataDir(t)
-	keys, dirs := []string{"fs:data:ro", "stdio:stdout"}, map[string]linker.Dir{"data": {Path: dir}}
+	keys, dirs := []string{"fs:data:ro", "stdio:stdout"}, map[string]runtime.Dir{"data": {Path: dir}}
 	wazeroMounts := map[string]string{"/data": dir}
 
 	same(t, "nano up /data/sub", runNano(t, "cfs.wasm", keys, nil, dirs, "up", "/data/sub"), []string{
@@ -354,7 +357,7 @@ func TestReadOnlyChainCreatesNothing(t *testing.T) {
 			b := bundle(t,
 				node{path: "acme:app > acme:probe", wasm: "fsprobe.wasm", keys: tt.childKeys},
 				node{path: "acme:app", wasm: "probe_root.wasm", keys: tt.rootKeys, imports: map[string]int{"acme:probe": 0}})
-			o := run(t, b, linker.Config{Dirs: map[string]linker.Dir{"data": {Path: top, ReadOnly: tt.operatorRO}}})
+			o := run(t, b, runtime.Config{Dirs: map[string]runtime.Dir{"data": {Path: top, ReadOnly: tt.operatorRO}}})
 			after := tree(t, top, "")
 			if tt.created {
 				if o.err != nil || !slices.Contains(after, "new-dir/") {
@@ -366,10 +369,12 @@ func TestReadOnlyChainCreatesNothing(t *testing.T) {
 			sub = strings.TrimSuffix(sub, ":rw")
 			why := "a read-only key does not make it"
 			if tt.operatorRO {
-				why = "the operator's --dir data is :ro"
+				why = "the operator's directory is read-only"
 			}
+			var missing *wasi.MissingSubError
 			if o.err == nil || !strings.Contains(o.err.Error(), "acme:app > acme:probe: ") ||
-				!strings.Contains(o.err.Error(), sub+" does not exist in the directory of --dir data, and "+why) {
+				!strings.Contains(o.err.Error(), sub+" does not exist in the directory of fs slot data, and "+why) ||
+				!errors.As(o.err, &missing) || missing.Sub != sub || missing.Slot != "data" || missing.ReadOnlyDir != tt.operatorRO {
 				t.Errorf("run = %v, want a refusal naming %s", o.err, sub)
 			}
 			if !slices.Equal(after, before) {
@@ -387,22 +392,34 @@ func TestRunMountsChecked(t *testing.T) {
 	for _, m := range []map[string]string{{"data": "../etc"}, {"data": "/a/../b"}, {"nope": "/x"}} {
 		b := buildRoot(t, "cfs.wasm", []string{"fs:data:rw", "stdio:stdout"}, nil)
 		b.Root().Mounts = m
-		o := run(t, b, linker.Config{Dirs: map[string]linker.Dir{"data": {Path: dir}}, Args: []string{"at", "/data"}})
+		o := run(t, b, runtime.Config{Dirs: map[string]runtime.Dir{"data": {Path: dir}}, Args: []string{"at", "/data"}})
 		if o.err == nil || o.stdout != "" {
 			t.Errorf("run with mounts %q = %v, printed %q: want a refusal before anything runs", m, o.err, o.stdout)
 		}
 	}
 }
 
-// TestMissingKeyShowsMount checks that the error for a missing --dir says
-// where the guest sees the slot.
+// TestMissingKeyShowsMount checks that the error for a missing directory
+// names the keys, in their canonical form, and says where the guest sees
+// each slot; and that it is a *RootKeysError with the same.
 func TestMissingKeyShowsMount(t *testing.T) {
 	b := buildRoot(t, "cfs.wasm", []string{"fs:cache:ro", "fs:data:rw", "stdio:stdout"}, map[string]string{"data": "/"})
-	o := run(t, b, linker.Config{})
-	want := "acme:app needs keys the command line does not give; add:\n\t--dir cache=PATH:ro --dir data=PATH\n" +
-		"acme:app sees fs slot cache at /cache\nacme:app sees fs slot data at /"
+	o := run(t, b, runtime.Config{Dirs: map[string]runtime.Dir{"logs": {Path: t.TempDir(), ReadOnly: true}},
+		Env: map[string]string{"HOME": "/"}, Deny: map[string]bool{"disk": true, "clock": true}})
+	want := "acme:app needs keys the configuration does not give: fs:cache=cache:ro, fs:data=data:rw\n" +
+		"acme:app sees fs slot cache at /cache\nacme:app sees fs slot data at /\n" +
+		"acme:app does not declare keys the configuration gives: fs:logs:ro, env:HOME\n" +
+		"acme:app: no key to deny is called disk"
 	if o.err == nil || o.err.Error() != want {
 		t.Errorf("run without --dir = %v, want\n%s", o.err, want)
+	}
+	var e *runtime.RootKeysError
+	if !errors.As(o.err, &e) {
+		t.Fatalf("run without --dir = %v (%T), want a *RootKeysError", o.err, o.err)
+	}
+	if e.Root != "acme:app" || len(e.Missing) != 2 || e.Missing[0].Name != "cache" || e.Missing[0].Access != policy.RO ||
+		e.Mounts["data"] != "/" || len(e.Extra) != 2 || e.Extra[1].Kind != policy.Env || !slices.Equal(e.UnknownDeny, []string{"disk"}) {
+		t.Errorf("RootKeysError = %+v", e)
 	}
 }
 
@@ -415,8 +432,8 @@ func TestRunChildMount(t *testing.T) {
 		node{path: "acme:app > acme:probe", wasm: "fsprobe.wasm", keys: []string{"fs:out=data/sub:ro", "stdio:stdin", "stdio:stdout"}},
 		node{path: "acme:app", wasm: "probe_root.wasm", keys: []string{"fs:data=data:rw", "stdio:stdin", "stdio:stdout"}, imports: map[string]int{"acme:probe": 0}})
 	b.Instances[0].Mounts = map[string]string{"out": "/"}
-	o := run(t, b, linker.Config{
-		Dirs:  map[string]linker.Dir{"data": {Path: dir}},
+	o := run(t, b, runtime.Config{
+		Dirs:  map[string]runtime.Dir{"data": {Path: dir}},
 		Stdin: strings.NewReader("read /a.txt\nread /deeper/b.txt\nread /out/a.txt\nread /input.txt\nread /../input.txt"),
 	})
 	if o.err != nil || o.code != 0 {
@@ -442,7 +459,7 @@ func sideBySide(t *testing.T, guest string, mounts map[string]string, want []str
 	t.Helper()
 	dir := dataDir(t)
 	before := tree(t, filepath.Dir(dir), "")
-	same(t, "nano", runNano(t, guest, []string{"fs:data:rw", "stdio:stdout"}, mounts, map[string]linker.Dir{"data": {Path: dir}}, args...), want)
+	same(t, "nano", runNano(t, guest, []string{"fs:data:rw", "stdio:stdout"}, mounts, map[string]runtime.Dir{"data": {Path: dir}}, args...), want)
 	guestPath := "/data"
 	if p, ok := mounts["data"]; ok {
 		guestPath = p

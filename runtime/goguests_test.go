@@ -1,17 +1,17 @@
-package linker
+package runtime
 
 import (
 	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	goruntime "runtime"
 	"strings"
 	"testing"
 )
 
 // TestGoGuests checks that the committed Go guests are what their source
-// builds to, as testdata/run/build.sh and testdata/gopair/build.sh build
+// builds to, as testdata/run/build.sh and linker/testdata/gopair/build.sh build
 // them. Go's output depends on its version, so the check runs only with
 // the version in testdata/GOVERSION, the one they were built with.
 func TestGoGuests(t *testing.T) {
@@ -22,8 +22,8 @@ func TestGoGuests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := strings.TrimSpace(string(want)); v != runtime.Version() {
-		t.Skipf("the Go guests were built with %s, this is %s", v, runtime.Version())
+	if v := strings.TrimSpace(string(want)); v != goruntime.Version() {
+		t.Skipf("the Go guests were built with %s, this is %s", v, goruntime.Version())
 	}
 	for _, g := range []struct {
 		pkg, wasm string
@@ -32,8 +32,8 @@ func TestGoGuests(t *testing.T) {
 		{"./testdata/run/fsprobe", "testdata/run/fsprobe.wasm", false},
 		{"./testdata/run/goroot", "testdata/run/goroot.wasm", false},
 		{"./testdata/run/goadd", "testdata/run/goadd.wasm", true},
-		{"./testdata/gopair/child", "testdata/gopair/child/zip.wasm", true},
-		{"./testdata/gopair/parent", "testdata/gopair/parent/app.wasm", true},
+		{"../linker/testdata/gopair/child", "../linker/testdata/gopair/child/zip.wasm", true},
+		{"../linker/testdata/gopair/parent", "../linker/testdata/gopair/parent/app.wasm", true},
 	} {
 		t.Run(filepath.Base(g.wasm), func(t *testing.T) {
 			t.Parallel()
