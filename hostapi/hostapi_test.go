@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/manifest"
 )
 
 // TestTypesMatchWIT loads each WIT file with the WIT parser nano uses for
@@ -69,5 +70,16 @@ func TestLookup(t *testing.T) {
 		if _, _, err := Lookup(c.module, c.name); err == nil || err.Error() != c.want {
 			t.Errorf("Lookup(%q, %q) = %v, want %q", c.module, c.name, err, c.want)
 		}
+	}
+}
+
+// TestPrefixReserved checks that no package can be named like a host API.
+func TestPrefixReserved(t *testing.T) {
+	if Prefix != manifest.ReservedNamespace+":" {
+		t.Fatalf("Prefix %q, manifest reserves %q", Prefix, manifest.ReservedNamespace)
+	}
+	_, err := manifest.Parse("nano.toml", []byte("[package]\nname = \"nano:process\"\nversion = \"1.0.0\"\nmodule = \"m.wasm\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "the namespace nano is reserved") {
+		t.Fatalf("a package named nano:process: %v", err)
 	}
 }
