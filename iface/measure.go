@@ -381,3 +381,16 @@ func (t *Type) layoutInfo() *typeInfo {
 	}
 	return i
 }
+
+// Seal computes the layout of each of types once, in order, as Load does
+// for the types it makes: build types by hand (nano's host APIs do) from
+// the inside out, and seal each after its parts. A sealed type must not be
+// modified.
+func Seal(types ...*Type) error {
+	for _, t := range types {
+		if _, err := seal(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -213,6 +213,8 @@ func Invoke(ctx context.Context, m api.Module, f *Func, exportName string, args 
 type host struct {
 	ctx context.Context
 	s   *memSide
+	// bytes lifts a list<u8> as a []byte, copied at once, for Serve.
+	bytes bool
 }
 
 func mismatch(l *layout, v Value) error {
@@ -435,6 +437,14 @@ func (h *host) lower(l *layout, v Value, out []uint64) error {
 		}
 		out[0], out[1] = uint64(p), uint64(len(str))
 	case List:
+		if b, ok := v.([]byte); ok && l.elem.kind == U8 {
+			p, err := h.byteList(b)
+			if err != nil {
+				return err
+			}
+			out[0], out[1] = uint64(p), uint64(len(b))
+			return nil
+		}
 		vs, err := elems(l, v)
 		if err != nil {
 			return err
@@ -583,6 +593,19 @@ func (h *host) str(s string) (uint32, error) {
 	return p, nil
 }
 
+// byteList lowers a list<u8> from b in one copy.
+func (h *host) byteList(b []byte) (uint32, error) {
+	if uint64(len(b)) >= 1<<32 {
+		return 0, errorf("list of %d u8 is too long", len(b))
+	}
+	p, err := h.s.alloc(h.ctx, 1, uint32(len(b)))
+	if err != nil {
+		return 0, err
+	}
+	copy(h.s.buf[p:], b)
+	return p, nil
+}
+
 func (h *host) list(elem *layout, vs []Value) (uint32, error) {
 	size := uint64(len(vs)) * uint64(elem.size)
 	if size >= 1<<32 {
@@ -722,6 +745,9 @@ func (h *host) loadRange(l *layout, p, n uint32) (Value, error) {
 	}
 	if uint64(p)+uint64(n)*uint64(elem.size) > uint64(len(buf)) {
 		return nil, errorf("list of %d %s at 0x%x is out of bounds of the %s's memory (%d bytes)", n, elem.t, p, h.s.who, len(buf))
+	}
+	if h.bytes && elem.kind == U8 {
+		return append([]byte(nil), buf[p:p+n]...), nil
 	}
 	if elem.size == 0 && n > 1<<20 {
 		return nil, errorf("list of %d %s is too long to lift", n, elem.t)

@@ -31,6 +31,9 @@ type Module struct {
 	// in module order: `import["env"."memory"] memory`. Nanoprocesses share
 	// none, so no such import ever links. (Exporting a memory is fine.)
 	ImportedNonFuncs []string
+	// ExportsMemory says whether it exports a memory named "memory", as the
+	// canonical ABI needs to copy values in and out.
+	ExportsMemory bool
 }
 
 // An Import is one imported function.
@@ -329,6 +332,7 @@ func describeCompiled(raw []rawImport, cm wazero.CompiledModule) (*Module, error
 	for name, f := range cm.ExportedFunctions() {
 		m.Exports = append(m.Exports, Export{Name: name, Params: f.ParamTypes(), Results: f.ResultTypes()})
 	}
+	_, m.ExportsMemory = cm.ExportedMemories()["memory"]
 	slices.SortFunc(m.Exports, func(a, b Export) int { return strings.Compare(a.Name, b.Name) })
 	return m, nil
 }
@@ -538,6 +542,7 @@ func decodeModule(wasm []byte, raw []rawImport) (*Module, error) {
 		index uint32
 	}
 	var exports []funcExport
+	exportsMemory := false
 	r := &reader{b: wasm, off: 8}
 	valueTypes := func(s *reader) []api.ValueType {
 		n := s.u32()
@@ -582,6 +587,9 @@ func decodeModule(wasm []byte, raw []rawImport) (*Module, error) {
 			n := s.u32()
 			for i := uint32(0); i < n && s.err == nil; i++ {
 				name, kind, index := s.name(), s.byte(), s.u32()
+				if kind == 2 && name == "memory" {
+					exportsMemory = true
+				}
 				if kind == 0 && s.err == nil {
 					if uint64(index) >= uint64(len(funcs)) {
 						s.fail("export %q at byte %d: function %d of %d", name, s.off, index, len(funcs))
@@ -621,6 +629,7 @@ func decodeModule(wasm []byte, raw []rawImport) (*Module, error) {
 		}
 		m.Imports = append(m.Imports, Import{Module: im.module, Name: im.name, Params: t.params, Results: t.results, Need: ImportNeed(im.module, im.name)})
 	}
+	m.ExportsMemory = exportsMemory
 	for _, ex := range exports {
 		t, err := typeOf(Export{Name: ex.name}.String(), funcs[ex.index])
 		if err != nil {
@@ -634,7 +643,7 @@ func decodeModule(wasm []byte, raw []rawImport) (*Module, error) {
 
 // sameModule reports whether two descriptions of a module agree.
 func sameModule(a, b *Module) bool {
-	return slices.Equal(a.ImportedNonFuncs, b.ImportedNonFuncs) &&
+	return slices.Equal(a.ImportedNonFuncs, b.ImportedNonFuncs) && a.ExportsMemory == b.ExportsMemory &&
 		slices.EqualFunc(a.Imports, b.Imports, func(x, y Import) bool {
 			return x.Module == y.Module && x.Name == y.Name && x.Need == y.Need &&
 				slices.Equal(x.Params, y.Params) && slices.Equal(x.Results, y.Results)

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/nanoproc/nano/hostapi"
 	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/lockfile"
@@ -115,7 +118,7 @@ func (a *Analyzer) Build(ctx context.Context, l *lockfile.Lock, root string, src
 				return linkDep{}, false
 			}
 			child := edges[id][i].Child
-			return linkDep{id: child, mod: mods[child], wit: wits[child]}, true
+			return linkDep{id: child, mod: mods[child], wit: wits[child], spawned: spawns(pkgs[id].Keys, name)}, true
 		})
 		errs = append(errs, es...)
 	}
@@ -195,11 +198,13 @@ func (a *Analyzer) validate(ctx context.Context, pkgs map[string]*lockfile.Packa
 }
 
 // A linkDep is what checkImports sees of one dependency: its package ID,
-// its module and its WIT, nil if it has none.
+// its module and its WIT, nil if it has none, and whether it is spawned:
+// a command started as child nanoprocesses, never linked.
 type linkDep struct {
-	id  string
-	mod *Module
-	wit *iface.Package
+	id      string
+	mod     *Module
+	wit     *iface.Package
+	spawned bool
 }
 
 // checkImports checks every import of one module against the
@@ -217,10 +222,14 @@ func checkImports(id, name string, m *Module, dep func(name string) (linkDep, bo
 		fail := func(format string, args ...any) {
 			errs = append(errs, &LinkError{Package: id, Module: imp.Module, Name: imp.Name, Err: fmt.Sprintf(format, args...)})
 		}
-		switch imp.Need.Kind {
-		case NeedKey, NeedNone:
+		host := strings.HasPrefix(imp.Module, hostapi.Prefix)
+		switch {
+		case host:
+			checkHostImport(imp, m, fail)
 			continue
-		case NeedUnknown:
+		case imp.Need.Kind == NeedKey || imp.Need.Kind == NeedNone:
+			continue
+		case imp.Need.Kind == NeedUnknown:
 			if imp.Module == WASI {
 				fail("not a WASI preview1 function")
 			} else {
@@ -238,6 +247,10 @@ func checkImports(id, name string, m *Module, dep func(name string) (linkDep, bo
 			continue
 		}
 		child := d.id
+		if d.spawned {
+			fail("%s is a spawn key of %s: a command started with nano:process, which cannot also be imported from", depName, name)
+			continue
+		}
 		if wit := d.wit; wit != nil && (iname != "" || slices.ContainsFunc(wit.Named(imp.Name), func(f *iface.Func) bool { return f.Interface == "" })) {
 			t, msg := typedLink(imp, child, iname, wit, d.mod)
 			if msg != "" {
@@ -260,6 +273,29 @@ func checkImports(id, name string, m *Module, dep func(name string) (linkDep, bo
 		}
 	}
 	return typed, errs
+}
+
+// checkHostImport checks an import from nano's host APIs: a function the
+// API has, with the core signature its WIT lowers to, imported by a module
+// that exports the memory and cabi_realloc its values go through.
+func checkHostImport(imp Import, m *Module, fail func(format string, args ...any)) {
+	_, f, err := hostapi.Lookup(imp.Module, imp.Name)
+	if err != nil {
+		fail("%v", err)
+		return
+	}
+	params, results := f.CoreImport()
+	if !slices.Equal(params, imp.Params) || !slices.Equal(results, imp.Results) {
+		fail("signature mismatch: imported as %s, its WIT %s lowers to %s", Signature(imp.Params, imp.Results), f.Signature(), Signature(params, results))
+		return
+	}
+	if !m.ExportsMemory {
+		fail("a module that imports nano's host APIs must export its memory")
+	}
+	realloc, ok := export(m, "cabi_realloc")
+	if !ok || !slices.Equal(realloc.Params, []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}) || !slices.Equal(realloc.Results, []api.ValueType{api.ValueTypeI32}) {
+		fail("a module that imports nano's host APIs must export cabi_realloc (func (param i32 i32 i32 i32) (result i32))")
+	}
 }
 
 func export(m *Module, name string) (Export, bool) {
@@ -300,6 +336,7 @@ func (k *linker) add(id, at string, keys policy.Set, slots map[string]string, li
 		inst.Keys = append(inst.Keys, key.String())
 	}
 	for _, e := range k.edges[id] {
+		spawned := spawns(p.Keys, idName(e.Child))
 		childSlots := map[string]string{}
 		for _, g := range e.Grant {
 			if g.Kind == policy.FS {
@@ -310,16 +347,26 @@ func (k *linker) add(id, at string, keys policy.Set, slots map[string]string, li
 		if err != nil {
 			return 0, err
 		}
-		if inst.Imports == nil {
-			inst.Imports = map[string]int{}
+		links := &inst.Imports
+		if spawned {
+			links = &inst.Spawns
 		}
-		inst.Imports[idName(e.Child)] = i
+		if *links == nil {
+			*links = map[string]int{}
+		}
+		(*links)[idName(e.Child)] = i
 	}
 	if len(k.b.Instances) >= MaxInstances {
 		return 0, fmt.Errorf("more than %d nanoprocesses: the graph is too wide to expand", MaxInstances)
 	}
 	k.b.Instances = append(k.b.Instances, inst)
 	return len(k.b.Instances) - 1, nil
+}
+
+// spawns reports whether a package holding keys spawns its dependency
+// name: a command started as child nanoprocesses, never linked into it.
+func spawns(keys policy.Set, name string) bool {
+	return keys.Contains(policy.Key{Kind: policy.Spawn, Name: name})
 }
 
 // idName returns the name in a package ID, "name version".

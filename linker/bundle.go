@@ -77,6 +77,12 @@ type Instance struct {
 	Imports map[string]int `json:"imports,omitempty"`
 	// Typed lists its imports of its children's WIT functions.
 	Typed []*TypedImport `json:"typed,omitempty"`
+	// Spawns binds each dependency it holds a spawn key for to the index
+	// of the instance that every child started from it copies: a fresh
+	// nanoprocess, with its own subtree, per nano:process start. Its keys
+	// are the edge's grant: the ceiling of every such child. Such an
+	// instance, and everything under it, is never instantiated at start.
+	Spawns map[string]int `json:"spawns,omitempty"`
 }
 
 // Mount returns where the instance's guest filesystem shows its fs slot.
@@ -430,6 +436,20 @@ func (b *Bundle) Check() error {
 		for name, j := range inst.Imports {
 			if j < 0 || j >= i || parent[j] >= 0 {
 				return fmt.Errorf("%s: import %q binds to instance %d, which is not a child of its own instantiated before it", inst.Path, name, j)
+			}
+			parent[j] = i
+		}
+		for name, j := range inst.Spawns {
+			switch {
+			case j < 0 || j >= i || parent[j] >= 0:
+				return fmt.Errorf("%s: spawn %q names instance %d, which is not a child of its own before it", inst.Path, name, j)
+			case !keys[i].Contains(policy.Key{Kind: policy.Spawn, Name: name}):
+				return fmt.Errorf("%s: spawns %s without holding spawn:%s", inst.Path, name, name)
+			case b.Instances[j].Package != name:
+				return fmt.Errorf("%s: spawn %q names an instance of %s", inst.Path, name, b.Instances[j].Package)
+			}
+			if _, ok := inst.Imports[name]; ok {
+				return fmt.Errorf("%s: %s is both imported from and spawned", inst.Path, name)
 			}
 			parent[j] = i
 		}

@@ -1,9 +1,11 @@
 package linker
 
 import (
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"strings"
 
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/nanoproc/nano/hostapi"
 	"github.com/nanoproc/nano/policy"
 )
 
@@ -71,11 +73,18 @@ var preview1 = map[string]policy.Kind{
 }
 
 // ImportNeed says what an import of function name from module needs: a
-// key, for WASI preview1 functions; a dependency's export, for a module
-// named like a package; nothing, for WASI functions that need no key.
-// Anything else, including a name WASI preview1 does not have, is unknown:
-// nano cannot link it.
+// key, for WASI preview1 functions and nano's host APIs; a dependency's
+// export, for a module named like a package; nothing, for WASI functions
+// that need no key. Anything else, including a name WASI preview1 or the
+// host API does not have, is unknown: nano cannot link it.
 func ImportNeed(module, name string) Need {
+	if strings.HasPrefix(module, hostapi.Prefix) {
+		i, _, err := hostapi.Lookup(module, name)
+		if err != nil {
+			return Need{Kind: NeedUnknown}
+		}
+		return Need{Kind: NeedKey, Key: i.Key}
+	}
 	if module == WASI {
 		kind, ok := preview1[name]
 		switch {

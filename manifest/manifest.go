@@ -363,7 +363,7 @@ func build(file string, doc *tomlfile.Doc, dec *decoded, inside func(string) err
 	if !dec.hasPackage {
 		doc.Errorf(nil, "no [package] table")
 	} else {
-		p.check([]any{"package", "name"}, m.Name, policy.CheckName)
+		p.check([]any{"package", "name"}, m.Name, checkPackageName)
 		if f.Package.Version == "" {
 			doc.Errorf([]any{"package", "version"}, "missing")
 		} else if m.Version, err = ParseVersion(f.Package.Version); err != nil {
@@ -451,7 +451,7 @@ func (p *parser) dep(m *Manifest, name string, e *depEntry) *Dependency {
 	} else {
 		d.Req, d.Path = t.Version, t.Path
 	}
-	ok := p.checkAt(key, name, policy.CheckName)
+	ok := p.checkAt(key, name, checkPackageName)
 	if ok && name == m.Name {
 		p.doc.Errorf(key(), "a package cannot depend on itself")
 		ok = false
@@ -677,4 +677,21 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// ReservedNamespace is the namespace of nano's host APIs (hostapi.Prefix):
+// no package may take it.
+const ReservedNamespace = "nano"
+
+// checkPackageName checks the name of a package: a valid name, outside the
+// namespace of nano's own host APIs, so that an import from "nano:..."
+// always means nano and never a dependency.
+func checkPackageName(name string) error {
+	if err := policy.CheckName(name); err != nil {
+		return err
+	}
+	if strings.HasPrefix(name, ReservedNamespace+":") {
+		return fmt.Errorf("%q: the namespace nano is reserved for nano's host APIs", name)
+	}
+	return nil
 }

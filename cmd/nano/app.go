@@ -210,6 +210,12 @@ func newApp(e *env, dir string) *cli.App {
 				Action: action(e.run),
 			},
 			{
+				Name:      "wit",
+				Usage:     "print the WIT of nano's host APIs, for writing bindings",
+				ArgsUsage: "[nano:PACKAGE]",
+				Action:    action(e.wit),
+			},
+			{
 				Name:      "publish",
 				Usage:     "publish the current package to a local registry",
 				ArgsUsage: " ",
