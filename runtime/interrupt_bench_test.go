@@ -1,0 +1,412 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"os"
+	goruntime "runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// runtimeConfig is nano's runtime configuration (the compiler where
+// wazero has one, no DWARF) with interruption on or off.
+func runtimeConfig(interrupt bool) wazero.RuntimeConfig {
+	return wazero.NewRuntimeConfig().WithDebugInfoEnabled(false).WithCloseOnContextDone(interrupt)
+}
+
+// hostKey carries a call's hooks to the "env" host functions.
+type hostKey struct{}
+
+// hooks are what the guest's "started" and "done" report to.
+type hooks struct {
+	started chan struct{}
+	done    atomic.Bool
+}
+
+func withHooks(ctx context.Context) (context.Context, *hooks) {
+	h := &hooks{started: make(chan struct{}, 1)}
+	return context.WithValue(ctx, hostKey{}, h), h
+}
+
+// guest is work.wasm compiled in one runtime, interruptible or not.
+type guest struct {
+	r        wazero.Runtime
+	compiled wazero.CompiledModule
+}
+
+func newGuest(tb testing.TB, interrupt bool) *guest {
+	tb.Helper()
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, runtimeConfig(interrupt))
+	tb.Cleanup(func() { r.Close(ctx) })
+	_, err := r.NewHostModuleBuilder("env").
+		NewFunctionBuilder().WithFunc(func(ctx context.Context) {
+		if h, ok := ctx.Value(hostKey{}).(*hooks); ok {
+			h.started <- struct{}{}
+		}
+	}).Export("started").
+		NewFunctionBuilder().WithFunc(func(ctx context.Context) {
+		if h, ok := ctx.Value(hostKey{}).(*hooks); ok {
+			h.done.Store(true)
+		}
+	}).Export("done").
+		Instantiate(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &guest{r: r, compiled: compileFixture(tb, r, "work.wasm")}
+}
+
+func (g *guest) instantiate(tb testing.TB, ctx context.Context) api.Module {
+	tb.Helper()
+	m, err := g.r.InstantiateModule(ctx, g.compiled, wazero.NewModuleConfig().WithName(""))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// A workload is one call of an export of work.wasm; iters is what it
+// repeats n times, for the per-iteration figure.
+type workload struct {
+	name   string
+	fn     string
+	arg    uint64
+	iters  float64
+	unit   string
+	fromGo int // calls from Go per op, instead of one call
+}
+
+var workloads = []workload{
+	// A tight loop: an add, an add, a compare and a branch per iteration.
+	{name: "loop", fn: "loop", arg: 10_000_000, iters: 10_000_000, unit: "ns/iter"},
+	// Calls in wasm: a loop of calls of a small function, and recursion
+	// with no loop at all (fib(25) makes 242,785 calls).
+	{name: "calls", fn: "calls", arg: 10_000_000, iters: 10_000_000, unit: "ns/call"},
+	{name: "fib", fn: "fib", arg: 25, iters: 242_785, unit: "ns/call"},
+	// Calls from Go into wasm, as an adapter's cabi_realloc or a host's
+	// callback: each Call with interruption on watches its context from a
+	// goroutine of its own.
+	{name: "gocall", fn: "nop", arg: 1, iters: 10_000, unit: "ns/call", fromGo: 10_000},
+	// Memory: 16 passes over 1 MiB, each a load and a store of every word,
+	// a memory.fill of 1 MiB and a memory.copy of 512 KiB.
+	{name: "mem", fn: "mem", arg: 16, iters: 16 << 20, unit: "ns/byte"},
+}
+
+// BenchmarkInterrupt runs each workload with wazero's
+// WithCloseOnContextDone off and on, alternating in one loop, and reports
+// both times per op and per iteration, and their ratio on/off.
+//
+//	go test ./runtime/ -run '^$' -bench Interrupt$ -benchtime 20x -count 5
+func BenchmarkInterrupt(b *testing.B) {
+	off, on := newGuest(b, false), newGuest(b, true)
+	for _, w := range workloads {
+		b.Run(w.name, func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			mOff, mOn := off.instantiate(b, ctx), on.instantiate(b, ctx)
+			fOff, fOn := mOff.ExportedFunction(w.fn), mOn.ExportedFunction(w.fn)
+			calls := max(w.fromGo, 1)
+			run := func(f api.Function) time.Duration {
+				t0 := time.Now()
+				for range calls {
+					if _, err := f.Call(ctx, w.arg); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return time.Since(t0)
+			}
+			// Warm both up, then time them side by side.
+			run(fOff)
+			run(fOn)
+			var tOff, tOn time.Duration
+			b.ResetTimer()
+			for b.Loop() {
+				tOff += run(fOff)
+				tOn += run(fOn)
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(tOff.Nanoseconds())/n, "off-ns/op")
+			b.ReportMetric(float64(tOn.Nanoseconds())/n, "on-ns/op")
+			b.ReportMetric(float64(tOff.Nanoseconds())/n/w.iters, "off-"+w.unit)
+			b.ReportMetric(float64(tOn.Nanoseconds())/n/w.iters, "on-"+w.unit)
+			b.ReportMetric(float64(tOn)/float64(tOff), "on/off")
+		})
+	}
+}
+
+// BenchmarkInterruptKill measures, with interruption on, the time from a
+// cancel of the call's context, or a CloseWithExitCode from another
+// goroutine, to the call of a guest spinning in a tight loop returning;
+// and, for "fib", a cancel during fib(32): recursion with no loop, where
+// wazero's check never runs.
+//
+//	go test ./runtime/ -run '^$' -bench InterruptKill -benchtime 200x -count 5
+func BenchmarkInterruptKill(b *testing.B) {
+	on := newGuest(b, true)
+	for _, how := range []string{"cancel", "close", "fib"} {
+		b.Run(how, func(b *testing.B) {
+			var lat []time.Duration
+			for b.Loop() {
+				ctx, cancel := context.WithCancel(context.Background())
+				ctx, h := withHooks(ctx)
+				m := on.instantiate(b, context.Background())
+				returned := make(chan error, 1)
+				go func() {
+					var err error
+					if how == "fib" {
+						_, err = m.ExportedFunction("fib").Call(ctx, 32)
+					} else {
+						_, err = m.ExportedFunction("forever").Call(ctx)
+					}
+					returned <- err
+				}()
+				if how == "fib" {
+					time.Sleep(time.Millisecond)
+				} else {
+					<-h.started
+				}
+				t0 := time.Now()
+				if how == "close" {
+					m.CloseWithExitCode(context.Background(), 9)
+				} else {
+					cancel()
+				}
+				err := <-returned
+				lat = append(lat, time.Since(t0))
+				cancel()
+				var ee *sys.ExitError
+				if !errors.As(err, &ee) {
+					b.Fatalf("%s: Call = %v, want an exit error", how, err)
+				}
+				m.Close(context.Background())
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "µs-median")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "µs-p99")
+			b.ReportMetric(float64(lat[len(lat)-1].Nanoseconds())/1e3, "µs-max")
+		})
+	}
+}
+
+// spinIters is long enough for a close to land well inside the loop: a few
+// tenths of a second without interruption.
+const spinIters = 400_000_000
+
+// TestInterruptOff shows what stops a guest spinning in a loop. With
+// WithCloseOnContextDone off, neither a cancel of the call's context nor
+// CloseWithExitCode from another goroutine stops it: the loop runs to its
+// end (the guest's "done" is called). The call then returns no error after
+// a cancel, and an exit error after a close, if the close got to run
+// before the loop ended: the spinning goroutine cannot be preempted, and
+// on a busy machine the closing one may wait for it. With interruption on,
+// both stop it inside the loop, with an exit error.
+func TestInterruptOff(t *testing.T) {
+	for _, interrupt := range []bool{false, true} {
+		g := newGuest(t, interrupt)
+		for _, how := range []string{"cancel", "close"} {
+			ctx, cancel := context.WithCancel(context.Background())
+			ctx, h := withHooks(ctx)
+			m := g.instantiate(t, context.Background())
+			returned := make(chan error, 1)
+			go func() {
+				_, err := m.ExportedFunction("spin").Call(ctx, spinIters)
+				returned <- err
+			}()
+			<-h.started
+			if how == "close" {
+				m.CloseWithExitCode(context.Background(), 9)
+			} else {
+				cancel()
+			}
+			err := <-returned
+			cancel()
+			var ee *sys.ExitError
+			switch {
+			case interrupt && !errors.As(err, &ee):
+				t.Errorf("interrupt on, %s: spin = %v, want an exit error", how, err)
+			case !interrupt && how == "cancel" && err != nil:
+				t.Errorf("interrupt off, cancel: spin = %v, want no error", err)
+			}
+			t.Logf("interrupt %v, %s: spin = %v", interrupt, how, err)
+			if finished := h.done.Load(); finished == interrupt {
+				t.Errorf("interrupt %v, %s: the loop ran to its end: %v, want %v", interrupt, how, finished, !interrupt)
+			}
+			m.Close(context.Background())
+		}
+	}
+}
+
+// goid returns the calling goroutine's number.
+func goid() string {
+	buf := make([]byte, 64)
+	buf = buf[:goruntime.Stack(buf, false)]
+	f := strings.Fields(string(buf))
+	if len(f) < 2 {
+		return ""
+	}
+	return f[1] // "goroutine 42 [running]:"
+}
+
+// freeWatch is an allocator whose memories record whether another
+// goroutine freed them while a call was still running in them.
+type freeWatch struct {
+	caller      atomic.Value // goid of the goroutine running the call
+	running     atomic.Bool
+	freedInCall atomic.Bool
+	freed       atomic.Bool
+}
+
+func (w *freeWatch) Allocate(capacity, _ uint64) experimental.LinearMemory {
+	return &watchedMemory{w: w, sliceMemory: sliceMemory{capacity: capacity}}
+}
+
+type watchedMemory struct {
+	w *freeWatch
+	sliceMemory
+}
+
+func (m *watchedMemory) Free() {
+	m.w.freed.Store(true)
+	if m.w.running.Load() && m.w.caller.Load() != goid() {
+		m.w.freedInCall.Store(true)
+	}
+	m.sliceMemory.Free()
+}
+
+// TestCloseFreesRunningMemory shows why a kill must cancel the call's
+// context and never call CloseWithExitCode: CloseWithExitCode from
+// another goroutine hands the memory back to its allocator at once, while
+// the guest still runs in it (until its next loop back-edge with
+// interruption on; to the end without). With a pool allocator that buffer
+// could be zeroed and given to another nanoprocess meanwhile. A cancel,
+// with interruption on, has the call's own goroutine free it once the
+// guest has stopped.
+func TestCloseFreesRunningMemory(t *testing.T) {
+	for _, tc := range []struct {
+		interrupt bool
+		how       string
+		inCall    bool
+	}{
+		{false, "close", true},
+		{true, "close", true},
+		{true, "cancel", false},
+	} {
+		g := newGuest(t, tc.interrupt)
+		w := &freeWatch{}
+		ctx, cancel := context.WithCancel(context.Background())
+		ctx, h := withHooks(ctx)
+		m := g.instantiate(t, experimental.WithMemoryAllocator(context.Background(), w))
+		returned := make(chan error, 1)
+		w.running.Store(true)
+		go func() {
+			w.caller.Store(goid())
+			_, err := m.ExportedFunction("spin").Call(ctx, spinIters)
+			w.running.Store(false)
+			returned <- err
+		}()
+		<-h.started
+		if tc.how == "close" {
+			m.CloseWithExitCode(context.Background(), 9)
+		} else {
+			cancel()
+		}
+		<-returned
+		cancel()
+		m.Close(context.Background())
+		if !w.freed.Load() {
+			t.Errorf("interrupt %v, %s: the memory was never freed", tc.interrupt, tc.how)
+		}
+		if got := w.freedInCall.Load(); got != tc.inCall {
+			t.Errorf("interrupt %v, %s: memory freed by another goroutine while the guest ran in it = %v, want %v", tc.interrupt, tc.how, got, tc.inCall)
+		}
+	}
+}
+
+// BenchmarkInterruptGC measures a garbage collection started while a guest
+// spins in a loop of about 0.3 s: with interruption off the guest cannot
+// be preempted, and the collector's stop-the-world waits for the loop to
+// end, stopping every goroutine of the process with it.
+//
+//	go test ./runtime/ -run '^$' -bench InterruptGC -benchtime 5x -count 5
+func BenchmarkInterruptGC(b *testing.B) {
+	for _, interrupt := range []bool{false, true} {
+		name := "off"
+		if interrupt {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			g := newGuest(b, interrupt)
+			var gc, spin time.Duration
+			for b.Loop() {
+				ctx, h := withHooks(context.Background())
+				m := g.instantiate(b, context.Background())
+				returned := make(chan time.Duration, 1)
+				go func() {
+					t0 := time.Now()
+					if _, err := m.ExportedFunction("spin").Call(ctx, spinIters); err != nil {
+						b.Error(err)
+					}
+					returned <- time.Since(t0)
+				}()
+				<-h.started
+				t0 := time.Now()
+				goruntime.GC()
+				gc += time.Since(t0)
+				spin += <-returned
+				m.Close(context.Background())
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(gc.Microseconds())/n/1e3, "gc-ms")
+			b.ReportMetric(float64(spin.Microseconds())/n/1e3, "spin-ms")
+		})
+	}
+}
+
+// BenchmarkInterruptCompile compiles a real Go guest (1.9 MB) with
+// interruption off and on, each time into a fresh runtime: the cost of a
+// second, interruptible runtime for spawned children is a second
+// compilation of every module they run.
+//
+//	go test ./runtime/ -run '^$' -bench InterruptCompile -benchtime 3x -count 5
+func BenchmarkInterruptCompile(b *testing.B) {
+	bin, err := os.ReadFile("../linker/testdata/gopair/child/zip.wasm")
+	if err != nil {
+		b.Skipf("no Go guest to compile: %v", err)
+	}
+	ctx := context.Background()
+	var t [2]time.Duration
+	var heap [2]uint64
+	for b.Loop() {
+		for i, interrupt := range []bool{false, true} {
+			var before, after goruntime.MemStats
+			goruntime.GC()
+			goruntime.ReadMemStats(&before)
+			t0 := time.Now()
+			r := wazero.NewRuntimeWithConfig(ctx, runtimeConfig(interrupt))
+			if _, err := r.CompileModule(ctx, bin); err != nil {
+				b.Fatal(err)
+			}
+			t[i] += time.Since(t0)
+			goruntime.GC()
+			goruntime.ReadMemStats(&after)
+			heap[i] += after.HeapAlloc - before.HeapAlloc
+			r.Close(ctx)
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(t[0].Milliseconds())/n, "off-ms")
+	b.ReportMetric(float64(t[1].Milliseconds())/n, "on-ms")
+	b.ReportMetric(float64(t[1])/float64(t[0]), "on/off")
+	b.ReportMetric(float64(heap[0])/n/(1<<20), "off-heap-MiB")
+	b.ReportMetric(float64(heap[1])/n/(1<<20), "on-heap-MiB")
+}
