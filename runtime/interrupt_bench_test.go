@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 )
 
@@ -83,7 +85,8 @@ type workload struct {
 	arg    uint64
 	iters  float64
 	unit   string
-	fromGo int // calls from Go per op, instead of one call
+	fromGo int  // calls from Go per op, instead of one call
+	bg     bool // call with context.Background(), which is never done
 }
 
 var workloads = []workload{
@@ -97,6 +100,7 @@ var workloads = []workload{
 	// callback: each Call with interruption on watches its context from a
 	// goroutine of its own.
 	{name: "gocall", fn: "nop", arg: 1, iters: 10_000, unit: "ns/call", fromGo: 10_000},
+	{name: "gocall-background", fn: "nop", arg: 1, iters: 10_000, unit: "ns/call", fromGo: 10_000, bg: true},
 	// Memory: 16 passes over 1 MiB, each a load and a store of every word,
 	// a memory.fill of 1 MiB and a memory.copy of 512 KiB.
 	{name: "mem", fn: "mem", arg: 16, iters: 16 << 20, unit: "ns/byte"},
@@ -113,6 +117,9 @@ func BenchmarkInterrupt(b *testing.B) {
 		b.Run(w.name, func(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			if w.bg {
+				ctx = context.Background()
+			}
 			mOff, mOn := off.instantiate(b, ctx), on.instantiate(b, ctx)
 			fOff, fOn := mOff.ExportedFunction(w.fn), mOn.ExportedFunction(w.fn)
 			calls := max(w.fromGo, 1)
@@ -372,16 +379,67 @@ func BenchmarkInterruptGC(b *testing.B) {
 	}
 }
 
-// BenchmarkInterruptCompile compiles a real Go guest (1.9 MB) with
+// goWork is the Go guest gowork.wasm compiled in one runtime with WASI,
+// interruptible or not.
+func goWork(tb testing.TB, interrupt bool) *guest {
+	tb.Helper()
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, runtimeConfig(interrupt))
+	tb.Cleanup(func() { r.Close(ctx) })
+	wasi_snapshot_preview1.MustInstantiate(ctx, r)
+	return &guest{r: r, compiled: compileFixture(tb, r, "gowork.wasm")}
+}
+
+// run runs a command's _start to its end and returns its output.
+func (g *guest) run(tb testing.TB, ctx context.Context) string {
+	var out bytes.Buffer
+	m, err := g.r.InstantiateModule(ctx, g.compiled, wazero.NewModuleConfig().WithName("").WithStdout(&out))
+	if err != nil {
+		tb.Fatalf("gowork: %v", err)
+	}
+	m.Close(ctx)
+	return out.String()
+}
+
+// BenchmarkInterruptGo runs the Go guest gowork (hashing, compressing,
+// sorting, maps and strings; instantiation and the Go
+// runtime's start included) with interruption off and on, alternating in
+// one loop.
+//
+//	go test ./runtime/ -run '^$' -bench InterruptGo -benchtime 10x -count 5
+func BenchmarkInterruptGo(b *testing.B) {
+	off, on := goWork(b, false), goWork(b, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if a, z := off.run(b, ctx), on.run(b, ctx); a != z || a == "" {
+		b.Fatalf("gowork printed %q off and %q on, want the same", a, z)
+	}
+	var tOff, tOn time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		off.run(b, ctx)
+		t1 := time.Now()
+		on.run(b, ctx)
+		tOff += t1.Sub(t0)
+		tOn += time.Since(t1)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(tOff.Microseconds())/n/1e3, "off-ms/op")
+	b.ReportMetric(float64(tOn.Microseconds())/n/1e3, "on-ms/op")
+	b.ReportMetric(float64(tOn)/float64(tOff), "on/off")
+}
+
+// BenchmarkInterruptCompile compiles the Go guest gowork with
 // interruption off and on, each time into a fresh runtime: the cost of a
 // second, interruptible runtime for spawned children is a second
-// compilation of every module they run.
+// compilation of every module they run. The heap figures are what the
+// compiled module holds on the Go heap; the machine code is outside it.
 //
 //	go test ./runtime/ -run '^$' -bench InterruptCompile -benchtime 3x -count 5
 func BenchmarkInterruptCompile(b *testing.B) {
-	bin, err := os.ReadFile("../linker/testdata/gopair/child/zip.wasm")
+	bin, err := os.ReadFile("testdata/interrupt/gowork.wasm")
 	if err != nil {
-		b.Skipf("no Go guest to compile: %v", err)
+		b.Fatal(err)
 	}
 	ctx := context.Background()
 	var t [2]time.Duration
