@@ -41,6 +41,11 @@
           (call $fib (i32.sub (local.get $n) (i32.const 1)))
           (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
 
+;; fibs: tells the host it started, then fib.
+  (func (export "fibs") (param $n i32) (result i32)
+    (call $started)
+    (call $fib (local.get $n)))
+
   (func $inc (param $x i32) (result i32)
     (i32.add (local.get $x) (i32.const 1)))
 
