@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -23,8 +25,10 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/policy"
+	"github.com/nanoproc/nano/runtime/process"
 	"github.com/nanoproc/nano/runtime/wasi"
 )
 
@@ -266,7 +270,8 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 	if c.Timeout > 0 {
 		p.deadline = time.Now().Add(c.Timeout)
 	}
-	ctx = p.runContext(ctx)
+	ctx, cancel := p.runContext(ctx)
+	defer cancel()
 	if err := p.link(ctx); err != nil {
 		p.Close(ctx)
 		return nil, err
@@ -296,7 +301,7 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 			return nil, &RunError{b.Instances[i].Path, err}
 		}
 		t.keys[i] = keys
-		t.ceil[i] = ceiling(b.Instances[i].Limits.Memory, c.MaxMemory)
+		t.ceil[i] = lowerCeiling(b.Instances[i].Limits.Memory, c.MaxMemory)
 	}
 	p.root = t
 	if err := p.instantiateTree(ctx, t); err != nil {
@@ -306,8 +311,8 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 	return p, nil
 }
 
-// ceiling is the lower of two memory ceilings, 0 meaning none.
-func ceiling(a, b uint64) uint64 {
+// lowerCeiling is the lower of two memory ceilings, 0 meaning none.
+func lowerCeiling(a, b uint64) uint64 {
 	if a == 0 || b != 0 && b < a {
 		return b
 	}
@@ -322,7 +327,7 @@ func checkMaxMemory(b *linker.Bundle, max uint64) error {
 	}
 	for _, inst := range b.Instances {
 		if m := inst.Limits.Memory; m > max {
-			return &RunError{inst.Path, fmt.Errorf("its edge's memory limit of %s exceeds --max-memory %s", limits.FormatSize(m), limits.FormatSize(max))}
+			return &RunError{inst.Path, fmt.Errorf("its edge's memory limit of %s exceeds the run's memory ceiling of %s", limits.FormatSize(m), limits.FormatSize(max))}
 		}
 	}
 	return nil
@@ -354,12 +359,11 @@ func members(b *linker.Bundle) map[int][]int {
 }
 
 // runContext bounds ctx by the run's deadline, if it has one.
-func (p *Process) runContext(ctx context.Context) context.Context {
+func (p *Process) runContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if p.deadline.IsZero() {
-		return ctx
+		return ctx, func() {}
 	}
-	ctx, _ = context.WithDeadlineCause(ctx, p.deadline, ErrTimeout) //nolint:govet // ends with the run
-	return ctx
+	return context.WithDeadlineCause(ctx, p.deadline, ErrTimeout)
 }
 
 // link compiles every module of the bundle and checks every link before
@@ -544,7 +548,8 @@ func (p *Process) Main(ctx context.Context) (int, error) {
 	if start == nil {
 		return 0, &RunError{root.Path, ErrNoStart}
 	}
-	ctx = p.runContext(ctx)
+	ctx, cancel := p.runContext(ctx)
+	defer cancel()
 	_, err := start.Call(ctx)
 	p.endChildren(p.root)
 	if err := p.timedOut(ctx); err != nil {
@@ -606,7 +611,8 @@ func (p *Process) Invoke(ctx context.Context, name string, args []string) ([]str
 		}
 		params[i] = v
 	}
-	ctx = p.runContext(ctx)
+	ctx, cancel := p.runContext(ctx)
+	defer cancel()
 	res, err := fn.Call(ctx, params...)
 	p.endChildren(p.root)
 	if err := p.timedOut(ctx); err != nil {
@@ -661,7 +667,8 @@ func (p *Process) invokeTyped(ctx context.Context, f *iface.Func, export string,
 		}
 		vals[i] = v
 	}
-	ctx = p.runContext(ctx)
+	ctx, cancel := p.runContext(ctx)
+	defer cancel()
 	res, err := iface.Invoke(ctx, p.root.mods[p.root.top], f, export, vals)
 	p.endChildren(p.root)
 	if err := p.timedOut(ctx); err != nil {
