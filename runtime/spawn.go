@@ -73,7 +73,7 @@ func (p *Process) Start(_ context.Context, caller api.Module, req *process.Reque
 		closeStreams(s)
 		return nil, err
 	}
-	go c.run(ctx, stopTimer)
+	goPooled(func() { c.run(ctx, stopTimer) })
 	return c, nil
 }
 
