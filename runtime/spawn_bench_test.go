@@ -17,9 +17,9 @@ import (
 
 // spawnBundle is a parent that spawns child, handing it the three keys
 // spawner.wat hands: fs:tmp=data/jobs:rw, env:LANG and clock.
-func spawnBundle(tb testing.TB, parent, child string) (*Process, string) {
+func spawnBundle(tb testing.TB, parent, child string, extra ...string) (*Process, string) {
 	tb.Helper()
-	keys := []string{"fs:tmp=data/jobs:rw", "env:LANG", "clock"}
+	keys := append([]string{"fs:tmp=data/jobs:rw", "env:LANG", "clock"}, extra...)
 	bundle := bundleOf(
 		instSpec{path: "acme:parent > acme:child", wasm: readWasm(tb, child), keys: keys, grant: keys},
 		instSpec{path: "acme:parent", wasm: readWasm(tb, parent), keys: []string{"fs:data=data:rw", "env:LANG", "clock", "spawn:acme:child", "stdio:stdin"},
@@ -90,7 +90,7 @@ func BenchmarkSpawn(b *testing.B) {
 // the time to start and to reap them all.
 func BenchmarkSpawnConcurrent(b *testing.B) {
 	const n = 10_000
-	p, _ := spawnBundle(b, "spawner", "blocker")
+	p, _ := spawnBundle(b, "spawner", "blocker", "stdio:stdin")
 	var startT, reapT, perChild []float64
 	for b.Loop() {
 		var before, after goruntime.MemStats
@@ -100,6 +100,13 @@ func BenchmarkSpawnConcurrent(b *testing.B) {
 		children, stdins := startBlockers(b, p, n)
 		t1 := time.Now()
 		goruntime.ReadMemStats(&after)
+		for _, c := range children {
+			select {
+			case <-c.Done():
+				b.Fatalf("a child ended before its stdin closed: %+v", c.Exit())
+			default:
+			}
+		}
 		for _, in := range stdins {
 			in.Close()
 		}
@@ -128,7 +135,8 @@ func startBlockers(tb testing.TB, p *Process, n int) ([]process.Child, []io.Clos
 	stdins := make([]io.Closer, 0, n)
 	for range n {
 		r, w := process.NewPipe()
-		c, err := p.Start(context.Background(), mod, &process.Request{Name: "acme:child", Keys: []string{"fs:tmp=data/jobs:rw", "env:LANG", "clock"}}, process.Streams{Stdin: r})
+		c, err := p.Start(context.Background(), mod, &process.Request{Name: "acme:child", Keys: []string{"fs:tmp=data/jobs:rw", "env:LANG", "clock", "stdio:stdin"},
+			Stdin: process.Pipe}, process.Streams{Stdin: r})
 		if err != nil {
 			tb.Fatal(err)
 		}
