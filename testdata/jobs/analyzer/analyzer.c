@@ -11,7 +11,7 @@
 // acme:analyzer holds no spawn key, so nano refuses: the err is printed.
 //
 // Exit status: 0 done; 1 the report could not be written; 2 bad usage or
-// a bad image; 3 the start was refused.
+// a bad image; 3 the start was refused (the last of these that happened).
 //
 // It is linked without wasi-libc's crt1-command.o (build.sh: -nostartfiles
 // -Wl,--no-entry) and brings its own _start, below: linking a command,
@@ -209,18 +209,18 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "usage: analyzer [-o OUT] [-x PKG] IMAGE...\n");
 		return 2;
 	}
+	// A refused start, or a report it cannot write, is an error it goes
+	// on from: the images are analyzed and printed all the same.
+	int status = 0;
 	if (pkg) {
-		int status = spawn(pkg);
-		if (status) {
-			return status;
-		}
+		status = spawn(pkg);
 	}
 	FILE *f = fopen(out, "w");
 	if (!f) {
-		fprintf(stderr, "analyzer: %s: %s\n", out, strerror(errno));
-		return 1;
+		// wasi-libc's errno values are WASI's.
+		fprintf(stderr, "analyzer: %s: %s (WASI errno %d)\n", out, strerror(errno), errno);
+		status = 1;
 	}
-	int status = 0;
 	for (; i < argc; i++) {
 		image img;
 		if (load(argv[i], &img)) {
@@ -228,12 +228,14 @@ int main(int argc, char **argv) {
 			continue;
 		}
 		report(stdout, argv[i], &img);
-		report(f, argv[i], &img);
+		if (f) {
+			report(f, argv[i], &img);
+		}
 		free(img.pix);
 	}
-	if (fclose(f)) {
-		fprintf(stderr, "analyzer: %s: %s\n", out, strerror(errno));
-		return 1;
+	if (f && fclose(f)) {
+		fprintf(stderr, "analyzer: %s: %s (WASI errno %d)\n", out, strerror(errno), errno);
+		status = 1;
 	}
 	return status;
 }
