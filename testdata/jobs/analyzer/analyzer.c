@@ -6,6 +6,8 @@
 //
 //	analyzer [-o OUT] [-x PKG] IMAGE...
 //
+// An IMAGE "-" is read on stdin.
+//
 // -x PKG starts the package PKG as a child nanoprocess through
 // nano:process/spawn@0.1.0 (bindings below, documented in ../README.md).
 // acme:analyzer holds no spawn key, so nano refuses: the err is printed.
@@ -117,9 +119,17 @@ static int token(FILE *f, unsigned *v) {
 	return 0;
 }
 
-// load reads the PGM image at path, or prints why it cannot.
+// release closes f unless it is stdin.
+static void release(FILE *f) {
+	if (f != stdin) {
+		fclose(f);
+	}
+}
+
+// load reads the PGM image at path, or on stdin if path is "-", or prints
+// why it cannot.
 static int load(const char *path, image *img) {
-	FILE *f = fopen(path, "rb");
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "analyzer: %s: %s\n", path, strerror(errno));
 		return -1;
@@ -132,7 +142,7 @@ static int load(const char *path, image *img) {
 		maxval == 0 || maxval > 255 || img->width == 0 || img->height == 0 ||
 		img->width * img->height > 1 << 20) {
 		fprintf(stderr, "analyzer: %s: not an 8-bit PGM image\n", path);
-		fclose(f);
+		release(f);
 		return -1;
 	}
 	plain = magic[1] == '2';
@@ -151,12 +161,12 @@ static int load(const char *path, image *img) {
 		if (c || v > maxval) {
 			fprintf(stderr, "analyzer: %s: truncated at pixel %zu\n", path, i);
 			free(img->pix);
-			fclose(f);
+			release(f);
 			return -1;
 		}
 		img->pix[i] = (unsigned char)(v * 255 / maxval);
 	}
-	fclose(f);
+	release(f);
 	return 0;
 }
 
@@ -205,7 +215,7 @@ int main(int argc, char **argv) {
 			break;
 		}
 	}
-	if (i == argc || argv[i][0] == '-') {
+	if (i == argc || (argv[i][0] == '-' && argv[i][1] != 0)) {
 		fprintf(stderr, "usage: analyzer [-o OUT] [-x PKG] IMAGE...\n");
 		return 2;
 	}
@@ -227,9 +237,10 @@ int main(int argc, char **argv) {
 			status = 2;
 			continue;
 		}
-		report(stdout, argv[i], &img);
+		const char *name = strcmp(argv[i], "-") == 0 ? "stdin" : argv[i];
+		report(stdout, name, &img);
 		if (f) {
-			report(f, argv[i], &img);
+			report(f, name, &img);
 		}
 		free(img.pix);
 	}
