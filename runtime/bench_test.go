@@ -91,13 +91,13 @@ func BenchmarkInstantiate(b *testing.B) {
 	}
 	defer p.Close(ctx)
 	b.Run("wazero", func(b *testing.B) {
-		cm, err := p.rt.CompileModule(ctx, small)
+		cm, err := p.linked.rt.CompileModule(ctx, small)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			m, err := p.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName(""))
+			m, err := p.linked.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName(""))
 			if err != nil {
 				b.Fatal(err)
 			}

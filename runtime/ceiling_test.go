@@ -1,9 +1,11 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/nanoproc/nano/internal/wasmtest"
 )
@@ -263,4 +266,40 @@ func BenchmarkCeilingGrow(b *testing.B) {
 	b.ReportMetric(float64(tInner.Nanoseconds())/n, "ns/grow-inner")
 	b.ReportMetric(float64(tCeil.Nanoseconds())/n, "ns/grow-ceiling")
 	b.ReportMetric(float64(tCeil)/float64(tInner), "ceiling/inner")
+}
+
+// TestMemoryCeilingGo runs a real Go guest (gowork, whose memory starts at
+// 40 pages) under three ceilings: below its minimum it does not start;
+// at 4 MiB Go's allocator sees memory.grow fail and the guest dies with
+// "out of memory", exit status 2, as it would on a machine out of memory;
+// at 64 MiB it does its work.
+func TestMemoryCeilingGo(t *testing.T) {
+	ctx := context.Background()
+	g := goWork(t, false)
+	run := func(limit uint64) (string, string, error) {
+		var out, stderr bytes.Buffer
+		cfg := wazero.NewModuleConfig().WithName("").WithStdout(&out).WithStderr(&stderr)
+		m, err := InstantiateWithCeiling(ctx, g.r, g.compiled, cfg, nil, limit)
+		if m != nil {
+			m.Close(ctx)
+		}
+		return out.String(), stderr.String(), err
+	}
+
+	_, _, err := run(2 << 20)
+	var me *MinimumError
+	if !errors.As(err, &me) || me.Min != 40*pageSize {
+		t.Errorf("gowork under 2MiB: %v, want a *MinimumError of 40 pages", err)
+	}
+
+	out, stderr, err := run(4 << 20)
+	var ee *sys.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr, "fatal error: out of memory") || out != "" {
+		t.Errorf("gowork under 4MiB: %v, stdout %q, stderr %.80q; want exit 2 and out of memory", err, out, stderr)
+	}
+
+	want := g.run(t, ctx) // no ceiling
+	if out, _, err := run(64 << 20); err != nil || out != want || out == "" {
+		t.Errorf("gowork under 64MiB: %v, %q; want no error and %q", err, out, want)
+	}
 }

@@ -529,3 +529,28 @@ func TestInterruptSubtree(t *testing.T) {
 		t.Errorf("the dependency was closed with the entry")
 	}
 }
+
+// TestForgedExitCode has a guest exit through WASI with the codes wazero
+// gives a cancelled call and one past its deadline: the errors are the
+// same as a real kill's, so nano must tell "killed" and "timeout" by its
+// own record of what it did (the child's context), never by the code.
+func TestForgedExitCode(t *testing.T) {
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, runtimeConfig(true))
+	defer r.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, r)
+	forge := compileFixture(t, r, "forge.wasm")
+	for _, code := range []uint32{sys.ExitCodeContextCanceled, sys.ExitCodeDeadlineExceeded} {
+		m, err := r.InstantiateModule(ctx, forge, wazero.NewModuleConfig().WithName(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		callCtx, cancel := context.WithCancel(ctx)
+		_, err = m.ExportedFunction("exit").Call(callCtx, uint64(code))
+		var ee *sys.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != code || callCtx.Err() != nil {
+			t.Errorf("exit(%#x) = %v (context: %v), want exit code %#x from a live context", code, err, callCtx.Err(), code)
+		}
+		cancel()
+	}
+}
