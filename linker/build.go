@@ -355,6 +355,7 @@ func (k *linker) add(id, at string, keys policy.Set, slots map[string]string, li
 			*links = map[string]int{}
 		}
 		(*links)[idName(e.Child)] = i
+		k.b.Instances[i].Grant = e.Grant.Strings()
 	}
 	if len(k.b.Instances) >= MaxInstances {
 		return 0, fmt.Errorf("more than %d nanoprocesses: the graph is too wide to expand", MaxInstances)

@@ -77,6 +77,11 @@ type Instance struct {
 	Imports map[string]int `json:"imports,omitempty"`
 	// Typed lists its imports of its children's WIT functions.
 	Typed []*TypedImport `json:"typed,omitempty"`
+	// Grant is what its parent hands it, in granted form: the keys of its
+	// edge in nano.lock ("fs:out=data/uploads:rw" names the parent's slot).
+	// Keys is Grant in rooted form; a nanoprocess started with narrower
+	// keys derives its subtree's keys from the Grants below it.
+	Grant []string `json:"grant,omitempty"`
 	// Spawns binds each dependency it holds a spawn key for to the index
 	// of the instance that every child started from it copies: a fresh
 	// nanoprocess, with its own subtree, per nano:process start. Its keys
@@ -474,6 +479,19 @@ func (b *Bundle) Check() error {
 		}
 	}
 	root := len(b.Instances) - 1
+	// spawned marks the instances a spawn copies: their keys are derived
+	// from their grants when a child starts with narrower keys.
+	spawned := make([]bool, len(b.Instances))
+	for i := root; i >= 0; i-- {
+		for _, j := range b.Instances[i].Spawns {
+			spawned[j] = true
+		}
+		if spawned[i] {
+			for _, j := range b.Instances[i].Imports {
+				spawned[j] = true
+			}
+		}
+	}
 	for _, k := range keys[root] {
 		if k.Kind == policy.FS && k.Source != k.Name {
 			return fmt.Errorf("%s: the root's key %s is not its own slot", b.Root().Path, k)
@@ -493,11 +511,46 @@ func (b *Bundle) Check() error {
 				return fmt.Errorf("%s: holds %s, which %s does not", inst.Path, k, b.Instances[parent[i]].Path)
 			}
 		}
+		if spawned[i] || len(inst.Grant) > 0 {
+			if err := checkGrant(inst, keys[parent[i]], keys[i]); err != nil {
+				return fmt.Errorf("%s: %v", inst.Path, err)
+			}
+		}
 		if up := b.Instances[parent[i]]; !inst.Limits.Within(up.Limits) {
 			return fmt.Errorf("%s: runs under limits %s, above %s of %s", inst.Path, inst.Limits, up.Limits, up.Path)
 		}
 	}
 	return nil
+}
+
+// checkGrant checks that an instance's keys are its grant, rooted under
+// its parent's keys: the one form a spawn derives keys from.
+func checkGrant(inst *Instance, parent, keys policy.Set) error {
+	rooted, err := RootGrant(parent, inst.Grant)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(rooted, keys) {
+		return fmt.Errorf("its grant %s, rooted, is %s, not its keys %s", strings.Join(inst.Grant, ", "), strings.Join(rooted.Strings(), ", "), strings.Join(keys.Strings(), ", "))
+	}
+	return nil
+}
+
+// RootGrant returns grant, keys in granted form handed down by a
+// nanoprocess holding parent (rooted form), in rooted form.
+func RootGrant(parent policy.Set, grant []string) (policy.Set, error) {
+	out := make([]policy.Key, 0, len(grant))
+	for _, g := range grant {
+		k, err := policy.ParseGrant(g)
+		if err != nil {
+			return nil, fmt.Errorf("grant: %v", err)
+		}
+		if k, err = parent.Rooted(k); err != nil {
+			return nil, fmt.Errorf("grant: %v", err)
+		}
+		out = append(out, k)
+	}
+	return policy.NewSet(out...), nil
 }
 
 // checkMounts checks an instance's mounts: each names a slot it holds and

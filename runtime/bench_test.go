@@ -62,7 +62,7 @@ func BenchmarkCall(b *testing.B) {
 	per := map[string]float64{}
 	for _, fn := range []string{"local", "cross"} {
 		b.Run(fn, func(b *testing.B) {
-			f := p.mods[1].ExportedFunction(fn)
+			f := p.root.mods[1].ExportedFunction(fn)
 			for b.Loop() {
 				if _, err := f.Call(ctx, calls); err != nil {
 					b.Fatal(err)
@@ -106,10 +106,9 @@ func BenchmarkInstantiate(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "µs/instance")
 	})
 	b.Run("nano", func(b *testing.B) {
-		inst := *bundle.Instances[0]
 		b.ReportAllocs()
 		for b.Loop() {
-			m, err := p.newInstance(ctx, &inst, false)
+			m, err := p.newInstance(ctx, p.root, 0)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -186,11 +185,9 @@ func BenchmarkLive(b *testing.B) {
 	var before, after goruntime.MemStats
 	goruntime.GC()
 	goruntime.ReadMemStats(&before)
-	inst := *bundle.Instances[0]
 	n := 0
 	for b.Loop() {
-		inst.Path = fmt.Sprintf("acme:small#%d", n)
-		if _, err := p.newInstance(ctx, &inst, false); err != nil {
+		if _, err := p.newInstance(ctx, p.root, 0); err != nil {
 			b.Fatalf("after %d live nanoprocesses: %v", n, err)
 		}
 		n++

@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -23,8 +25,10 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/policy"
+	"github.com/nanoproc/nano/runtime/process"
 	"github.com/nanoproc/nano/runtime/wasi"
 )
 
@@ -43,6 +47,12 @@ type Config struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Args           []string // the root's arguments, after its name
+
+	// MaxMemory is the ceiling in bytes of each nanoprocess's linear
+	// memory (--max-memory), 0 for none.
+	MaxMemory uint64
+	// Timeout bounds the whole run (--timeout), 0 for none.
+	Timeout time.Duration
 
 	// Cache is the compilation cache, or nil to compile every time.
 	Cache wazero.CompilationCache
@@ -171,21 +181,33 @@ func (e *RunError) Error() string { return e.Path + ": " + e.Err.Error() }
 // Unwrap returns the error underneath.
 func (e *RunError) Unwrap() error { return e.Err }
 
-// A Process is a running bundle: every nanoprocess instantiated, children
-// first, each with its own memory and keys.
+// A Process is a running bundle: every nanoprocess linked at start
+// instantiated, children first, each with its own memory and keys, and
+// children that nanoprocesses start with nano:process, each a tree of its
+// own, running concurrently.
 type Process struct {
 	rt   wazero.Runtime
 	b    *linker.Bundle
 	c    *Config
-	host *wasi.Host   // what c hands WASI
-	mods []api.Module // by instance
+	root *tree
 	// compiled holds each distinct module compiled once, by content: its
-	// digest, and the renames of its typed imports when it has any.
+	// digest, and the renames of its typed imports when it has any. It is
+	// complete before anything runs, and only read after.
 	compiled map[string]wazero.CompiledModule
 	wasm     map[string][]byte // the modules' bytes, by digest, read once
 	// adapters holds the adapters of typed imports, by adapter key and
-	// calling module.
-	adapters map[string]map[api.Module]*adapter
+	// calling module (a *sync.Map of api.Module to *adapter): children
+	// instantiate concurrently.
+	adapters map[string]*sync.Map
+	// spawner serves nano:process; nil when no nanoprocess can spawn.
+	spawner *process.Host
+	// procs maps each live module to its nanoprocess.
+	procs sync.Map
+	// deadline is when the run's time is up (--timeout), or zero.
+	deadline time.Time
+	// members lists, for the root and each spawned instance, the
+	// instances of its tree: itself and what it links, children first.
+	members map[int][]int
 }
 
 // An adapter copies the values of one typed import of one nanoprocess.
@@ -194,9 +216,38 @@ type adapter struct {
 	path string // the nanoprocess it calls into
 }
 
-// Start checks the bundle, the root's keys and every link, compiles each
-// distinct module once and instantiates every nanoprocess of the bundle.
-// Close the Process when done.
+// A tree is one linked tree of nanoprocesses: the root's, or a spawned
+// child's with what it links.
+type tree struct {
+	top  int
+	mods []api.Module // by instance; nil outside the tree
+	keys []policy.Set // rooted, by instance
+	// ceil is each instance's memory ceiling in bytes, 0 for none.
+	ceil []uint64
+	host *wasi.Host
+	args []string // the top's arguments after its name
+}
+
+// A nanoprocess is one instantiated instance of a tree.
+type nanoprocess struct {
+	t *tree
+	i int
+}
+
+// ErrTimeout is the cause of a run that takes longer than Config.Timeout.
+var ErrTimeout = errors.New("timeout")
+
+// A TimeoutError is a run stopped at its --timeout.
+type TimeoutError struct{ Timeout time.Duration }
+
+// Error returns the message of the TimeoutError.
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("the run took longer than its timeout of %s and was stopped", e.Timeout)
+}
+
+// Start checks the bundle, the root's keys, the limits and every link,
+// compiles each distinct module once and instantiates every nanoprocess
+// linked at start. Close the Process when done.
 func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 	if err := b.Check(); err != nil {
 		return nil, err
@@ -204,9 +255,23 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 	if err := CheckRootKeys(b.Root(), c); err != nil {
 		return nil, err
 	}
-	host := &wasi.Host{Dirs: c.Dirs, Env: c.Env, Deny: c.Deny, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr}
-	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, linker.RuntimeConfig(c.Cache)), b: b, c: c, host: host, compiled: map[string]wazero.CompiledModule{},
-		wasm: map[string][]byte{}, adapters: map[string]map[api.Module]*adapter{}}
+	if err := checkMaxMemory(b, c.MaxMemory); err != nil {
+		return nil, err
+	}
+	spawns := slices.ContainsFunc(b.Instances, func(inst *linker.Instance) bool { return len(inst.Spawns) > 0 })
+	rc := linker.RuntimeConfig(c.Cache)
+	if spawns || c.Timeout > 0 {
+		// Only a run that can kill or time out pays for interruption
+		// (see BenchmarkInterruption).
+		rc = rc.WithCloseOnContextDone(true)
+	}
+	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, rc), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
+		wasm: map[string][]byte{}, adapters: map[string]*sync.Map{}, members: members(b)}
+	if c.Timeout > 0 {
+		p.deadline = time.Now().Add(c.Timeout)
+	}
+	ctx, cancel := p.runContext(ctx)
+	defer cancel()
 	if err := p.link(ctx); err != nil {
 		p.Close(ctx)
 		return nil, err
@@ -219,13 +284,86 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 		p.Close(ctx)
 		return nil, err
 	}
-	for i := range b.Instances {
-		if err := p.instantiate(ctx, i); err != nil {
+	if spawns {
+		p.spawner = process.New(p)
+		if err := p.spawner.Instantiate(ctx, p.rt); err != nil {
 			p.Close(ctx)
 			return nil, err
 		}
 	}
+	root := len(b.Instances) - 1
+	t := &tree{top: root, mods: make([]api.Module, len(b.Instances)), keys: make([]policy.Set, len(b.Instances)), ceil: make([]uint64, len(b.Instances)),
+		host: &wasi.Host{Dirs: c.Dirs, Env: c.Env, Deny: c.Deny, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr}, args: c.Args}
+	for _, i := range p.members[root] {
+		keys, err := policy.ParseSet(b.Instances[i].Keys)
+		if err != nil {
+			p.Close(ctx)
+			return nil, &RunError{b.Instances[i].Path, err}
+		}
+		t.keys[i] = keys
+		t.ceil[i] = lowerCeiling(b.Instances[i].Limits.Memory, c.MaxMemory)
+	}
+	p.root = t
+	if err := p.instantiateTree(ctx, t); err != nil {
+		p.Close(ctx)
+		return nil, err
+	}
 	return p, nil
+}
+
+// lowerCeiling is the lower of two memory ceilings, 0 meaning none.
+func lowerCeiling(a, b uint64) uint64 {
+	if a == 0 || b != 0 && b < a {
+		return b
+	}
+	return a
+}
+
+// checkMaxMemory refuses a bundle whose edges set a memory ceiling above
+// the operator's (SPEC section 10).
+func checkMaxMemory(b *linker.Bundle, max uint64) error {
+	if max == 0 {
+		return nil
+	}
+	for _, inst := range b.Instances {
+		if m := inst.Limits.Memory; m > max {
+			return &RunError{inst.Path, fmt.Errorf("its edge's memory limit of %s exceeds the run's memory ceiling of %s", limits.FormatSize(m), limits.FormatSize(max))}
+		}
+	}
+	return nil
+}
+
+// members lists the instances of each tree: the root's and each spawned
+// instance's, following imports, children first.
+func members(b *linker.Bundle) map[int][]int {
+	out := map[int][]int{}
+	var walk func(i int, acc []int) []int
+	walk = func(i int, acc []int) []int {
+		for _, j := range b.Instances[i].Imports {
+			acc = walk(j, acc)
+		}
+		return append(acc, i)
+	}
+	tops := []int{len(b.Instances) - 1}
+	for _, inst := range b.Instances {
+		for _, j := range inst.Spawns {
+			tops = append(tops, j)
+		}
+	}
+	for _, top := range tops {
+		m := walk(top, nil)
+		slices.Sort(m)
+		out[top] = m
+	}
+	return out
+}
+
+// runContext bounds ctx by the run's deadline, if it has one.
+func (p *Process) runContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.deadline.IsZero() {
+		return ctx, func() {}
+	}
+	return context.WithDeadlineCause(ctx, p.deadline, ErrTimeout)
 }
 
 // link compiles every module of the bundle and checks every link before
@@ -237,26 +375,60 @@ func (p *Process) link(ctx context.Context) error {
 	})
 }
 
-// instantiate instantiates instance i, wired to its children, and runs
-// its _initialize.
-func (p *Process) instantiate(ctx context.Context, i int) error {
+// instantiateTree instantiates every instance of t, children first. On
+// an error, what it instantiated is closed.
+func (p *Process) instantiateTree(ctx context.Context, t *tree) error {
+	for _, i := range p.members[t.top] {
+		if err := p.instantiate(ctx, t, i); err != nil {
+			p.closeTree(ctx, t)
+			return err
+		}
+	}
+	return nil
+}
+
+// closeTree ends every child that t's nanoprocesses started, and closes
+// its modules, whose memories go back to the pool.
+func (p *Process) closeTree(ctx context.Context, t *tree) {
+	for _, i := range p.members[t.top] {
+		m := t.mods[i]
+		if m == nil {
+			continue
+		}
+		if p.spawner != nil {
+			p.spawner.End(m)
+		}
+		for _, inst := range p.b.Instances[i].Typed {
+			if a := p.adapters[inst.AdapterName()]; a != nil {
+				a.Delete(m)
+			}
+		}
+		p.procs.Delete(m)
+		m.Close(context.WithoutCancel(ctx))
+		t.mods[i] = nil
+	}
+}
+
+// instantiate instantiates instance i of t, wired to its children, and
+// runs its _initialize.
+func (p *Process) instantiate(ctx context.Context, t *tree, i int) error {
 	inst := p.b.Instances[i]
-	root := i == len(p.b.Instances)-1
-	m, err := p.newInstance(ctx, inst, root)
+	m, err := p.newInstance(ctx, t, i)
 	if err != nil {
 		return err
 	}
-	p.mods = append(p.mods, m)
-	for _, t := range inst.Typed {
-		if t.Direct {
+	t.mods[i] = m
+	p.procs.Store(m, &nanoprocess{t, i})
+	for _, tt := range inst.Typed {
+		if tt.Direct {
 			continue
 		}
-		child := inst.Imports[t.Child]
-		a, err := iface.NewAdapter(t.Func, m, p.mods[child], t.Export)
+		child := inst.Imports[tt.Child]
+		a, err := iface.NewAdapter(tt.Func, m, t.mods[child], tt.Export)
 		if err != nil {
-			return &RunError{inst.Path, fmt.Errorf("import[%q.%q]: %v", t.Module, t.Name, err)}
+			return &RunError{inst.Path, fmt.Errorf("import[%q.%q]: %v", tt.Module, tt.Name, err)}
 		}
-		p.adapters[t.AdapterName()][m] = &adapter{a, p.b.Instances[child].Path}
+		p.adapters[tt.AdapterName()].Store(m, &adapter{a, p.b.Instances[child].Path})
 	}
 	if init := m.ExportedFunction("_initialize"); init != nil { // a reactor
 		if _, err := init.Call(ctx); err != nil {
@@ -294,33 +466,34 @@ func (p *Process) compile(ctx context.Context, inst *linker.Instance) (wazero.Co
 	return cm, nil
 }
 
-// newInstance instantiates inst's module with its keys, its imports bound
-// to the instances inst.Imports names.
-func (p *Process) newInstance(ctx context.Context, inst *linker.Instance, root bool) (api.Module, error) {
+// newInstance instantiates instance i of t with its keys and under its
+// memory ceiling, its imports bound to the instances inst.Imports names.
+func (p *Process) newInstance(ctx context.Context, t *tree, i int) (api.Module, error) {
+	inst := p.b.Instances[i]
 	cm, err := p.compile(ctx, inst)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := policy.ParseSet(inst.Keys)
-	if err != nil {
-		return nil, &RunError{inst.Path, err}
-	}
 	args := []string{inst.Package}
-	if root {
-		args = append(args, p.c.Args...)
+	if i == t.top {
+		args = append(args, t.args...)
 	}
-	mc, err := wasi.Config(p.host, keys, inst.Mount, args)
+	mc, err := wasi.Config(t.host, t.keys[i], inst.Mount, args)
 	if err != nil {
 		return nil, &RunError{inst.Path, err}
 	}
-	ictx := experimental.WithMemoryAllocator(ctx, &memory)
-	ictx = experimental.WithImportResolver(ictx, func(name string) api.Module {
+	ictx := experimental.WithImportResolver(ctx, func(name string) api.Module {
 		if j, ok := inst.Imports[name]; ok {
-			return p.mods[j]
+			return t.mods[j]
 		}
-		return nil // WASI resolves by its global name
+		return nil // WASI and nano's host APIs resolve by their global names
 	})
-	m, err := p.rt.InstantiateModule(ictx, cm, mc)
+	var m api.Module
+	if c := t.ceil[i]; c > 0 {
+		m, err = InstantiateWithCeiling(ictx, p.rt, cm, mc, &memory, c)
+	} else {
+		m, err = p.rt.InstantiateModule(experimental.WithMemoryAllocator(ictx, &memory), cm, mc)
+	}
 	if err != nil {
 		return nil, &RunError{inst.Path, err}
 	}
@@ -345,10 +518,11 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 	hb := p.rt.NewHostModuleBuilder(linker.AdapterModule)
 	for _, key := range slices.Sorted(maps.Keys(typed)) {
 		params, results := typed[key].Func.CoreImport()
-		byCaller := map[api.Module]*adapter{}
+		byCaller := new(sync.Map)
 		p.adapters[key] = byCaller
 		hb.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
-			a := byCaller[caller]
+			v, _ := byCaller.Load(caller)
+			a, _ := v.(*adapter)
 			if a == nil {
 				panic(fmt.Errorf("%s: no adapter bound for this caller", key))
 			}
@@ -365,22 +539,52 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 // when the root exports no _start: only Invoke can call it.
 var ErrNoStart = errors.New("exports no _start")
 
-// Main runs the root's _start and returns the guest's exit status.
+// Main runs the root's _start and returns the guest's exit status. When
+// it returns, every child still running is killed.
 func (p *Process) Main(ctx context.Context) (int, error) {
 	root := p.b.Root()
-	start := p.mods[len(p.mods)-1].ExportedFunction("_start")
+	rootMod := p.root.mods[p.root.top]
+	start := rootMod.ExportedFunction("_start")
 	if start == nil {
 		return 0, &RunError{root.Path, ErrNoStart}
 	}
+	ctx, cancel := p.runContext(ctx)
+	defer cancel()
 	_, err := start.Call(ctx)
+	p.endChildren(p.root)
+	if err := p.timedOut(ctx); err != nil {
+		return 0, err
+	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
 		return int(exit.ExitCode()), nil
 	}
 	if err != nil {
-		return 0, p.failure(len(p.mods)-1, err)
+		return 0, p.failure(p.root.top, err)
 	}
 	return 0, nil
+}
+
+// timedOut returns the error of a run stopped by its deadline: whatever a
+// guest call returned then (wazero's exit codes of a cancelled call among
+// them), it is not the guest's.
+func (p *Process) timedOut(ctx context.Context) error {
+	if ctx.Err() != nil && context.Cause(ctx) == ErrTimeout {
+		return &RunError{p.b.Root().Path, &TimeoutError{p.c.Timeout}}
+	}
+	return nil
+}
+
+// endChildren kills every child that t's nanoprocesses started.
+func (p *Process) endChildren(t *tree) {
+	if p.spawner == nil {
+		return
+	}
+	for _, i := range p.members[t.top] {
+		if m := t.mods[i]; m != nil {
+			p.spawner.End(m)
+		}
+	}
 }
 
 // Invoke calls an exported function of the root with arguments in text
@@ -391,7 +595,7 @@ func (p *Process) Invoke(ctx context.Context, name string, args []string) ([]str
 	if f, export := p.witExport(name); f != nil {
 		return p.invokeTyped(ctx, f, export, args)
 	}
-	fn := p.mods[len(p.mods)-1].ExportedFunction(name)
+	fn := p.root.mods[p.root.top].ExportedFunction(name)
 	if fn == nil {
 		return nil, &RunError{root.Path, fmt.Errorf("exports no function %q", name)}
 	}
@@ -407,9 +611,15 @@ func (p *Process) Invoke(ctx context.Context, name string, args []string) ([]str
 		}
 		params[i] = v
 	}
+	ctx, cancel := p.runContext(ctx)
+	defer cancel()
 	res, err := fn.Call(ctx, params...)
+	p.endChildren(p.root)
+	if err := p.timedOut(ctx); err != nil {
+		return nil, err
+	}
 	if err != nil {
-		return nil, p.failure(len(p.mods)-1, err)
+		return nil, p.failure(p.root.top, err)
 	}
 	out := make([]string, len(res))
 	for i, r := range res {
@@ -457,9 +667,15 @@ func (p *Process) invokeTyped(ctx context.Context, f *iface.Func, export string,
 		}
 		vals[i] = v
 	}
-	res, err := iface.Invoke(ctx, p.mods[len(p.mods)-1], f, export, vals)
+	ctx, cancel := p.runContext(ctx)
+	defer cancel()
+	res, err := iface.Invoke(ctx, p.root.mods[p.root.top], f, export, vals)
+	p.endChildren(p.root)
+	if err := p.timedOut(ctx); err != nil {
+		return nil, err
+	}
 	if err != nil {
-		return nil, p.failure(len(p.mods)-1, err)
+		return nil, p.failure(p.root.top, err)
 	}
 	out := make([]string, len(res))
 	for i, v := range res {
@@ -605,7 +821,10 @@ func commonPath(paths []string) string {
 	return strings.Join(common, " > ")
 }
 
-// Close closes every nanoprocess.
+// Close kills every child still running and closes every nanoprocess.
 func (p *Process) Close(ctx context.Context) error {
+	if p.root != nil {
+		p.endChildren(p.root)
+	}
 	return p.rt.Close(ctx)
 }

@@ -205,6 +205,8 @@ func newApp(e *env, dir string) *cli.App {
 					&cli.StringSliceFlag{Name: "env", Usage: "hand the root an environment variable: `NAME[=VALUE]` (default the host's)"},
 					&cli.StringSliceFlag{Name: "net", Usage: "hand the root a network destination: `HOST:PORT`"},
 					&cli.StringSliceFlag{Name: "deny", Usage: "withhold a key the root declares: `clock|random|stdin|stdout|stderr`"},
+					&cli.StringFlag{Name: "max-memory", Usage: "the ceiling of each nanoprocess's linear memory: `SIZE` (64MiB, 1GiB)"},
+					&cli.StringFlag{Name: "timeout", Usage: "stop the whole run after `DURATION` (500ms, 30s), exit 125"},
 					&cli.StringFlag{Name: "invoke", Usage: "call the root's exported `FUNC` with the arguments instead of _start"},
 				},
 				Action: action(e.run),

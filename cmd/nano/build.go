@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/nanoproc/nano/internal/project"
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
@@ -133,6 +134,20 @@ func (e *env) runBundle(c *cli.Context) error {
 	for _, d := range c.StringSlice("deny") {
 		cfg.Deny[d] = true
 	}
+	if v := c.String("max-memory"); v != "" {
+		n, err := limits.ParseSize(v)
+		if err != nil {
+			return failf(exitUsage, "--max-memory: %v", err)
+		}
+		cfg.MaxMemory = n
+	}
+	if v := c.String("timeout"); v != "" {
+		d, err := limits.ParseDuration(v)
+		if err != nil {
+			return failf(exitUsage, "--timeout: %v", err)
+		}
+		cfg.Timeout = d
+	}
 	var b *linker.Bundle
 	var err error
 	if arg := e.path(c.Args().First()); isDir(arg) {
@@ -182,6 +197,10 @@ func (e *env) runBundle(c *cli.Context) error {
 	code, err := p.Main(c.Context)
 	if errors.Is(err, runtime.ErrNoStart) {
 		return fmt.Errorf("%w: use --invoke", err)
+	}
+	var timeout *runtime.TimeoutError
+	if errors.As(err, &timeout) && errors.As(err, &runErr) {
+		return fmt.Errorf("%s: the run took longer than --timeout %s and was stopped", runErr.Path, limits.FormatDuration(timeout.Timeout))
 	}
 	if err != nil {
 		return err
