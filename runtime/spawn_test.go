@@ -228,18 +228,48 @@ func startProxy(t testing.TB, b *linker.Bundle, edit func(*runtime.Config)) *pro
 	return x
 }
 
-// call invokes the root's forwarding export fn and returns its result in
-// WAVE.
-func (x *proxy) call(fn string, args ...string) string {
+// run sends ops, a script of nano:process calls in WAVE (opStart, opWait,
+// ...), to the root, which makes them in turn, and returns what each
+// returned, in WAVE: "ok(1)", "ok(exited(0))", "ok", "ok([104, 105])",
+// `err("...")`. The root's children end when run returns.
+func (x *proxy) run(ops ...string) []string {
 	x.t.Helper()
-	res, err := x.p.Invoke(context.Background(), fn, args)
+	text := "[" + strings.Join(ops, ", ") + "]"
+	res, err := x.p.Invoke(context.Background(), "run", []string{text})
 	if err != nil {
-		x.t.Fatalf("%s(%s): %v", fn, strings.Join(args, ", "), err)
+		x.t.Fatalf("run(%s): %v", text, err)
 	}
-	if len(res) != 1 {
-		x.t.Fatalf("%s(%s) = %q, want one result", fn, strings.Join(args, ", "), res)
+	f := scriptRun(x.t, x.p)
+	v, err := iface.ParseWAVE(f.Results[0], res[0])
+	if err != nil {
+		x.t.Fatalf("run(%s) = %s: %v", text, res[0], err)
 	}
-	return res[0]
+	outcomes := v.([]iface.Value)
+	if len(outcomes) != len(ops) {
+		x.t.Fatalf("run(%s) = %s: %d outcomes, want %d", text, res[0], len(outcomes), len(ops))
+	}
+	out := make([]string, len(outcomes))
+	for i, o := range outcomes {
+		vv := o.(iface.VariantValue)
+		for _, c := range f.Results[0].Elem.Cases {
+			if c.Name == vv.Case {
+				out[i] = iface.FormatWAVE(c.Type, vv.Value)
+			}
+		}
+	}
+	return out
+}
+
+// scriptRun returns the root's run function.
+func scriptRun(t testing.TB, p *runtime.Process) *iface.Func {
+	t.Helper()
+	for _, f := range attackTree(t).Exports {
+		if f.Name == "run" {
+			return f
+		}
+	}
+	t.Fatal("the proxy exports no run")
+	return nil
 }
 
 // opts are the options of a start, written in WAVE by wave: null streams
@@ -275,61 +305,43 @@ func (o opts) wave() string {
 		waveStrings(o.args), strings.Join(env, ", "), waveStrings(o.keys), stream(o.stdin), stream(o.stdout), stream(o.stderr), o.mem, o.timeout)
 }
 
-func (x *proxy) start(name string, o opts) string {
-	return x.call("start", strconv.Quote(name), o.wave())
+// The ops of a script.
+func opStart(name string, o opts) string { return fmt.Sprintf("start((%q, %s))", name, o.wave()) }
+func opWait(h uint64) string             { return fmt.Sprintf("wait(%d)", h) }
+func opKill(h uint64) string             { return fmt.Sprintf("kill(%d)", h) }
+func opCloseStdin(h uint64) string       { return fmt.Sprintf("close-stdin(%d)", h) }
+func opRead(h uint64, stderr bool, max uint32) string {
+	return fmt.Sprintf("read((%d, %t, %d))", h, stderr, max)
 }
 
-// mustStart starts name and returns its handle.
-func (x *proxy) mustStart(name string, o opts) uint32 {
-	x.t.Helper()
-	res := x.start(name, o)
-	n, ok := strings.CutPrefix(res, "ok(")
-	h, err := strconv.ParseUint(strings.TrimSuffix(n, ")"), 10, 32)
-	if !ok || err != nil {
-		x.t.Fatalf("start(%q, %s) = %s, want ok(HANDLE)", name, o.wave(), res)
-	}
-	return uint32(h)
-}
-
-func (x *proxy) wait(h uint32) string { return x.call("wait", strconv.FormatUint(uint64(h), 10)) }
-func (x *proxy) kill(h uint32) string { return x.call("kill", strconv.FormatUint(uint64(h), 10)) }
-func (x *proxy) closeStdin(h uint32) string {
-	return x.call("close-stdin", strconv.FormatUint(uint64(h), 10))
-}
-
-func (x *proxy) write(h uint32, data []byte) string {
+func opWrite(h uint64, data []byte) string {
 	bs := make([]string, len(data))
 	for i, b := range data {
 		bs[i] = strconv.Itoa(int(b))
 	}
-	return x.call("write", strconv.FormatUint(uint64(h), 10), "["+strings.Join(bs, ", ")+"]")
+	return fmt.Sprintf("write((%d, [%s]))", h, strings.Join(bs, ", "))
 }
 
-func (x *proxy) read(h uint32, stderr bool, max uint32) string {
-	return x.call("read", strconv.FormatUint(uint64(h), 10), strconv.FormatBool(stderr), strconv.FormatUint(uint64(max), 10))
-}
-
-// readAll reads h's stdout (or stderr) to its end.
-func (x *proxy) readAll(h uint32, stderr bool) string {
-	x.t.Helper()
-	var out []byte
-	for {
-		res := x.read(h, stderr, 4096)
-		if res == "ok([])" {
-			return string(out)
-		}
-		list, ok := strings.CutPrefix(res, "ok([")
-		if !ok {
-			x.t.Fatalf("read(%d) = %s, want ok([BYTES])", h, res)
-		}
-		for _, b := range strings.Split(strings.TrimSuffix(list, "])"), ", ") {
-			n, err := strconv.ParseUint(b, 10, 8)
-			if err != nil {
-				x.t.Fatalf("read(%d) = %s: %v", h, res, err)
-			}
-			out = append(out, byte(n))
-		}
+// readText returns the bytes of read's "ok([...])" as text.
+func readText(t testing.TB, res string) string {
+	t.Helper()
+	list, ok := strings.CutPrefix(res, "ok([")
+	if !ok {
+		t.Fatalf("read = %s, want ok([BYTES])", res)
 	}
+	list = strings.TrimSuffix(list, "])")
+	if list == "" {
+		return ""
+	}
+	var out []byte
+	for _, b := range strings.Split(list, ", ") {
+		n, err := strconv.ParseUint(b, 10, 8)
+		if err != nil {
+			t.Fatalf("read = %s: %v", res, err)
+		}
+		out = append(out, byte(n))
+	}
+	return string(out)
 }
 
 // notHandle is the refusal of a number that is not a handle of the
@@ -346,6 +358,19 @@ func settle(want int) int {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return n
+}
+
+// check compares what a script returned with what each op must return:
+// an exact WAVE text, or, ending in "...", a prefix.
+func check(t *testing.T, ops, got, want []string) {
+	t.Helper()
+	for i := range want {
+		w, prefix := strings.CutSuffix(want[i], "...")
+		if got[i] == w || prefix && strings.HasPrefix(got[i], w) {
+			continue
+		}
+		t.Errorf("%s = %s, want %s", ops[i], got[i], want[i])
+	}
 }
 
 // TestSpawnEscalation asks start, from the root, for more than the edge
@@ -366,7 +391,7 @@ func TestSpawnEscalation(t *testing.T) {
 	reader := func(extra ...string) []string {
 		return append([]string{"fs:tmp=data/jobs:ro", "stdio:stdout"}, extra...)
 	}
-	for _, tt := range []struct {
+	cases := []struct {
 		name, pkg string
 		o         opts
 		want      []string // in the err's message
@@ -379,8 +404,8 @@ func TestSpawnEscalation(t *testing.T) {
 		{"net host wildcard", "acme:worker", opts{keys: worker("net:api.example.com:443", "net:*.example.com:443")}, []string{"net:*.example.com:443"}},
 		{"net another host", "acme:worker", opts{keys: worker("net:api.example.com:443", "net:evil.example:443")}, []string{"net:evil.example:443"}},
 		{"an env key not granted", "acme:worker", opts{keys: worker("", "env:HOME")}, []string{"env:HOME"}},
-		{"an env value for a variable that is not a key", "acme:worker", opts{env: [][2]string{{"HOME", "/root"}}}, []string{"HOME"}},
-		{"an env value for a variable not handed", "acme:reader", opts{env: [][2]string{{"LANG", "C"}}}, []string{"LANG"}},
+		{"an env value for a variable that is not a key", "acme:worker", opts{env: [][2]string{{"HOME", "/root"}}}, []string{"env:HOME"}},
+		{"an env value for a variable not handed", "acme:reader", opts{env: [][2]string{{"LANG", "C"}}}, []string{"env:LANG"}},
 		{"clock not granted", "acme:reader", opts{keys: reader("clock")}, []string{"clock"}},
 		{"random not granted", "acme:reader", opts{keys: reader("random")}, []string{"random"}},
 		{"stdio not granted", "acme:reader", opts{keys: reader("stdio:stderr")}, []string{"stdio:stderr"}},
@@ -390,48 +415,52 @@ func TestSpawnEscalation(t *testing.T) {
 		{"a net key to a child without one", "acme:reader", opts{keys: reader("net:api.example.com:443")}, []string{"net:api.example.com:443"}},
 		{"not a key", "acme:worker", opts{keys: worker("", "root")}, []string{"root"}},
 		{"a declared key not handed", "acme:worker", opts{keys: []string{"stdio:stdout"}}, []string{"acme:worker", "declares"}},
-		{"a linked dependency", "acme:lib", opts{}, []string{"acme:lib"}},
-		{"a package that is no dependency", "acme:nope", opts{}, []string{"acme:nope"}},
-		{"itself", "acme:app", opts{}, []string{"acme:app"}},
-		{"memory above the edge's", "acme:worker", opts{mem: 17}, []string{"memory"}},
-		{"memory past 4GiB", "acme:worker", opts{mem: 1<<32 - 1}, []string{"memory"}},
-		{"time above the edge's", "acme:worker", opts{timeout: 5001}, []string{"time"}},
-		{"time above the edge's by far", "acme:spinner", opts{timeout: 1<<32 - 1}, []string{"time"}},
-	} {
+		{"a linked dependency", "acme:lib", opts{}, []string{"spawn:acme:lib"}},
+		{"a package that is no dependency", "acme:nope", opts{}, []string{"spawn:acme:nope"}},
+		{"itself", "acme:app", opts{}, []string{"spawn:acme:app"}},
+		{"memory above the edge's", "acme:worker", opts{mem: 17}, []string{"max-memory-pages 17", "1MiB"}},
+		{"memory past 4GiB", "acme:worker", opts{mem: 1<<32 - 1}, []string{"max-memory-pages 4294967295"}},
+		{"time above the edge's", "acme:worker", opts{timeout: 5001}, []string{"timeout-ms 5001", "5s"}},
+		{"time above the edge's by far", "acme:spinner", opts{timeout: 1<<32 - 1}, []string{"timeout-ms 4294967295", "200ms"}},
+	}
+	var ops []string
+	for _, tt := range cases {
+		tt.o.args = []string{"w"}
+		if tt.o.stdout == "" {
+			tt.o.stdout = "inherit" // were it to start, it would print
+		}
+		ops = append(ops, opStart(tt.pkg, tt.o))
+	}
+	// Then a narrower key of each kind starts; the child is the first.
+	ops = append(ops,
+		opStart("acme:worker", opts{args: []string{"w"}, stdout: "inherit", stderr: "inherit", mem: 16, timeout: 5000,
+			keys: worker("fs:tmp=data/jobs:rw", "fs:tmp=data/jobs/7")}),
+		opWait(1))
+	got := x.run(ops...)
+	for i, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.o.args = []string{"w"}
-			if tt.o.stdout == "" {
-				tt.o.stdout = "inherit" // were it to start, it would print
-			}
-			res := x.start(tt.pkg, tt.o)
-			msg, ok := strings.CutPrefix(res, "err(")
+			msg, ok := strings.CutPrefix(got[i], "err(")
 			if !ok {
-				t.Fatalf("start(%q, %s) = %s, want an err", tt.pkg, tt.o.wave(), res)
+				t.Fatalf("%s = %s, want an err", ops[i], got[i])
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(msg, w) {
-					t.Errorf("start(%q, %s) = %s, want an err naming %s", tt.pkg, tt.o.wave(), res, w)
+					t.Errorf("%s = %s, want an err naming %s", ops[i], got[i], w)
 				}
 			}
-			t.Log(res)
+			t.Log(got[i])
 		})
 	}
-	// A narrower key of each kind starts; the child is the first.
-	o := opts{args: []string{"w"}, stdout: "inherit", stderr: "inherit", mem: 16, timeout: 5000,
-		keys: worker("fs:tmp=data/jobs:rw", "fs:tmp=data/jobs/7")}
-	if res := x.start("acme:worker", o); res != "ok(1)" {
-		t.Fatalf("start(acme:worker, %s) = %s, want ok(1): no handle taken by a refusal", o.wave(), res)
-	}
-	if res := x.wait(1); res != "ok(exited(0))" {
-		t.Errorf("wait(1) = %s, want ok(exited(0))", res)
-	}
-	if got := x.out.String() + x.errOut.String(); got != "out\nerr\n" {
-		t.Errorf("the root's stdout and stderr = %q, want only the last child's %q: a refused child started", got, "out\nerr\n")
+	n := len(cases)
+	check(t, ops[n:], got[n:], []string{"ok(1)", "ok(exited(0))"})
+	if out := x.out.String() + x.errOut.String(); out != "out\nerr\n" {
+		t.Errorf("the root's stdout and stderr = %q, want only the last child's %q: a refused child started", out, "out\nerr\n")
 	}
 }
 
 // TestSpawnRunTimeKeys hands keys the parent holds in nano.lock but not at
-// run time: a read-only directory, a denied stream.
+// run time: a read-only directory, a denied stream; and a child asks a
+// grandchild to inherit a stream the child does not hold.
 func TestSpawnRunTimeKeys(t *testing.T) {
 	b := attackTree(t)
 	t.Run("a read-only directory", func(t *testing.T) {
@@ -440,28 +469,30 @@ func TestSpawnRunTimeKeys(t *testing.T) {
 			d.ReadOnly = true
 			c.Dirs["data"] = d
 		})
-		if res := x.start("acme:worker", opts{args: []string{"w"}}); !strings.HasPrefix(res, "err(") || !strings.Contains(res, "fs:tmp=data/jobs:rw") {
-			t.Errorf("start(acme:worker) under --dir data=PATH:ro = %s, want an err naming fs:tmp=data/jobs:rw", res)
+		ops := []string{
+			opStart("acme:worker", opts{args: []string{"w"}}),
+			opStart("acme:worker", opts{args: []string{"w"}, keys: []string{"fs:tmp=data/jobs/7:rw"}}),
+			opStart("acme:reader", opts{args: []string{"r"}}), // wants only ro
+			opWait(1),
 		}
-		// acme:reader wants only ro.
-		if res := x.start("acme:reader", opts{args: []string{"r"}}); res != "ok(1)" {
-			t.Errorf("start(acme:reader) under --dir data=PATH:ro = %s, want ok(1)", res)
-		}
+		check(t, ops, x.run(ops...), []string{
+			`err("fs:tmp=data/jobs:rw: acme:app does not hold fs:data:rw at run time")`,
+			`err("fs:tmp=data/jobs/7:rw: acme:app does not hold fs:data:rw at run time")`,
+			"ok(1)", "ok(exited(0))",
+		})
 	})
 	t.Run("an inherited stream the root does not hold", func(t *testing.T) {
 		x := startProxy(t, b, func(c *runtime.Config) { c.Deny = map[string]bool{"stdout": true} })
-		for _, o := range []opts{
-			{args: []string{"w"}, stdout: "inherit"},
-			{args: []string{"w"}, stdout: "inherit", keys: []string{"stdio:stdout"}},
-			{args: []string{"w"}, stdout: "pipe"},
-		} {
-			res := x.start("acme:speaker", o)
+		var ops []string
+		for _, pkg := range []string{"acme:worker", "acme:reader"} {
+			ops = append(ops,
+				opStart(pkg, opts{args: []string{"w"}, stdout: "inherit"}),
+				opStart(pkg, opts{args: []string{"w"}, stdout: "inherit", keys: []string{"stdio:stdout"}}),
+				opStart(pkg, opts{args: []string{"w"}, stdout: "pipe"}))
+		}
+		for i, res := range x.run(ops...) {
 			if !strings.HasPrefix(res, "err(") || !strings.Contains(res, "stdio:stdout") {
-				t.Errorf("start(acme:speaker, %s) under --deny stdout = %s, want an err naming stdio:stdout", o.wave(), res)
-			}
-			res = x.start("acme:reader", o)
-			if !strings.HasPrefix(res, "err(") || !strings.Contains(res, "stdio:stdout") {
-				t.Errorf("start(acme:reader, %s) under --deny stdout = %s, want an err naming stdio:stdout", o.wave(), res)
+				t.Errorf("%s under --deny stdout = %s, want an err naming stdio:stdout", ops[i], res)
 			}
 		}
 		if got := x.out.String(); got != "" {
@@ -470,11 +501,10 @@ func TestSpawnRunTimeKeys(t *testing.T) {
 	})
 	t.Run("a child without the stream asks a grandchild to inherit it", func(t *testing.T) {
 		x := startProxy(t, b, nil)
-		h := x.mustStart("acme:mute", opts{args: []string{"i"}, stderr: "pipe"})
-		lines := strings.Split(strings.TrimSuffix(x.readAll(h, true), "\n"), "\n")
-		if res := x.wait(h); res != "ok(exited(0))" {
-			t.Errorf("wait(acme:mute) = %s, want ok(exited(0))", res)
-		}
+		ops := []string{opStart("acme:mute", opts{args: []string{"i"}, stderr: "pipe"}), opWait(1), opRead(1, true, 65536), opRead(1, true, 65536)}
+		got := x.run(ops...)
+		check(t, ops, got, []string{"ok(1)", "ok(exited(0))", "ok([...", "ok([])"})
+		lines := strings.Split(strings.TrimSuffix(readText(t, got[2]), "\n"), "\n")
 		if len(lines) != 2 {
 			t.Fatalf("acme:mute printed %q, want two start lines", lines)
 		}
@@ -482,6 +512,7 @@ func TestSpawnRunTimeKeys(t *testing.T) {
 			if !strings.HasPrefix(l, "start: err ") || !strings.Contains(l, "stdio:stdout") {
 				t.Errorf("acme:mute: %s, want start: err naming stdio:stdout", l)
 			}
+			t.Log(l)
 		}
 		if got := x.out.String(); got != "" {
 			t.Errorf("the root's stdout = %q, want nothing", got)
@@ -493,21 +524,19 @@ func TestSpawnRunTimeKeys(t *testing.T) {
 // only the env keys handed it, with the value start gives or the parent's.
 func TestSpawnEnvAndArgs(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
-	for _, tt := range []struct {
-		o    opts
-		want string
-	}{
-		{opts{args: []string{"a", "one", "two words"}}, "one\ntwo words\nLANG=C.UTF-8\n"},
-		{opts{args: []string{"a"}, env: [][2]string{{"LANG", "de_DE"}}}, "LANG=de_DE\n"},
-	} {
-		tt.o.stdout = "pipe"
-		h := x.mustStart("acme:worker", tt.o)
-		if got := x.readAll(h, false); got != tt.want {
-			t.Errorf("acme:worker %s printed %q, want %q", tt.o.wave(), got, tt.want)
-		}
-		if res := x.wait(h); res != "ok(exited(0))" {
-			t.Errorf("wait = %s, want ok(exited(0))", res)
-		}
+	ops := []string{
+		opStart("acme:worker", opts{args: []string{"a", "one", "two words"}, stdout: "pipe"}),
+		opWait(1), opRead(1, false, 65536), opRead(1, false, 65536),
+		opStart("acme:worker", opts{args: []string{"a"}, env: [][2]string{{"LANG", "de_DE"}}, stdout: "pipe"}),
+		opWait(2), opRead(2, false, 65536),
+	}
+	got := x.run(ops...)
+	check(t, ops, got, []string{"ok(1)", "ok(exited(0))", "ok([...", "ok([])", "ok(2)", "ok(exited(0))", "ok([..."})
+	if out, want := readText(t, got[2]), "one\ntwo words\nLANG=C.UTF-8\n"; out != want {
+		t.Errorf("acme:worker printed %q, want %q", out, want)
+	}
+	if out, want := readText(t, got[6]), "LANG=de_DE\n"; out != want {
+		t.Errorf("acme:worker with LANG=de_DE printed %q, want %q", out, want)
 	}
 }
 
@@ -516,59 +545,40 @@ func TestSpawnEnvAndArgs(t *testing.T) {
 // tries its parent's numbers.
 func TestSpawnForgedHandles(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
-	forged := []uint64{0, 1, 7, 1<<32 - 1}
-	for _, h := range forged {
-		for _, call := range []struct {
-			name string
-			do   func() string
-		}{
-			{"wait", func() string { return x.call("wait", strconv.FormatUint(h, 10)) }},
-			{"kill", func() string { return x.call("kill", strconv.FormatUint(h, 10)) }},
-			{"close-stdin", func() string { return x.call("close-stdin", strconv.FormatUint(h, 10)) }},
-			{"write", func() string { return x.call("write", strconv.FormatUint(h, 10), "[1, 2]") }},
-			{"read", func() string { return x.call("read", strconv.FormatUint(h, 10), "false", "16") }},
-		} {
-			if got, want := call.do(), notHandle(h); got != want {
-				t.Errorf("%s(%d) with no child = %s, want %s", call.name, h, got, want)
-			}
+	var ops, want []string
+	for _, h := range []uint64{0, 1, 7, 1<<32 - 1} {
+		ops = append(ops, opWait(h), opKill(h), opCloseStdin(h), opWrite(h, []byte{1, 2}), opRead(h, false, 16))
+		for range 5 {
+			want = append(want, notHandle(h))
 		}
 	}
 	// Two children of the root, 1 and 2, spinning; the forger is 3.
-	a := x.mustStart("acme:worker", opts{args: []string{"s"}, stdin: "pipe"})
-	b := x.mustStart("acme:worker", opts{args: []string{"s"}, stdin: "pipe"})
-	f := x.mustStart("acme:forger", opts{args: []string{"f"}, stdout: "pipe"})
-	if a != 1 || b != 2 || f != 3 {
-		t.Fatalf("handles %d, %d, %d, want 1, 2, 3", a, b, f)
-	}
-	got := x.readAll(f, false)
-	if res := x.wait(f); res != "ok(exited(0))" {
-		t.Errorf("wait(acme:forger) = %s, want ok(exited(0))", res)
-	}
-	var want strings.Builder
-	want.WriteString("start: ok 1\n")
+	ops = append(ops,
+		opStart("acme:worker", opts{args: []string{"s"}, stdin: "pipe"}),
+		opStart("acme:worker", opts{args: []string{"s"}, stdin: "pipe"}),
+		opStart("acme:forger", opts{args: []string{"f"}, stdout: "pipe"}),
+		opWait(3), opRead(3, false, 65536),
+		// The root's children still run: the forger touched none of them.
+		opKill(1), opWait(1), opKill(2), opWait(2),
+		opWait(4))
+	want = append(want, "ok(1)", "ok(2)", "ok(3)", "ok(exited(0))", "ok([...",
+		"ok", `ok(killed("killed"))`, "ok", `ok(killed("killed"))`, notHandle(4))
+	got := x.run(ops...)
+	check(t, ops, got, want)
+	printed := readText(t, got[len(got)-6])
+	var lines strings.Builder
+	lines.WriteString("start: ok 1\n")
 	for _, h := range []uint64{0, 2, 3, 7, 1<<32 - 1} {
 		for _, op := range []string{"wait", "kill", "write", "close-stdin", "read"} {
-			fmt.Fprintf(&want, "%s %d: err %d is not a handle of a child of this nanoprocess\n", op, h, h)
+			fmt.Fprintf(&lines, "%s %d: err %d is not a handle of a child of this nanoprocess\n", op, h, h)
 		}
 	}
-	want.WriteString("kill 1: ok\nwait 1: ok killed killed\nwait 1: ok killed killed\nkill 1: ok\nclose-stdin 1: ok\n")
-	if !strings.HasPrefix(got, want.String()) {
-		t.Errorf("acme:forger printed\n%s\nwant\n%s", got, want.String())
+	lines.WriteString("kill 1: ok\nwait 1: ok killed killed\nwait 1: ok killed killed\nkill 1: ok\nclose-stdin 1: ok\n")
+	if !strings.HasPrefix(printed, lines.String()) {
+		t.Errorf("acme:forger printed\n%s\nwant\n%s", printed, lines.String())
 	}
-	if last := strings.TrimPrefix(got, want.String()); !strings.HasPrefix(last, "write 1: err ") {
+	if last := strings.TrimPrefix(printed, lines.String()); !strings.HasPrefix(last, "write 1: err ") {
 		t.Errorf("acme:forger: %q, want write 1: err: its child's stdin ended with it", last)
-	}
-	// The root's children still run: the forger touched none of them.
-	for _, h := range []uint32{a, b} {
-		if res := x.kill(h); res != "ok" {
-			t.Errorf("kill(%d) = %s, want ok", h, res)
-		}
-		if res := x.wait(h); res != `ok(killed("killed"))` {
-			t.Errorf("wait(%d) = %s, want ok(killed(\"killed\")): the forger reached its parent's child", h, res)
-		}
-	}
-	if got, want := x.wait(4), notHandle(4); got != want {
-		t.Errorf("wait(4) = %s, want %s", got, want)
 	}
 }
 
@@ -576,120 +586,88 @@ func TestSpawnForgedHandles(t *testing.T) {
 // its stdin and writes to it: the same exit, no-ops, and an err.
 func TestSpawnExitTwice(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
-	h := x.mustStart("acme:worker", opts{args: []string{"x"}, stdin: "pipe", stdout: "pipe"})
-	for i := 0; i < 2; i++ {
-		if res := x.wait(h); res != "ok(exited(7))" {
-			t.Errorf("wait #%d = %s, want ok(exited(7))", i+1, res)
-		}
+	ops := []string{
+		opStart("acme:worker", opts{args: []string{"x"}, stdin: "pipe", stdout: "pipe"}),
+		opWait(1), opWait(1),
+		opKill(1), opCloseStdin(1), opWait(1),
+		opWrite(1, []byte("late")),
+		opRead(1, false, 16),
+		opRead(1, false, 0),
+		opRead(1, true, 16),
 	}
-	if res := x.kill(h); res != "ok" {
-		t.Errorf("kill after the end = %s, want ok", res)
-	}
-	if res := x.closeStdin(h); res != "ok" {
-		t.Errorf("close-stdin after the end = %s, want ok", res)
-	}
-	if res := x.wait(h); res != "ok(exited(7))" {
-		t.Errorf("wait after kill = %s, want ok(exited(7)): a kill after the end changed it", res)
-	}
-	if res := x.write(h, []byte("late")); !strings.HasPrefix(res, "err(") {
-		t.Errorf("write after the end = %s, want an err", res)
-	}
-	if res := x.read(h, false, 16); res != "ok([])" {
-		t.Errorf("read after the end = %s, want ok([]): the end of the stream", res)
-	}
-	if res := x.read(h, false, 0); !strings.HasPrefix(res, "err(") {
-		t.Errorf("read of at most 0 bytes = %s, want an err", res)
-	}
-	if res := x.read(h, true, 16); !strings.HasPrefix(res, "err(") {
-		t.Errorf("read of a stderr that is not piped = %s, want an err", res)
-	}
+	check(t, ops, x.run(ops...), []string{
+		"ok(1)", "ok(exited(7))", "ok(exited(7))",
+		"ok", "ok", "ok(exited(7))",
+		`err("the stdin of child 1 is closed")`,
+		"ok([])", `err("read of at most 0 bytes")`, `err("the stderr of child 1 is not piped")`,
+	})
 }
 
 // TestSpawnTrap starts a child that traps: wait says trapped with its
 // path, and the parent carries on.
 func TestSpawnTrap(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
-	h := x.mustStart("acme:worker", opts{args: []string{"t"}})
-	res := x.wait(h)
-	if !strings.HasPrefix(res, `ok(trapped("acme:app > acme:worker: `) || !strings.Contains(res, "unreachable") {
-		t.Errorf("wait(a child that traps) = %s, want ok(trapped(\"acme:app > acme:worker: ...unreachable...\"))", res)
+	ops := []string{
+		opStart("acme:worker", opts{args: []string{"t"}}), opWait(1),
+		opStart("acme:worker", opts{args: []string{"x"}}), opWait(2),
 	}
-	h = x.mustStart("acme:worker", opts{args: []string{"x"}})
-	if res := x.wait(h); res != "ok(exited(7))" {
-		t.Errorf("wait(the next child) = %s, want ok(exited(7))", res)
-	}
+	got := x.run(ops...)
+	check(t, ops, got, []string{"ok(1)", `ok(trapped("acme:app > acme:worker: wasm error: unreachable...`, "ok(2)", "ok(exited(7))"})
+	t.Log(got[1])
 }
 
 // TestSpawnTimeout runs children that spin forever under a time limit:
 // start's, and the edge's.
 func TestSpawnTimeout(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
-	for _, tt := range []struct {
-		pkg string
-		ms  uint32
-	}{
-		{"acme:worker", 100}, // start's, under the edge's 5s
-		{"acme:spinner", 0},  // the edge's 200ms
-		{"acme:reader", 50},  // start's, on an edge without one
-	} {
-		h := x.mustStart(tt.pkg, opts{args: []string{"s"}, timeout: tt.ms})
-		if res := x.wait(h); res != `ok(killed("timeout"))` {
-			t.Errorf("wait(%s spinning, timeout-ms %d) = %s, want ok(killed(\"timeout\"))", tt.pkg, tt.ms, res)
-		}
+	ops := []string{
+		opStart("acme:worker", opts{args: []string{"s"}, timeout: 100}), opWait(1), // start's, under the edge's 5s
+		opStart("acme:spinner", opts{args: []string{"s"}}), opWait(2), // the edge's 200ms
+		opStart("acme:reader", opts{args: []string{"s"}, timeout: 50}), opWait(3), // start's, on an edge without one
+		opStart("acme:spinner", opts{args: []string{"s"}, timeout: 201}), // over the edge's 200ms
 	}
-	if res := x.start("acme:spinner", opts{args: []string{"s"}, timeout: 201}); !strings.HasPrefix(res, "err(") {
-		t.Errorf("start(acme:spinner, timeout-ms 201 over the edge's 200ms) = %s, want an err", res)
-	}
+	check(t, ops, x.run(ops...), []string{
+		"ok(1)", `ok(killed("timeout"))`,
+		"ok(2)", `ok(killed("timeout"))`,
+		"ok(3)", `ok(killed("timeout"))`,
+		`err("acme:app > acme:spinner: timeout-ms 201 is above the edge's time limit of 200ms")`,
+	})
 }
 
-// TestSpawnKill kills a child spinning in a tight loop.
+// TestSpawnKill kills children spinning in a tight loop, and printing in
+// one.
 func TestSpawnKill(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
-	h := x.mustStart("acme:worker", opts{args: []string{"s"}})
-	time.Sleep(20 * time.Millisecond) // let it spin
-	began := time.Now()
-	if res := x.kill(h); res != "ok" {
-		t.Fatalf("kill = %s, want ok", res)
+	ops := []string{
+		opStart("acme:worker", opts{args: []string{"s"}}), opKill(1), opWait(1),
+		opStart("acme:spinner", opts{args: []string{"p"}, stdout: "pipe"}), opRead(2, false, 1), opKill(2), opWait(2),
+		opRead(2, false, 1<<20),
 	}
-	if res := x.wait(h); res != `ok(killed("killed"))` {
-		t.Errorf("wait(a killed spinner) = %s, want ok(killed(\"killed\"))", res)
-	}
-	t.Logf("kill to wait: %v", time.Since(began))
-	// A child killed before it runs is killed too.
-	h = x.mustStart("acme:worker", opts{args: []string{"s"}})
-	x.kill(h)
-	if res := x.wait(h); res != `ok(killed("killed"))` {
-		t.Errorf("wait(a spinner killed at once) = %s, want ok(killed(\"killed\"))", res)
-	}
+	got := x.run(ops...)
+	check(t, ops, got, []string{
+		"ok(1)", "ok", `ok(killed("killed"))`,
+		"ok(2)", "ok([46])", "ok", `ok(killed("killed"))`, "ok([...",
+	})
 }
 
 // TestSpawnMemory grows children's memories until memory.grow returns -1:
 // each reports the pages it reached.
 func TestSpawnMemory(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
-	for _, tt := range []struct {
-		mem  uint32
-		want string
-	}{
-		{4, "ok(exited(4))"},
-		{0, "ok(exited(16))"}, // the edge's 1MiB
-		{16, "ok(exited(16))"},
-		{1, "ok(exited(1))"},
-	} {
-		h := x.mustStart("acme:worker", opts{args: []string{"g"}, mem: tt.mem})
-		if res := x.wait(h); res != tt.want {
-			t.Errorf("wait(a child growing under max-memory-pages %d) = %s, want %s", tt.mem, res, tt.want)
-		}
+	ops := []string{
+		opStart("acme:worker", opts{args: []string{"g"}, mem: 4}), opWait(1),
+		opStart("acme:worker", opts{args: []string{"g"}}), opWait(2), // the edge's 1MiB
+		opStart("acme:worker", opts{args: []string{"g"}, mem: 16}), opWait(3),
+		opStart("acme:worker", opts{args: []string{"g"}, mem: 1}), opWait(4),
+		// Siblings at once: the larger ceiling is not the smaller's.
+		opStart("acme:worker", opts{args: []string{"g"}, mem: 2}),
+		opStart("acme:worker", opts{args: []string{"g"}, mem: 12}),
+		opWait(6), opWait(5),
 	}
-	// Siblings at once: the larger ceiling is not the smaller's.
-	small := x.mustStart("acme:worker", opts{args: []string{"g"}, mem: 2})
-	large := x.mustStart("acme:worker", opts{args: []string{"g"}, mem: 12})
-	if res := x.wait(large); res != "ok(exited(12))" {
-		t.Errorf("wait(the larger sibling) = %s, want ok(exited(12))", res)
-	}
-	if res := x.wait(small); res != "ok(exited(2))" {
-		t.Errorf("wait(the smaller sibling) = %s, want ok(exited(2))", res)
-	}
+	check(t, ops, x.run(ops...), []string{
+		"ok(1)", "ok(exited(4))", "ok(2)", "ok(exited(16))", "ok(3)", "ok(exited(16))", "ok(4)", "ok(exited(1))",
+		"ok(5)", "ok(6)", "ok(exited(12))", "ok(exited(2))",
+	})
 }
 
 // TestSpawnMemoryMinimum starts a module whose memory starts above its
@@ -701,11 +679,13 @@ func TestSpawnMemoryMinimum(t *testing.T) {
 	}
 	edges := []spawnEdge{{"acme:app", "acme:big", "", limits.Limits{Memory: 4 * page}}}
 	x := startProxy(t, spawnTree(t, pkgs, edges), nil)
-	if res := x.start("acme:big", opts{}); !strings.HasPrefix(res, "err(") || !strings.Contains(res, "memory") {
-		t.Errorf("start(a module of 8 pages under a ceiling of 4) = %s, want an err about its memory", res)
-	}
-	if res := x.start("acme:big", opts{mem: 8}); !strings.HasPrefix(res, "err(") {
-		t.Errorf("start(max-memory-pages 8 over the edge's 4) = %s, want an err", res)
+	ops := []string{opStart("acme:big", opts{}), opStart("acme:big", opts{mem: 8}), opStart("acme:big", opts{mem: 2})}
+	got := x.run(ops...)
+	for i, res := range got {
+		if !strings.HasPrefix(res, "err(") || !strings.Contains(res, "acme:app > acme:big") {
+			t.Errorf("%s = %s, want an err naming acme:app > acme:big", ops[i], res)
+		}
+		t.Log(res)
 	}
 }
 
@@ -714,10 +694,9 @@ func TestSpawnMemoryMinimum(t *testing.T) {
 func TestSpawnParentExits(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
 	before := goruntime.NumGoroutine()
-	h := x.mustStart("acme:orphaner", opts{args: []string{"o"}, stdout: "inherit", stderr: "inherit"})
-	if res := x.wait(h); res != "ok(exited(3))" {
-		t.Fatalf("wait(acme:orphaner) = %s, want ok(exited(3)); stderr:\n%s", res, x.errOut.String())
-	}
+	ops := []string{opStart("acme:orphaner", opts{args: []string{"o"}, stdout: "inherit", stderr: "inherit"}), opWait(1)}
+	got := x.run(ops...)
+	check(t, ops, got, []string{"ok(1)", "ok(exited(3))"})
 	n := len(x.out.String())
 	time.Sleep(100 * time.Millisecond)
 	if m := len(x.out.String()); m != n {
@@ -731,30 +710,53 @@ func TestSpawnParentExits(t *testing.T) {
 	}
 }
 
-// TestSpawnCloseKills closes the run while the root's children spin: every
-// goroutine they had ends.
-func TestSpawnCloseKills(t *testing.T) {
+// TestSpawnRootExits runs acme:orphaner as the root: its _start starts
+// three children printing forever and exits 3; nano run's Main returns 3,
+// and the children are gone.
+func TestSpawnRootExits(t *testing.T) {
+	pkgs := []spawnPkg{
+		{"acme:orphaner", "boss.wasm", "stdio:stdin stdio:stdout stdio:stderr spawn:acme:spinner"},
+		{"acme:spinner", "kid.wasm", "stdio:stdin stdio:stdout"},
+	}
+	edges := []spawnEdge{{"acme:orphaner", "acme:spinner", "stdio:stdin stdio:stdout", limits.Limits{}}}
+	b := spawnTree(t, pkgs, edges)
 	before := goruntime.NumGoroutine()
-	b := attackTree(t)
+	out, errOut := new(syncBuffer), new(syncBuffer)
 	ctx := context.Background()
-	net, _ := policy.ParseNet("api.example.com:443")
-	p, err := runtime.Start(ctx, b, &runtime.Config{
-		Dirs: map[string]runtime.Dir{"data": {Path: t.TempDir()}}, Env: map[string]string{"LANG": "C"},
-		Net: []policy.Key{net}, Cache: runCache,
-	})
+	p, err := runtime.Start(ctx, b, &runtime.Config{Args: []string{"o"}, Stdout: out, Stderr: errOut, Cache: runCache})
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := &proxy{t: t, p: p}
-	for i := 0; i < 3; i++ {
-		x.mustStart("acme:speaker", opts{args: []string{"s"}})
+	code, err := p.Main(ctx)
+	if code != 3 || err != nil {
+		t.Errorf("Main = %d, %v, want 3; stderr:\n%s", code, err, errOut.String())
 	}
-	x.mustStart("acme:cat", opts{args: []string{"c"}, stdin: "pipe", stdout: "pipe"})
-	if err := p.Close(ctx); err != nil {
-		t.Errorf("Close = %v", err)
+	n := len(out.String())
+	time.Sleep(100 * time.Millisecond)
+	if m := len(out.String()); m != n {
+		t.Errorf("the children printed %d bytes after the root ended, want none: they still run", m-n)
 	}
+	p.Close(ctx)
 	if n := settle(before); n > before {
-		t.Errorf("%d goroutines after Close, %d before Start: children outlived the run", n, before)
+		t.Errorf("%d goroutines after the run, %d before it started", n, before)
+	}
+}
+
+// TestSpawnCallEnds leaves children running (spinning, blocked on a pipe)
+// when the root's call returns: they end with it, and so do their
+// goroutines.
+func TestSpawnCallEnds(t *testing.T) {
+	x := startProxy(t, attackTree(t), nil)
+	before := goruntime.NumGoroutine()
+	ops := []string{
+		opStart("acme:speaker", opts{args: []string{"s"}}),
+		opStart("acme:speaker", opts{args: []string{"s"}}),
+		opStart("acme:cat", opts{args: []string{"c"}, stdin: "pipe", stdout: "pipe"}),
+		opStart("acme:orphaner", opts{args: []string{"o"}}),
+	}
+	check(t, ops, x.run(ops...), []string{"ok(1)", "ok(2)", "ok(3)", "ok(4)"})
+	if n := settle(before); n > before {
+		t.Errorf("%d goroutines after the root's call returned, %d before: children outlived it", n, before)
 	}
 }
 
@@ -763,15 +765,16 @@ func TestSpawnCloseKills(t *testing.T) {
 // checksum of them too.
 func TestSpawnPipe1MiB(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
-	h := x.mustStart("acme:piper", opts{args: []string{"P"}, stdout: "inherit"})
-	res := x.wait(h)
+	ops := []string{opStart("acme:piper", opts{args: []string{"P"}, stdout: "inherit"}), opWait(1)}
+	got := x.run(ops...)
 	sum := fnv.New32a()
 	for i := uint32(0); i < 1<<20; i++ {
 		sum.Write([]byte{byte(i + (i>>8)*31 + (i>>16)*7)})
 	}
 	want := fmt.Sprintf("start: ok 1\nok 1048576 %x\n", sum.Sum32())
-	if res != "ok(exited(0))" || x.out.String() != want {
-		t.Errorf("acme:piper: %s, printed %q; want ok(exited(0)), %q", res, x.out.String(), want)
+	check(t, ops, got, []string{"ok(1)", "ok(exited(0))"})
+	if out := x.out.String(); out != want {
+		t.Errorf("acme:piper printed %q, want %q", out, want)
 	}
 }
 
@@ -780,33 +783,39 @@ func TestSpawnPipe1MiB(t *testing.T) {
 // writes after it are errs.
 func TestSpawnPipeFromRoot(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
-	h := x.mustStart("acme:cat", opts{args: []string{"c"}, stdin: "pipe", stdout: "pipe"})
-	if res := x.write(h, []byte("hello, ")); res != "ok" {
-		t.Fatalf("write = %s, want ok", res)
+	ops := []string{
+		opStart("acme:cat", opts{args: []string{"c"}, stdin: "pipe", stdout: "pipe"}),
+		opWrite(1, []byte("hello, ")), opWrite(1, []byte("child")), opCloseStdin(1),
+		opWrite(1, []byte("more")),
+		opWait(1), opRead(1, false, 65536), opRead(1, false, 65536),
+		// A stream that is not piped is an err in every call on it.
+		opStart("acme:cat", opts{args: []string{"r"}}),
+		opWrite(2, []byte("x")), opCloseStdin(2), opRead(2, false, 1),
 	}
-	if res := x.write(h, []byte("child")); res != "ok" {
-		t.Fatalf("write = %s, want ok", res)
+	got := x.run(ops...)
+	check(t, ops, got, []string{
+		"ok(1)", "ok", "ok", "ok", `err("the stdin of child 1 is closed")`,
+		"ok(exited(0))", "ok([...", "ok([])",
+		"ok(2)", `err("the stdin of child 2 is not piped")`, `err("the stdin of child 2 is not piped")`, `err("the stdout of child 2 is not piped")`,
+	})
+	if out := readText(t, got[6]); out != "hello, child" {
+		t.Errorf("read = %q, want %q", out, "hello, child")
 	}
-	if res := x.closeStdin(h); res != "ok" {
-		t.Fatalf("close-stdin = %s, want ok", res)
+}
+
+// TestSpawnHandlesNeverReused checks that a handle of the root names one
+// child only, across calls into the root: nano ends the root's children
+// when a call returns, and the next call's first child is not handle 1
+// again (SPEC section 8: handles are never reused by that parent).
+func TestSpawnHandlesNeverReused(t *testing.T) {
+	x := startProxy(t, attackTree(t), nil)
+	first := x.run(opStart("acme:worker", opts{args: []string{"x"}}), opWait(1))
+	check(t, []string{"start", "wait(1)"}, first, []string{"ok(1)", "ok(exited(7))"})
+	ops := []string{opWait(1), opStart("acme:worker", opts{args: []string{"r"}})}
+	got := x.run(ops...)
+	if got[0] != "ok(exited(7))" && got[1] == "ok(1)" {
+		t.Errorf("after a call whose child 1 exited 7, the next call's wait(1) = %s and start = %s: handle 1 now names another child", got[0], got[1])
 	}
-	if res := x.write(h, []byte("more")); !strings.HasPrefix(res, "err(") {
-		t.Errorf("write after close-stdin = %s, want an err", res)
-	}
-	if got := x.readAll(h, false); got != "hello, child" {
-		t.Errorf("read = %q, want %q", got, "hello, child")
-	}
-	if res := x.wait(h); res != "ok(exited(0))" {
-		t.Errorf("wait = %s, want ok(exited(0))", res)
-	}
-	// A stream that is not piped is an err in every call on it.
-	h = x.mustStart("acme:cat", opts{args: []string{"r"}})
-	for _, res := range []string{x.write(h, []byte("x")), x.closeStdin(h), x.read(h, false, 1)} {
-		if !strings.HasPrefix(res, "err(") || !strings.Contains(res, "not piped") {
-			t.Errorf("a call on a stream that is not piped = %s, want an err: not piped", res)
-		}
-	}
-	x.wait(h)
 }
 
 // TestSpawnThousand starts and waits for 1,000 children in a loop: the
@@ -816,34 +825,36 @@ func TestSpawnThousand(t *testing.T) {
 		t.Skip("1,000 children")
 	}
 	x := startProxy(t, attackTree(t), nil)
-	o := opts{args: []string{"r"}}
-	n := uint32(0)
-	round := func(count int) {
-		for i := 0; i < count; i++ {
-			n++
-			if h := x.mustStart("acme:worker", o); h != n {
-				t.Fatalf("start #%d = handle %d, want %d: handles are never reused", n, h, n)
-			}
-			if res := x.wait(n); res != "ok(exited(0))" {
-				t.Fatalf("wait(%d) = %s, want ok(exited(0))", n, res)
-			}
+	// One call of 100 children: start, wait, start, wait...
+	var ops, want []string
+	for h := uint64(1); h <= 100; h++ {
+		ops = append(ops, opStart("acme:worker", opts{args: []string{"r"}}), opWait(h))
+		want = append(want, fmt.Sprintf("ok(%d)", h), "ok(exited(0))")
+	}
+	round := func() {
+		t.Helper()
+		got := x.run(ops...)
+		if !slices.Equal(got, want) {
+			check(t, ops, got, want)
+			t.FailNow()
 		}
 	}
-	round(50) // warm up: pools and caches fill
+	round() // warm up: pools and caches fill
 	var ms goruntime.MemStats
 	goruntime.GC()
 	goruntime.ReadMemStats(&ms)
 	heap, routines := ms.HeapAlloc, goruntime.NumGoroutine()
-	round(1000)
+	for range 10 {
+		round()
+	}
 	after := settle(routines)
 	goruntime.GC()
 	goruntime.ReadMemStats(&ms)
 	t.Logf("after 1,000 children: goroutines %d -> %d, heap %d KiB -> %d KiB", routines, after, heap>>10, ms.HeapAlloc>>10)
-	if after > routines+2 {
+	if after > routines {
 		t.Errorf("goroutines %d -> %d after 1,000 children: a child leaves one behind", routines, after)
 	}
-	// Each child holds a 64 KiB memory and a handle table entry: 1,000
-	// leaked memories are 64 MiB. The bound leaves room for the table.
+	// Each child holds a 64 KiB memory: 1,000 leaked memories are 64 MiB.
 	if grown := int64(ms.HeapAlloc) - int64(heap); grown > 16<<20 {
 		t.Errorf("the heap grew by %d KiB over 1,000 children, want under 16 MiB", grown>>10)
 	}
