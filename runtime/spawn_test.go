@@ -235,7 +235,10 @@ func startProxy(t testing.TB, b *linker.Bundle, edit func(*runtime.Config)) *pro
 func (x *proxy) run(ops ...string) []string {
 	x.t.Helper()
 	text := "[" + strings.Join(ops, ", ") + "]"
-	res, err := x.p.Invoke(context.Background(), "run", []string{text})
+	// A watchdog: a wait that never returns fails the test, not hangs it.
+	ctx, cancel := context.WithTimeout(context.Background(), scriptTimeout)
+	defer cancel()
+	res, err := x.p.Invoke(ctx, "run", []string{text})
 	if err != nil {
 		x.t.Fatalf("run(%s): %v", text, err)
 	}
@@ -259,6 +262,10 @@ func (x *proxy) run(ops ...string) []string {
 	}
 	return out
 }
+
+// scriptTimeout bounds a script: every child of the tests ends long
+// before, unless nano fails to end it.
+const scriptTimeout = 30 * time.Second
 
 // scriptRun returns the root's run function.
 func scriptRun(t testing.TB, p *runtime.Process) *iface.Func {
@@ -448,6 +455,9 @@ func TestSpawnEscalation(t *testing.T) {
 					t.Errorf("%s = %s, want an err naming %s", ops[i], got[i], w)
 				}
 			}
+			if k := `\"` + tt.want[0] + `\"`; strings.Count(msg, k) > 1 {
+				t.Errorf("%s = %s: names %s twice, an error wrapped twice", ops[i], got[i], tt.want[0])
+			}
 			t.Log(got[i])
 		})
 	}
@@ -616,6 +626,23 @@ func TestSpawnTrap(t *testing.T) {
 	t.Log(got[1])
 }
 
+// TestSpawnWazeroExitCodes runs children that exit with the codes wazero
+// gives a module its context closed, and children stopped that way: the
+// first exited with their code, the others killed, never exited.
+func TestSpawnWazeroExitCodes(t *testing.T) {
+	x := startProxy(t, attackTree(t), nil)
+	ops := []string{
+		opStart("acme:worker", opts{args: []string{"e"}}), opWait(1),
+		opStart("acme:worker", opts{args: []string{"E"}}), opWait(2),
+		opStart("acme:worker", opts{args: []string{"s"}, timeout: 20}), opWait(3),
+		opStart("acme:worker", opts{args: []string{"s"}}), opKill(4), opWait(4),
+	}
+	check(t, ops, x.run(ops...), []string{
+		"ok(1)", "ok(exited(-268435457))", "ok(2)", "ok(exited(-1))",
+		"ok(3)", `ok(killed("timeout"))`, "ok(4)", "ok", `ok(killed("killed"))`,
+	})
+}
+
 // TestSpawnTimeout runs children that spin forever under a time limit:
 // start's, and the edge's.
 func TestSpawnTimeout(t *testing.T) {
@@ -639,8 +666,10 @@ func TestSpawnTimeout(t *testing.T) {
 func TestSpawnKill(t *testing.T) {
 	x := startProxy(t, attackTree(t), nil)
 	ops := []string{
-		opStart("acme:worker", opts{args: []string{"s"}}), opKill(1), opWait(1),
-		opStart("acme:spinner", opts{args: []string{"p"}, stdout: "pipe"}), opRead(2, false, 1), opKill(2), opWait(2),
+		// A timeout backstops each: a kill that does not stop it is a
+		// killed("timeout"), not a hang.
+		opStart("acme:worker", opts{args: []string{"s"}, timeout: 4000}), opKill(1), opWait(1),
+		opStart("acme:reader", opts{args: []string{"p"}, stdout: "pipe", timeout: 4000}), opRead(2, false, 1), opKill(2), opWait(2),
 		opRead(2, false, 1<<20),
 	}
 	got := x.run(ops...)

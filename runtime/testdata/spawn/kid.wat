@@ -9,6 +9,8 @@
 ;;   c  cat: copies stdin to stdout until the end of stdin, then exits 0
 ;;   w  writes "out\n" to stdout and "err\n" to stderr, exits 0
 ;;   p  writes "." to stdout forever
+;;   e  exits with status 0xefffffff, and E with 0xffffffff: wazero's own
+;;      codes for a module closed by its context
 ;;   a  writes each further argument and then each environment variable,
 ;;      one a line, to stdout
 ;; Without an argument it returns, as r.
@@ -82,6 +84,10 @@
       (then (return)))
     (if (i32.eq (local.get $mode) (i32.const 0x78)) ;; x
       (then (call $proc_exit (i32.const 7))))
+    (if (i32.eq (local.get $mode) (i32.const 0x65)) ;; e
+      (then (call $proc_exit (i32.const 0xefffffff))))
+    (if (i32.eq (local.get $mode) (i32.const 0x45)) ;; E
+      (then (call $proc_exit (i32.const 0xffffffff))))
     (if (i32.eq (local.get $mode) (i32.const 0x74)) ;; t
       (then (unreachable)))
     (if (i32.eq (local.get $mode) (i32.const 0x73)) ;; s
