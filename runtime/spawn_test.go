@@ -59,11 +59,11 @@ const page = limits.PageSize
 
 // attackPkgs is the attack tree: the proxy root, acme:app, spawns every
 // package but acme:lib, which it links; acme:forger, acme:orphaner,
-// acme:piper and acme:mute are parents themselves.
+// acme:piper, acme:mute and acme:mid are parents themselves.
 var attackPkgs = []spawnPkg{
 	{"acme:app", "proxy.wasm", "fs:data:rw net:api.example.com:443 env:LANG clock random stdio:stdin stdio:stdout stdio:stderr " +
 		"spawn:acme:worker spawn:acme:reader spawn:acme:spinner spawn:acme:forger spawn:acme:orphaner " +
-		"spawn:acme:piper spawn:acme:mute spawn:acme:cat spawn:acme:speaker"},
+		"spawn:acme:piper spawn:acme:mute spawn:acme:cat spawn:acme:speaker spawn:acme:mid spawn:acme:filer"},
 	{"acme:worker", "kid.wasm", "fs:tmp:rw net:api.example.com:443 env:LANG clock random stdio:stdin stdio:stdout stdio:stderr"},
 	{"acme:reader", "kid.wasm", "fs:tmp:ro stdio:stdout"},
 	{"acme:spinner", "kid.wasm", "stdio:stdin stdio:stdout"},
@@ -74,6 +74,8 @@ var attackPkgs = []spawnPkg{
 	{"acme:orphaner", "boss.wasm", "stdio:stdin stdio:stdout stdio:stderr spawn:acme:spinner"},
 	{"acme:piper", "boss.wasm", "stdio:stdin stdio:stdout spawn:acme:cat"},
 	{"acme:mute", "boss.wasm", "stdio:stderr spawn:acme:speaker"},
+	{"acme:mid", "boss.wasm", "fs:tmp:rw stdio:stderr spawn:acme:filer"},
+	{"acme:filer", "kid.wasm", "fs:x:rw"},
 }
 
 // workerGrant is every key acme:app grants acme:worker.
@@ -94,6 +96,9 @@ var attackEdges = []spawnEdge{
 	{"acme:orphaner", "acme:spinner", "stdio:stdin stdio:stdout", limits.Limits{}},
 	{"acme:piper", "acme:cat", "stdio:stdin stdio:stdout", limits.Limits{}},
 	{"acme:mute", "acme:speaker", "", limits.Limits{}},
+	{"acme:app", "acme:mid", "fs:tmp=data/jobs:rw stdio:stderr spawn:acme:filer", limits.Limits{}},
+	{"acme:app", "acme:filer", "fs:x=data/jobs:rw", limits.Limits{}},
+	{"acme:mid", "acme:filer", "fs:x=tmp:rw", limits.Limits{}},
 }
 
 // spawnSource serves the attack tree's modules, and the proxy's WIT.
@@ -528,6 +533,35 @@ func TestSpawnRunTimeKeys(t *testing.T) {
 			t.Errorf("the root's stdout = %q, want nothing", got)
 		}
 	})
+}
+
+// TestSpawnNestedKeys narrows a key for a child, acme:mid, whose own
+// child, acme:filer, gets its slot from mid's by the grant in nano.lock:
+// the grandchild's directory is under what mid was handed, not what the
+// lock grants mid.
+func TestSpawnNestedKeys(t *testing.T) {
+	x := startProxy(t, attackTree(t), nil)
+	ops := []string{
+		opStart("acme:mid", opts{args: []string{"n"}, stderr: "inherit",
+			keys: []string{"fs:tmp=data/jobs/7", "stdio:stderr", "spawn:acme:filer"}}),
+		opWait(1),
+	}
+	check(t, ops, x.run(ops...), []string{"ok(1)", "ok(exited(0))"})
+	if got := x.errOut.String(); got != "start: ok 1\nwait 1: ok exited 0\n" {
+		t.Errorf("acme:mid printed %q", got)
+	}
+	if b, err := os.ReadFile(filepath.Join(x.data, "jobs", "7", "hello")); err != nil || string(b) != "hello\n" {
+		t.Errorf("data/jobs/7/hello = %q, %v; want hello: acme:filer writes in what acme:mid was handed", b, err)
+	}
+	if _, err := os.Lstat(filepath.Join(x.data, "jobs", "hello")); err == nil {
+		t.Errorf("data/jobs/hello exists: acme:filer reached past what acme:mid was handed, to the grant in nano.lock")
+	}
+	// With the edge's grant, mid's tmp is data/jobs.
+	ops = []string{opStart("acme:mid", opts{args: []string{"n"}}), opWait(1)}
+	check(t, ops, x.run(ops...), []string{"ok(1)", "ok(exited(0))"})
+	if b, err := os.ReadFile(filepath.Join(x.data, "jobs", "hello")); err != nil || string(b) != "hello\n" {
+		t.Errorf("data/jobs/hello = %q, %v; want hello", b, err)
+	}
 }
 
 // TestSpawnEnvAndArgs checks what a started child sees: its arguments, and

@@ -16,6 +16,10 @@
 ;;      stdin, reads the end and waits for exit 0. It prints "ok N FNV"
 ;;      (bytes read back, their FNV-1a 32 checksum in hex) and exits 0, or
 ;;      prints what went wrong and exits 10 to 15.
+;;   n  nests: starts acme:filer (args "f": it writes a file in its slot),
+;;      handing it the edge's grant, waits, and exits with its exit status,
+;;      or 100 + the case of exit when it did not exit, 99 when start or
+;;      wait returned err (printed to stderr).
 ;;   i  no stdout of its own: asks to start acme:speaker with its stdout
 ;;      inherited, handing it stdio:stdout, then handing the edge's grant;
 ;;      prints each "start: ..." line to stderr.
@@ -71,6 +75,9 @@
   (data (i32.const 488) "no end")
   (data (i32.const 496) "bad exit")
   (data (i32.const 512) "0123456789abcdef")
+  (data (i32.const 528) "acme:filer")
+  (data (i32.const 540) "f")
+  (data (i32.const 544) "\1c\02\00\00\01\00\00\00") ;; ["f"]
 
   (func (export "cabi_realloc") (param $old i32) (param $old_size i32) (param $align i32) (param $size i32) (result i32)
     (local $p i32) (local $end i32) (local $have i32)
@@ -340,6 +347,18 @@
     (drop (call $start_child (i32.const 176) (i32.const 12) (i32.const 152) (i32.const 0) (i32.const 0)
       (i32.const 0) (i32.const 1) (i32.const 0))))
 
+  (func $nest
+    (local $h i32)
+    (global.set $fd (i32.const 2))
+    (local.set $h (call $start_child (i32.const 528) (i32.const 10) (i32.const 544) (i32.const 0) (i32.const 0)
+      (i32.const 0) (i32.const 0) (i32.const 0)))
+    (if (i32.eqz (local.get $h)) (then (call $proc_exit (i32.const 99))))
+    (call $op (i32.const 0) (local.get $h))
+    (if (i32.load8_u (i32.const 48)) (then (call $proc_exit (i32.const 99))))
+    (if (i32.load8_u (i32.const 52))
+      (then (call $proc_exit (i32.add (i32.const 100) (i32.load8_u (i32.const 52))))))
+    (call $proc_exit (i32.load (i32.const 56))))
+
   (func (export "_start")
     (local $mode i32)
     (drop (call $args_sizes_get (i32.const 0) (i32.const 4)))
@@ -354,4 +373,5 @@
     (if (i32.eq (local.get $mode) (i32.const 0x6f)) (then (call $orphaner) (return)))
     (if (i32.eq (local.get $mode) (i32.const 0x50)) (then (call $piper) (return)))
     (if (i32.eq (local.get $mode) (i32.const 0x69)) (then (call $mute) (return)))
+    (if (i32.eq (local.get $mode) (i32.const 0x6e)) (then (call $nest) (return)))
     (call $proc_exit (i32.const 99))))

@@ -11,6 +11,9 @@
 ;;   p  writes "." to stdout forever
 ;;   e  exits with status 0xefffffff, and E with 0xffffffff: wazero's own
 ;;      codes for a module closed by its context
+;;   f  creates the file "hello" in its first preopened directory and
+;;      writes "hello\n" to it; exits with path_open's errno, 0 when it
+;;      wrote
 ;;   a  writes each further argument and then each environment variable,
 ;;      one a line, to stdout
 ;; Without an argument it returns, as r.
@@ -22,6 +25,8 @@
   (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (memory (export "memory") 1)
   ;; 0: counts; 16: iovec; 32: a scratch word; 64: "out\n"; 72: "err\n";
   ;; 80: "."; 84: "\n"; 1024: pointers (256); 2048: strings (2048 bytes);
@@ -30,6 +35,8 @@
   (data (i32.const 72) "err\n")
   (data (i32.const 80) ".")
   (data (i32.const 84) "\n")
+  (data (i32.const 88) "hello")
+  (data (i32.const 96) "hello\n")
 
   ;; write writes len bytes at ptr to fd, all of them; false on an error.
   (func $write (param $fd i32) (param $ptr i32) (param $len i32) (result i32)
@@ -88,6 +95,15 @@
       (then (call $proc_exit (i32.const 0xefffffff))))
     (if (i32.eq (local.get $mode) (i32.const 0x45)) ;; E
       (then (call $proc_exit (i32.const 0xffffffff))))
+    (if (i32.eq (local.get $mode) (i32.const 0x66)) ;; f
+      (then
+        ;; path_open(3, 0, "hello", O_CREAT|O_TRUNC, all rights, 0, &fd)
+        (local.set $n (call $path_open (i32.const 3) (i32.const 0) (i32.const 88) (i32.const 5)
+          (i32.const 9) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 36)))
+        (if (local.get $n) (then (call $proc_exit (local.get $n))))
+        (if (i32.eqz (call $write (i32.load (i32.const 36)) (i32.const 96) (i32.const 6)))
+          (then (call $proc_exit (i32.const 200))))
+        (return)))
     (if (i32.eq (local.get $mode) (i32.const 0x74)) ;; t
       (then (unreachable)))
     (if (i32.eq (local.get $mode) (i32.const 0x73)) ;; s
