@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -194,6 +195,7 @@ func (s *syncBuffer) String() string {
 // A proxy is a started attack tree whose root a test drives.
 type proxy struct {
 	t           testing.TB
+	b           *linker.Bundle
 	p           *runtime.Process
 	data        string // the root's slot data
 	out, errOut *syncBuffer
@@ -212,7 +214,7 @@ func startProxy(t testing.TB, b *linker.Bundle, edit func(*runtime.Config)) *pro
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := &proxy{t: t, data: data, out: new(syncBuffer), errOut: new(syncBuffer)}
+	x := &proxy{t: t, b: b, data: data, out: new(syncBuffer), errOut: new(syncBuffer)}
 	c := runtime.Config{
 		Dirs:   map[string]runtime.Dir{"data": {Path: data}},
 		Env:    map[string]string{"LANG": "C.UTF-8"},
@@ -239,22 +241,36 @@ func startProxy(t testing.TB, b *linker.Bundle, edit func(*runtime.Config)) *pro
 // `err("...")`. The root's children end when run returns.
 func (x *proxy) run(ops ...string) []string {
 	x.t.Helper()
+	out, err := x.try(ops...)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return out
+}
+
+// try is run, returning its failure instead of failing the test.
+func (x *proxy) try(ops ...string) ([]string, error) {
 	text := "[" + strings.Join(ops, ", ") + "]"
 	// A watchdog: a wait that never returns fails the test, not hangs it.
 	ctx, cancel := context.WithTimeout(context.Background(), scriptTimeout)
 	defer cancel()
 	res, err := x.p.Invoke(ctx, "run", []string{text})
 	if err != nil {
-		x.t.Fatalf("run(%s): %v", text, err)
+		return nil, fmt.Errorf("run(%s): %v", short(text), err)
 	}
-	f := scriptRun(x.t, x.p)
+	var f *iface.Func
+	for _, e := range x.b.Exports {
+		if e.Name == "run" {
+			f = e
+		}
+	}
 	v, err := iface.ParseWAVE(f.Results[0], res[0])
 	if err != nil {
-		x.t.Fatalf("run(%s) = %s: %v", text, res[0], err)
+		return nil, fmt.Errorf("run(%s) = %s: %v", short(text), short(res[0]), err)
 	}
 	outcomes := v.([]iface.Value)
 	if len(outcomes) != len(ops) {
-		x.t.Fatalf("run(%s) = %s: %d outcomes, want %d", text, res[0], len(outcomes), len(ops))
+		return nil, fmt.Errorf("run(%s) = %s: %d outcomes, want %d", short(text), short(res[0]), len(outcomes), len(ops))
 	}
 	out := make([]string, len(outcomes))
 	for i, o := range outcomes {
@@ -265,24 +281,20 @@ func (x *proxy) run(ops ...string) []string {
 			}
 		}
 	}
-	return out
+	return out, nil
+}
+
+// short shortens a long script or result for a message.
+func short(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "..."
+	}
+	return s
 }
 
 // scriptTimeout bounds a script: every child of the tests ends long
 // before, unless nano fails to end it.
-const scriptTimeout = 30 * time.Second
-
-// scriptRun returns the root's run function.
-func scriptRun(t testing.TB, p *runtime.Process) *iface.Func {
-	t.Helper()
-	for _, f := range attackTree(t).Exports {
-		if f.Name == "run" {
-			return f
-		}
-	}
-	t.Fatal("the proxy exports no run")
-	return nil
-}
+const scriptTimeout = 15 * time.Second
 
 // opts are the options of a start, written in WAVE by wave: null streams
 // unless given.
@@ -381,7 +393,7 @@ func check(t *testing.T, ops, got, want []string) {
 		if got[i] == w || prefix && strings.HasPrefix(got[i], w) {
 			continue
 		}
-		t.Errorf("%s = %s, want %s", ops[i], got[i], want[i])
+		t.Errorf("%s = %s, want %s", short(ops[i]), short(got[i]), want[i])
 	}
 }
 
@@ -426,6 +438,10 @@ func TestSpawnEscalation(t *testing.T) {
 		{"a spawn key handed on", "acme:worker", opts{keys: worker("", "spawn:acme:worker")}, []string{"spawn:acme:worker"}},
 		{"a net key to a child without one", "acme:reader", opts{keys: reader("net:api.example.com:443")}, []string{"net:api.example.com:443"}},
 		{"not a key", "acme:worker", opts{keys: worker("", "root")}, []string{"root"}},
+		{"an fs slot handed twice", "acme:worker", opts{keys: worker("", "fs:tmp=data/jobs/7")}, []string{"fs:tmp=data/jobs/7"}},
+		{"an fs sub-path with an empty part", "acme:worker", opts{keys: worker("fs:tmp=data/jobs:rw", "fs:tmp=data//jobs:rw")}, []string{"fs:tmp=data//jobs:rw"}},
+		{"an absolute fs source", "acme:worker", opts{keys: worker("fs:tmp=data/jobs:rw", "fs:tmp=/data/jobs:rw")}, []string{"fs:tmp=/data/jobs:rw"}},
+		{"a net host in capitals", "acme:worker", opts{keys: worker("net:api.example.com:443", "net:API.example.com:443")}, []string{"net:API.example.com:443"}},
 		{"a declared key not handed", "acme:worker", opts{keys: []string{"stdio:stdout"}}, []string{"acme:worker", "declares"}},
 		{"a linked dependency", "acme:lib", opts{}, []string{"spawn:acme:lib"}},
 		{"a package that is no dependency", "acme:nope", opts{}, []string{"spawn:acme:nope"}},
@@ -582,6 +598,109 @@ func TestSpawnEnvAndArgs(t *testing.T) {
 	if out, want := readText(t, got[6]), "LANG=de_DE\n"; out != want {
 		t.Errorf("acme:worker with LANG=de_DE printed %q, want %q", out, want)
 	}
+}
+
+// TestSpawnEnvInjection gives a handed variable a value that would be
+// another variable, were it passed on unchecked: refused, or one
+// variable.
+func TestSpawnEnvInjection(t *testing.T) {
+	x := startProxy(t, attackTree(t), nil)
+	o := opts{args: []string{"a"}, stdout: "pipe"}
+	start := strings.Replace(opStart("acme:worker", o), "env: []", `env: [("LANG", "C\u{0}SECRET=1")]`, 1)
+	ops := []string{start, opWait(1), opRead(1, false, 65536)}
+	got := x.run(ops...)
+	t.Log(got)
+	if strings.HasPrefix(got[0], "err(") {
+		return
+	}
+	check(t, ops, got, []string{"ok(1)", "ok(exited(0))", "ok([..."})
+	for _, l := range strings.Split(readText(t, got[2]), "\n") {
+		if strings.HasPrefix(l, "SECRET") {
+			t.Errorf("acme:worker sees %q: a value made a variable", l)
+		}
+	}
+}
+
+// TestSpawnBlocked stops children blocked on their pipes, by a kill or a
+// timeout, and unblocks a parent blocked on a child that ends.
+func TestSpawnBlocked(t *testing.T) {
+	big := make([]byte, 200<<10)
+	for _, tt := range []struct {
+		name      string
+		ops, want []string
+	}{
+		{"a parent writing more than the pipe holds to a child that never reads and times out",
+			[]string{opStart("acme:worker", opts{args: []string{"s"}, stdin: "pipe", timeout: 200}), opWrite(1, big), opWait(1)},
+			[]string{"ok(1)", `err("the stdin of child 1 is closed")`, `ok(killed("timeout"))`}},
+		{"a parent reading from a child that never writes and times out",
+			[]string{opStart("acme:worker", opts{args: []string{"s"}, stdout: "pipe", timeout: 100}), opRead(1, false, 16), opWait(1)},
+			[]string{"ok(1)", "ok([])", `ok(killed("timeout"))`}},
+		{"a child blocked reading its stdin, killed",
+			[]string{opStart("acme:cat", opts{args: []string{"c"}, stdin: "pipe", stdout: "pipe"}), opKill(1), opWait(1)},
+			[]string{"ok(1)", "ok", `ok(killed("killed"))`}},
+		{"a child blocked reading its stdin, timed out",
+			[]string{opStart("acme:cat", opts{args: []string{"c"}, stdin: "pipe", stdout: "pipe", timeout: 100}), opWait(1)},
+			[]string{"ok(1)", `ok(killed("timeout"))`}},
+		{"a child blocked writing to a full stdout, killed",
+			[]string{opStart("acme:reader", opts{args: []string{"p"}, stdout: "pipe"}), opKill(1), opWait(1)},
+			[]string{"ok(1)", "ok", `ok(killed("killed"))`}},
+		{"a child blocked writing to a full stdout, timed out",
+			[]string{opStart("acme:spinner", opts{args: []string{"p"}, stdout: "pipe", timeout: 150}), opWait(1)},
+			[]string{"ok(1)", `ok(killed("timeout"))`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			x := startProxy(t, attackTree(t), nil)
+			check(t, tt.ops, x.run(tt.ops...), tt.want)
+		})
+	}
+	// The operator's stdin, inherited, never has a byte: a child blocked
+	// reading it is killed all the same.
+	t.Run("a child blocked reading an inherited stdin, killed", func(t *testing.T) {
+		r, w := io.Pipe()
+		defer w.Close()
+		x := startProxy(t, attackTree(t), func(c *runtime.Config) { c.Stdin = r })
+		ops := []string{
+			opStart("acme:cat", opts{args: []string{"c"}, stdin: "inherit"}),
+			// 100ms for it to block in its read
+			opStart("acme:worker", opts{args: []string{"s"}, timeout: 100}), opWait(2),
+			opKill(1), opWait(1),
+		}
+		done := make(chan []string, 1)
+		go func() {
+			got, err := x.try(ops...)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- got
+		}()
+		select {
+		case got := <-done:
+			check(t, ops, got, []string{"ok(1)", "ok(2)", `ok(killed("timeout"))`, "ok", `ok(killed("killed"))`})
+		case <-time.After(scriptTimeout + 5*time.Second):
+			t.Errorf("%s: no answer in %v: a child blocked reading its inherited stdin is not stopped, and its parent cannot end", strings.Join(ops, ", "), scriptTimeout+5*time.Second)
+			w.Close() // the end of the operator's stdin frees it
+			<-done
+		}
+	})
+}
+
+// TestSpawnKillMany kills 50 spinning children at once.
+func TestSpawnKillMany(t *testing.T) {
+	x := startProxy(t, attackTree(t), nil)
+	var ops, want []string
+	for h := uint64(1); h <= 50; h++ {
+		ops = append(ops, opStart("acme:worker", opts{args: []string{"s"}}))
+		want = append(want, fmt.Sprintf("ok(%d)", h))
+	}
+	for h := uint64(1); h <= 50; h++ {
+		ops = append(ops, opKill(h))
+		want = append(want, "ok")
+	}
+	for h := uint64(50); h >= 1; h-- {
+		ops = append(ops, opWait(h))
+		want = append(want, `ok(killed("killed"))`)
+	}
+	check(t, ops, x.run(ops...), want)
 }
 
 // TestSpawnForgedHandles calls every function with numbers that are not
