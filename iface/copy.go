@@ -439,6 +439,18 @@ func newSide(who string, m api.Module, needMem, needRealloc bool) (memSide, erro
 	return s, nil
 }
 
+// check reports what s lacks, of its memory if needMem and its
+// cabi_realloc if needRealloc.
+func (s *memSide) check(needMem, needRealloc bool) error {
+	if s.mem == nil && (needMem || needRealloc) {
+		return fmt.Errorf("%s exports no memory", s.who)
+	}
+	if s.realloc == nil && needRealloc {
+		return fmt.Errorf("%s exports no cabi_realloc", s.who)
+	}
+	return nil
+}
+
 // refresh fetches the memory again if it grew (and the other side's, if
 // they share it): wazero replaces a memory's buffer only when it grows. (A
 // memory of 4 GiB, whose size wazero reports as 0, is seen as empty: every

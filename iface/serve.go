@@ -3,6 +3,7 @@ package iface
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -23,7 +24,11 @@ type HostImpl func(ctx context.Context, caller api.Module, args []Value) ([]Valu
 // adapter's direction reversed, with the host on the other side; every
 // value is checked as the adapter checks it, and a malformed one traps the
 // caller with a *CallError naming the argument.
-func Serve(f *Func, name string, impl HostImpl) (api.GoModuleFunc, error) {
+//
+// callers, if not nil, keeps what a call needs of each caller module (its
+// memory and cabi_realloc) from its first call on: share one among the
+// functions of a host API, and Forget each module when it closes.
+func Serve(f *Func, name string, impl HostImpl, callers *Callers) (api.GoModuleFunc, error) {
 	if err := f.Check(); err != nil {
 		return nil, err
 	}
@@ -33,22 +38,22 @@ func Serve(f *Func, name string, impl HostImpl) (api.GoModuleFunc, error) {
 	needMem := inMem || outMem || params.hasMemory() || results.hasMemory()
 	needRealloc := results.hasMemory()
 	return func(ctx context.Context, caller api.Module, stack []uint64) {
-		if err := serve(ctx, caller, stack, f, name, impl, params, results, len(coreParams), inMem, outMem, needMem, needRealloc); err != nil {
+		if err := serve(ctx, caller, stack, f, name, impl, callers, params, results, len(coreParams), inMem, outMem, needMem, needRealloc); err != nil {
 			panic(err)
 		}
 	}, nil
 }
 
 // serve is one call of a function that Serve serves.
-func serve(ctx context.Context, caller api.Module, stack []uint64, f *Func, name string, impl HostImpl,
+func serve(ctx context.Context, caller api.Module, stack []uint64, f *Func, name string, impl HostImpl, callers *Callers,
 	params, results *layout, nparams int, inMem, outMem, needMem, needRealloc bool) (err error) {
 	defer recoverBug(name, &err)
-	s, err := newSide(moduleName(caller), caller, needMem, needRealloc)
+	s, err := callers.side(caller, needMem, needRealloc)
 	if err != nil {
 		return callError(name, err)
 	}
 	s.refresh()
-	h := host{ctx: ctx, s: &s, bytes: true}
+	h := host{ctx: ctx, s: s, bytes: true}
 	args := make([]Value, len(f.Params))
 	if inMem {
 		p := uint32(stack[0])
@@ -99,4 +104,34 @@ func serve(ctx context.Context, caller api.Module, stack []uint64, f *Func, name
 		}
 	}
 	return nil
+}
+
+// Callers caches, for Serve, what calls need of each caller module. A
+// module calls one host function at a time, so its cached side is never
+// used by two calls at once.
+type Callers struct{ sides sync.Map }
+
+// Forget drops what the cache holds of m, which has closed.
+func (c *Callers) Forget(m api.Module) {
+	if c != nil {
+		c.sides.Delete(m)
+	}
+}
+
+// side returns caller's end of a call, cached when c is not nil.
+func (c *Callers) side(caller api.Module, needMem, needRealloc bool) (*memSide, error) {
+	if c != nil {
+		if v, ok := c.sides.Load(caller); ok {
+			s := v.(*memSide)
+			return s, s.check(needMem, needRealloc)
+		}
+	}
+	s, err := newSide(moduleName(caller), caller, false, false)
+	if err != nil {
+		return nil, err // a cabi_realloc of the wrong type
+	}
+	if c != nil {
+		c.sides.Store(caller, &s)
+	}
+	return &s, s.check(needMem, needRealloc)
 }

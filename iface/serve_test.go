@@ -28,7 +28,7 @@ func serveEcho(t *testing.T, impl HostImpl) api.Module {
 	rt := wazero.NewRuntime(ctx)
 	t.Cleanup(func() { rt.Close(ctx) })
 	f := echoFunc(t)
-	fn, err := Serve(f, "test:host/api#echo", impl)
+	fn, err := Serve(f, "test:host/api#echo", impl, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

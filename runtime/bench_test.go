@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	goruntime "runtime"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
 )
@@ -32,7 +34,9 @@ func bundleOf(specs ...instSpec) *linker.Bundle {
 	for _, s := range specs {
 		d := lockfile.Digest(s.wasm)
 		b.Modules[d] = s.wasm
-		b.Instances = append(b.Instances, &linker.Instance{Path: s.path, Package: s.path, Version: "1.0.0", Module: d, Keys: s.keys, Imports: s.imports})
+		pkg := s.path[strings.LastIndex(s.path, " ")+1:]
+		b.Instances = append(b.Instances, &linker.Instance{Path: s.path, Package: pkg, Version: "1.0.0", Module: d, Keys: s.keys,
+			Imports: s.imports, Spawns: s.spawns, Grant: s.grant, Limits: s.limits})
 	}
 	return b
 }
@@ -42,6 +46,9 @@ type instSpec struct {
 	wasm    []byte
 	keys    []string
 	imports map[string]int
+	spawns  map[string]int
+	grant   []string
+	limits  limits.Limits
 }
 
 // BenchmarkCall compares, side by side, a call from one nanoprocess into
@@ -91,13 +98,13 @@ func BenchmarkInstantiate(b *testing.B) {
 	}
 	defer p.Close(ctx)
 	b.Run("wazero", func(b *testing.B) {
-		cm, err := p.rt.CompileModule(ctx, small)
+		cm, err := p.linked.rt.CompileModule(ctx, small)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			m, err := p.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName(""))
+			m, err := p.linked.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName(""))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -61,8 +61,8 @@ func TestCompileOncePerContent(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer p.Close(ctx)
-			if len(p.compiled) != tt.compiled {
-				t.Errorf("compiled %d modules, want %d: one per content", len(p.compiled), tt.compiled)
+			if len(p.linked.compiled) != tt.compiled {
+				t.Errorf("compiled %d modules, want %d: one per content", len(p.linked.compiled), tt.compiled)
 			}
 			for fn, want := range map[string]string{"boom_a": tt.errA, "boom_b": tt.errB} {
 				_, err := p.Invoke(ctx, fn, nil)

@@ -186,15 +186,16 @@ func (e *RunError) Unwrap() error { return e.Err }
 // children that nanoprocesses start with nano:process, each a tree of its
 // own, running concurrently.
 type Process struct {
-	rt   wazero.Runtime
 	b    *linker.Bundle
 	c    *Config
 	root *tree
-	// compiled holds each distinct module compiled once, by content: its
-	// digest, and the renames of its typed imports when it has any. It is
-	// complete before anything runs, and only read after.
-	compiled map[string]wazero.CompiledModule
-	wasm     map[string][]byte // the modules' bytes, by digest, read once
+	// linked runs the nanoprocesses linked at start; spawned, the children
+	// nano:process starts and what they link. Only spawned pays for the
+	// interruption that kill and time limits need (see
+	// BenchmarkInterrupt), unless the run has a timeout: then both are one.
+	// Modules cannot be linked across runtimes, and a tree never is.
+	linked, spawned *engine
+	wasm            map[string][]byte // the modules' bytes, by digest, read once
 	// adapters holds the adapters of typed imports, by adapter key and
 	// calling module (a *sync.Map of api.Module to *adapter): children
 	// instantiate concurrently.
@@ -210,6 +211,19 @@ type Process struct {
 	members map[int][]int
 }
 
+// An engine is a wazero runtime and the modules compiled for it: each
+// distinct module once, by content (its digest, and the renames of its
+// typed imports when it has any), all before anything runs, and only read
+// after.
+type engine struct {
+	rt       wazero.Runtime
+	compiled map[string]wazero.CompiledModule
+}
+
+func newEngine(ctx context.Context, rc wazero.RuntimeConfig) *engine {
+	return &engine{rt: wazero.NewRuntimeWithConfig(ctx, rc), compiled: map[string]wazero.CompiledModule{}}
+}
+
 // An adapter copies the values of one typed import of one nanoprocess.
 type adapter struct {
 	*iface.Adapter
@@ -219,6 +233,7 @@ type adapter struct {
 // A tree is one linked tree of nanoprocesses: the root's, or a spawned
 // child's with what it links.
 type tree struct {
+	e    *engine
 	top  int
 	mods []api.Module // by instance; nil outside the tree
 	keys []policy.Set // rooted, by instance
@@ -260,15 +275,16 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 	}
 	spawns := slices.ContainsFunc(b.Instances, func(inst *linker.Instance) bool { return len(inst.Spawns) > 0 })
 	rc := linker.RuntimeConfig(c.Cache)
-	if spawns || c.Timeout > 0 {
-		// Only a run that can kill or time out pays for interruption
-		// (see BenchmarkInterruption).
-		rc = rc.WithCloseOnContextDone(true)
-	}
-	p := &Process{rt: wazero.NewRuntimeWithConfig(ctx, rc), b: b, c: c, compiled: map[string]wazero.CompiledModule{},
-		wasm: map[string][]byte{}, adapters: map[string]*sync.Map{}, members: members(b)}
+	p := &Process{b: b, c: c, wasm: map[string][]byte{}, adapters: map[string]*sync.Map{}, members: members(b)}
 	if c.Timeout > 0 {
 		p.deadline = time.Now().Add(c.Timeout)
+		p.linked = newEngine(ctx, rc.WithCloseOnContextDone(true))
+		p.spawned = p.linked
+	} else {
+		p.linked = newEngine(ctx, rc)
+		if spawns {
+			p.spawned = newEngine(ctx, rc.WithCloseOnContextDone(true))
+		}
 	}
 	ctx, cancel := p.runContext(ctx)
 	defer cancel()
@@ -276,23 +292,17 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 		p.Close(ctx)
 		return nil, err
 	}
-	if err := wasi.Instantiate(ctx, p.rt); err != nil {
-		p.Close(ctx)
-		return nil, err
-	}
-	if err := p.instantiateAdapters(ctx); err != nil {
-		p.Close(ctx)
-		return nil, err
-	}
 	if spawns {
 		p.spawner = process.New(p)
-		if err := p.spawner.Instantiate(ctx, p.rt); err != nil {
+	}
+	for _, e := range p.engines() {
+		if err := p.setUp(ctx, e); err != nil {
 			p.Close(ctx)
 			return nil, err
 		}
 	}
 	root := len(b.Instances) - 1
-	t := &tree{top: root, mods: make([]api.Module, len(b.Instances)), keys: make([]policy.Set, len(b.Instances)), ceil: make([]uint64, len(b.Instances)),
+	t := &tree{e: p.linked, top: root, mods: make([]api.Module, len(b.Instances)), keys: make([]policy.Set, len(b.Instances)), ceil: make([]uint64, len(b.Instances)),
 		host: &wasi.Host{Dirs: c.Dirs, Env: c.Env, Deny: c.Deny, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr}, args: c.Args}
 	for _, i := range p.members[root] {
 		keys, err := policy.ParseSet(b.Instances[i].Keys)
@@ -309,6 +319,44 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// engines returns the Process's engines, each once.
+func (p *Process) engines() []*engine {
+	if p.spawned == nil || p.spawned == p.linked {
+		return []*engine{p.linked}
+	}
+	return []*engine{p.linked, p.spawned}
+}
+
+// setUp instantiates the host modules in e's runtime, and compiles there
+// the modules of every spawned tree, when e runs them and another engine
+// compiled them for the link checks.
+func (p *Process) setUp(ctx context.Context, e *engine) error {
+	if err := wasi.Instantiate(ctx, e.rt); err != nil {
+		return err
+	}
+	if err := p.instantiateAdapters(ctx, e); err != nil {
+		return err
+	}
+	if p.spawner != nil {
+		if err := p.spawner.Instantiate(ctx, e.rt); err != nil {
+			return err
+		}
+	}
+	if e == p.spawned && e != p.linked {
+		for top, ms := range p.members {
+			if top == len(p.b.Instances)-1 {
+				continue
+			}
+			for _, i := range ms {
+				if _, err := p.compile(ctx, e, p.b.Instances[i]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // lowerCeiling is the lower of two memory ceilings, 0 meaning none.
@@ -371,7 +419,7 @@ func (p *Process) runContext(ctx context.Context) (context.Context, context.Canc
 func (p *Process) link(ctx context.Context) error {
 	return p.b.CheckLinks(func(inst *linker.Instance, wasm []byte) (wazero.CompiledModule, error) {
 		p.wasm[inst.Module] = wasm
-		return p.compile(ctx, inst)
+		return p.compile(ctx, p.linked, inst)
 	})
 }
 
@@ -443,9 +491,9 @@ func (p *Process) instantiate(ctx context.Context, t *tree, i int) error {
 // that use it, and another only for a module whose typed imports are
 // renamed. Each is named by its digest, so that a stack trace names the
 // module of every frame (see failure); nothing else of it changes.
-func (p *Process) compile(ctx context.Context, inst *linker.Instance) (wazero.CompiledModule, error) {
+func (p *Process) compile(ctx context.Context, e *engine, inst *linker.Instance) (wazero.CompiledModule, error) {
 	key := inst.CompileKey()
-	if cm, ok := p.compiled[key]; ok {
+	if cm, ok := e.compiled[key]; ok {
 		return cm, nil
 	}
 	wasm, err := p.wasm[inst.Module], error(nil)
@@ -457,12 +505,12 @@ func (p *Process) compile(ctx context.Context, inst *linker.Instance) (wazero.Co
 	}
 	var cm wazero.CompiledModule
 	if err == nil {
-		cm, err = p.rt.CompileModule(ctx, wasm)
+		cm, err = e.rt.CompileModule(ctx, wasm)
 	}
 	if err != nil {
 		return nil, &RunError{inst.Path, err}
 	}
-	p.compiled[key] = cm
+	e.compiled[key] = cm
 	return cm, nil
 }
 
@@ -470,7 +518,7 @@ func (p *Process) compile(ctx context.Context, inst *linker.Instance) (wazero.Co
 // memory ceiling, its imports bound to the instances inst.Imports names.
 func (p *Process) newInstance(ctx context.Context, t *tree, i int) (api.Module, error) {
 	inst := p.b.Instances[i]
-	cm, err := p.compile(ctx, inst)
+	cm, err := p.compile(ctx, t.e, inst)
 	if err != nil {
 		return nil, err
 	}
@@ -490,9 +538,9 @@ func (p *Process) newInstance(ctx context.Context, t *tree, i int) (api.Module, 
 	})
 	var m api.Module
 	if c := t.ceil[i]; c > 0 {
-		m, err = InstantiateWithCeiling(ictx, p.rt, cm, mc, &memory, c)
+		m, err = InstantiateWithCeiling(ictx, t.e.rt, cm, mc, &memory, c)
 	} else {
-		m, err = p.rt.InstantiateModule(experimental.WithMemoryAllocator(ictx, &memory), cm, mc)
+		m, err = t.e.rt.InstantiateModule(experimental.WithMemoryAllocator(ictx, &memory), cm, mc)
 	}
 	if err != nil {
 		return nil, &RunError{inst.Path, err}
@@ -503,7 +551,7 @@ func (p *Process) newInstance(ctx context.Context, t *tree, i int) (api.Module, 
 // instantiateAdapters instantiates the host module that typed imports are
 // bound to: one function per imported WIT function, which finds the
 // caller's adapter and copies the call's values across.
-func (p *Process) instantiateAdapters(ctx context.Context) error {
+func (p *Process) instantiateAdapters(ctx context.Context, e *engine) error {
 	typed := map[string]*linker.TypedImport{}
 	for _, inst := range p.b.Instances {
 		for _, t := range inst.Typed {
@@ -515,11 +563,14 @@ func (p *Process) instantiateAdapters(ctx context.Context) error {
 	if len(typed) == 0 {
 		return nil
 	}
-	hb := p.rt.NewHostModuleBuilder(linker.AdapterModule)
+	hb := e.rt.NewHostModuleBuilder(linker.AdapterModule)
 	for _, key := range slices.Sorted(maps.Keys(typed)) {
 		params, results := typed[key].Func.CoreImport()
-		byCaller := new(sync.Map)
-		p.adapters[key] = byCaller
+		byCaller := p.adapters[key]
+		if byCaller == nil {
+			byCaller = new(sync.Map)
+			p.adapters[key] = byCaller
+		}
 		hb.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
 			v, _ := byCaller.Load(caller)
 			a, _ := v.(*adapter)
@@ -826,5 +877,9 @@ func (p *Process) Close(ctx context.Context) error {
 	if p.root != nil {
 		p.endChildren(p.root)
 	}
-	return p.rt.Close(ctx)
+	var errs []error
+	for _, e := range p.engines() {
+		errs = append(errs, e.rt.Close(ctx))
+	}
+	return errors.Join(errs...)
 }

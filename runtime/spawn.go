@@ -73,7 +73,7 @@ func (p *Process) Start(_ context.Context, caller api.Module, req *process.Reque
 		closeStreams(s)
 		return nil, err
 	}
-	go c.run(ctx, stopTimer)
+	goPooled(func() { c.run(ctx, stopTimer) })
 	return c, nil
 }
 
@@ -98,7 +98,7 @@ func (p *Process) childTree(parent *nanoprocess, j int, req *process.Request, s 
 		return nil, err
 	}
 	n := len(p.b.Instances)
-	t := &tree{top: j, mods: make([]api.Module, n), keys: make([]policy.Set, n), ceil: make([]uint64, n), args: req.Args}
+	t := &tree{e: p.spawned, top: j, mods: make([]api.Module, n), keys: make([]policy.Set, n), ceil: make([]uint64, n), args: req.Args}
 	if t.keys[j], err = rooted(pt.keys[parent.i], handed); err != nil {
 		return nil, err
 	}

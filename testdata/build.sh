@@ -4,7 +4,9 @@
 # wabt), then the guests of runtime/testdata/run (its WAT modules with
 # function names, its Go guests with GOOS=wasip1 GOARCH=wasm, and its C
 # guest with clang --target=wasm32-wasi), and the
-# Go guest pair of linker/testdata/gopair (typed interfaces). The output
+# Go guest pair of linker/testdata/gopair (typed interfaces), and the
+# processes example of testdata/jobs (a Go orchestrator spawning a C
+# analyzer, its registry and its lock). The output
 # is deterministic, so a committed .wasm only changes with its source (and,
 # for Go guests, with the Go version). The tests check every .wasm against
 # its .wat.
@@ -21,6 +23,7 @@ done < <(find . -path ./runtime/testdata/run -prune -o -path '*/testdata/*' -nam
 echo "built $n modules"
 runtime/testdata/run/build.sh
 linker/testdata/gopair/build.sh
+testdata/jobs/build.sh
 testdata/guests/rustcli/build.sh
 testdata/guests/ccli/build.sh
 # The Go guests depend on Go's version: TestGoGuests checks them with this one.

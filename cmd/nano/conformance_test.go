@@ -539,8 +539,11 @@ func TestToolchainGuestsBuilt(t *testing.T) {
 	for _, g := range []struct{ dir, wasm, compiler, versionFlag string }{
 		{"rustcli", "rustcli.wasm", "/usr/bin/rustc", "--version"},
 		{"ccli", "ccli.wasm", "clang", "--version"},
+		// The analyzer of the jobs example (testdata/jobs), which imports
+		// nano:process.
+		{"../jobs/analyzer", "analyzer.wasm", "clang", "--version"},
 	} {
-		t.Run(g.dir, func(t *testing.T) {
+		t.Run(filepath.Base(g.dir), func(t *testing.T) {
 			src := filepath.Join(guests, g.dir)
 			want, err := os.ReadFile(filepath.Join(src, "VERSION"))
 			if err != nil {

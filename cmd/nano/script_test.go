@@ -26,9 +26,10 @@ import (
 // $EXAMPLE is the bundled example, testdata/example, $WASM this package's
 // testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi,
 // $GOPAIR the Go guest pair of linker/testdata/gopair, $GUESTS the guests
-// of runtime/testdata/run (cfs.wasm, from C), and $SPAWN the nano:process
-// guests of runtime/testdata/spawn. Run with -update to rewrite the
-// expected files in the scripts from the actual output.
+// of runtime/testdata/run (cfs.wasm, from C), $SPAWN the nano:process
+// guests of runtime/testdata/spawn, and $JOBS the processes example of
+// testdata/jobs. Run with -update to rewrite the expected files in the
+// scripts from the actual output.
 var runMu sync.Mutex
 
 func TestScripts(t *testing.T) {
@@ -56,6 +57,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	jobs, err := filepath.Abs("../../testdata/jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
@@ -67,6 +72,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GOPAIR", gopair)
 			env.Setenv("GUESTS", guests)
 			env.Setenv("SPAWN", spawn)
+			env.Setenv("JOBS", jobs)
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("GIT_AUTHOR_NAME", "nano test")
 			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")

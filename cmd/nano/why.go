@@ -143,7 +143,11 @@ func printPath(e *env, l *lockfile.Lock, path []*lockfile.Edge) {
 		if len(edge.Grant) > 0 {
 			grant = strings.Join(edge.Grant.Strings(), ", ")
 		}
-		fmt.Fprintf(e.stdout, "%s-> %s: %s\n", strings.Repeat("  ", i+1), edge.Child, grant)
+		how := "->"
+		if parent := l.Package(edge.Parent); parent != nil && parent.Keys.Contains(policy.Key{Kind: policy.Spawn, Name: strings.Fields(edge.Child)[0]}) {
+			how = "spawns" // the grant is the ceiling of every child started
+		}
+		fmt.Fprintf(e.stdout, "%s%s %s: %s\n", strings.Repeat("  ", i+1), how, edge.Child, grant)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/nanoproc/nano/hostapi"
 	"github.com/nanoproc/nano/internal/vtext"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
@@ -132,9 +133,13 @@ func ImportFindings(name, version string, m *linker.Module, deps []string, keys 
 				add(im.String(), true, "%s is not a dependency of %s", im.Dependency(), name)
 			}
 		case linker.NeedUnknown:
-			if im.Module == linker.WASI {
+			_, _, hostErr := hostapi.Lookup(im.Module, im.Name)
+			switch {
+			case im.Module == linker.WASI:
 				add(im.String(), true, "not a WASI preview1 function")
-			} else {
+			case strings.HasPrefix(im.Module, hostapi.Prefix):
+				add(im.String(), true, "%v", hostErr)
+			default:
 				add(im.String(), true, "%q is neither a dependency, WASI, nor a nano host API", im.Module)
 			}
 		case linker.NeedKey:
@@ -162,11 +167,11 @@ func ImportFindings(name, version string, m *linker.Module, deps []string, keys 
 			article(kind), kind, name, also, without)
 	}
 	for _, k := range keys {
-		if k.Kind == policy.Stdio || k.Kind == policy.Spawn || len(imported[k.Kind]) > 0 || policy.HandsDown(k, handed) {
+		if k.Kind == policy.Stdio || len(imported[k.Kind]) > 0 || policy.HandsDown(k, handed) {
 			continue
 		}
 		out = append(out, policy.Finding{Kind: policy.UnusedKey, Package: name, To: version, Key: k.String(),
-			Reason: fmt.Sprintf("the module imports no %s function, and %s hands it to no dependency", k.Kind, name)})
+			Reason: unusedReason(k, name)})
 	}
 	return out
 }
@@ -176,4 +181,12 @@ func article(k policy.Kind) string {
 		return "an"
 	}
 	return "a"
+}
+
+// unusedReason says why a declared key is unused.
+func unusedReason(k policy.Key, name string) string {
+	if k.Kind == policy.Spawn {
+		return fmt.Sprintf("the module imports no function of %s, so %s never starts %s", hostapi.Spawn.Module, name, k.Name)
+	}
+	return fmt.Sprintf("the module imports no %s function, and %s hands it to no dependency", k.Kind, name)
 }

@@ -150,3 +150,25 @@ func (w childWriter) Write(b []byte) (int, error) {
 
 // Close ends the stream: the parent reads the end after what is buffered.
 func (w childWriter) Close() error { w.p.closeWrite(); return nil }
+
+// NewPipe returns the two ends of a pipe for a child's stdin started from
+// Go rather than from a guest: the child's end, for Streams.Stdin, and the
+// writer's, whose Close is the end of the stream.
+func NewPipe() (io.ReadCloser, io.WriteCloser) {
+	p := newPipe()
+	return childReader{p}, parentWriter{p}
+}
+
+// A parentWriter is a parent's end of a child's stdin pipe, in Go.
+type parentWriter struct{ p *pipe }
+
+// Write writes every byte of b for the child to read.
+func (w parentWriter) Write(b []byte) (int, error) {
+	if err := w.p.write(context.Background(), b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// Close ends the stream: the child reads the end after what is buffered.
+func (w parentWriter) Close() error { w.p.closeWrite(); return nil }

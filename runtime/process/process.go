@@ -91,6 +91,7 @@ type Starter interface {
 // A Host serves nano:process/spawn for one run.
 type Host struct {
 	starter Starter
+	callers iface.Callers
 	mu      sync.Mutex
 	tables  map[api.Module]*table
 }
@@ -120,7 +121,7 @@ func (h *Host) Instantiate(ctx context.Context, rt wazero.Runtime) error {
 		"write": h.write, "close-stdin": h.closeStdin, "read": h.read,
 	}
 	for _, f := range i.Funcs {
-		fn, err := iface.Serve(f, i.Module+"#"+f.Name, impls[f.Name])
+		fn, err := iface.Serve(f, i.Module+"#"+f.Name, impls[f.Name], &h.callers)
 		if err != nil {
 			return err
 		}
@@ -132,9 +133,10 @@ func (h *Host) Instantiate(ctx context.Context, rt wazero.Runtime) error {
 }
 
 // End kills every child caller started that still runs, waits for them to
-// end and forgets caller's handles: the runtime calls it when a
+// end and forgets caller's handles and everything else of it: the runtime calls it when a
 // nanoprocess ends, so that ending a parent ends its children.
 func (h *Host) End(caller api.Module) {
+	h.callers.Forget(caller)
 	h.mu.Lock()
 	t := h.tables[caller]
 	delete(h.tables, caller)
