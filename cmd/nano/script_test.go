@@ -24,11 +24,12 @@ import (
 //	               each function MODULE.NAME with type () -> ()
 //
 // $EXAMPLE is the bundled example, testdata/example, $WASM this package's
-// testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi, and
-// $GOPAIR the Go guest pair of linker/testdata/gopair, $GUESTS the
-// guests of runtime/testdata/run (cfs.wasm, from C), and $JOBS the
-// processes example of testdata/jobs. Run with -update to
-// rewrite the expected files in the scripts from the actual output.
+// testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi,
+// $GOPAIR the Go guest pair of linker/testdata/gopair, $GUESTS the guests
+// of runtime/testdata/run (cfs.wasm, from C), $SPAWN the nano:process
+// guests of runtime/testdata/spawn, and $JOBS the processes example of
+// testdata/jobs. Run with -update to rewrite the expected files in the
+// scripts from the actual output.
 var runMu sync.Mutex
 
 func TestScripts(t *testing.T) {
@@ -52,6 +53,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	spawn, err := filepath.Abs("../../runtime/testdata/spawn")
+	if err != nil {
+		t.Fatal(err)
+	}
 	jobs, err := filepath.Abs("../../testdata/jobs")
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +71,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("ABI", abi)
 			env.Setenv("GOPAIR", gopair)
 			env.Setenv("GUESTS", guests)
+			env.Setenv("SPAWN", spawn)
 			env.Setenv("JOBS", jobs)
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("GIT_AUTHOR_NAME", "nano test")
