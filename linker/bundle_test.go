@@ -53,7 +53,7 @@ func TestBundleCheck(t *testing.T) {
 			"acme:app > acme:log: holds fs:logs:rw, which acme:app does not"},
 		{"a sibling path is not inside", func(b *Bundle) { b.Instances[2].Keys[0] = "fs:data=da:rw" },
 			"the root's key fs:data=da:rw is not its own slot"},
-		{"an unparsable key", func(b *Bundle) { b.Instances[0].Keys = []string{"teleport"} }, `unknown kind "teleport"`},
+		{"an unparsable key", func(b *Bundle) { b.Instances[0].Keys = []string{"teleport"} }, `key "teleport": not a kind of key`},
 		{"a child shared by two parents", func(b *Bundle) { b.Instances[2].Imports["acme:other"] = 0 }, "not a child of its own"},
 		{"an instance nothing imports", func(b *Bundle) { delete(b.Instances[2].Imports, "acme:log") }, "acme:app > acme:log: no instance imports it"},
 		{"an import of a later instance", func(b *Bundle) { b.Instances[0].Imports = map[string]int{"acme:app": 2} }, "not a child of its own"},

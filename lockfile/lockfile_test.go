@@ -218,7 +218,7 @@ var badTests = []struct {
 	{"keys", `keys = ["fs:data:rw"]`, `keys = ["fs:data", "net:example.com", "teleport", "fs:data=x:rw", "clock"]`, lines(
 		`nano.lock:16:9: package[1].keys: key "fs:data": fs key has no :ro or :rw`,
 		`nano.lock:16:9: package[1].keys: net pattern "example.com" has no :PORT`,
-		`nano.lock:16:9: package[1].keys: key "teleport": unknown kind "teleport"`,
+		`nano.lock:16:9: package[1].keys: key "teleport": not a kind of key (fs, net, env, clock, random, stdio, spawn)`,
 		`nano.lock:16:9: package[1].keys: key "fs:data=x:rw": a package's own key has no source`,
 	)},
 	{"dependencies", `dependencies = ["acme:zip 1.4.2"]`, `dependencies = ["acme:zip 1.4.2", "acme:zip 1.4.2", "acme:tar 1.0.0"]`, lines(

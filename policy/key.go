@@ -358,6 +358,9 @@ func ParseKey(s string) (Key, error) {
 	case "spawn":
 		return nameKey(s, Spawn, rest, CheckName)
 	}
+	if kind == s {
+		return Key{}, fmt.Errorf("key %q: not a kind of key (fs, net, env, clock, random, stdio, spawn)", s)
+	}
 	return Key{}, fmt.Errorf("key %q: unknown kind %q", s, kind)
 }
 

@@ -101,7 +101,7 @@ const badHost = ` is not a lowercase DNS name, *.NAME or IP literal`
 // badKeyTests are malformed keys and the error each gives.
 var badKeyTests = []struct{ in, err string }{
 	// kinds
-	{"", `key "": unknown kind ""`},
+	{"", `key "": not a kind of key (fs, net, env, clock, random, stdio, spawn)`},
 	{"disk:x", `key "disk:x": unknown kind "disk"`},
 	{"FS:data:rw", `key "FS:data:rw": unknown kind "FS"`},
 	{"clock:x", `key "clock:x": clock takes no argument`},

@@ -276,7 +276,7 @@ func TestParseGrant(t *testing.T) {
 		{in: "fs:Out=data:rw", err: `key "fs:Out=data:rw": fs slot "Out" is not [a-z][a-z0-9_-]{0,62}`},
 		{in: "env:1", err: `key "env:1": env name "1" is not [A-Za-z_][A-Za-z0-9_]*`},
 		{in: "clock:x", err: `key "clock:x": clock takes no argument`},
-		{in: "", err: `key "": unknown kind ""`},
+		{in: "", err: `key "": not a kind of key (fs, net, env, clock, random, stdio, spawn)`},
 	} {
 		k, err := ParseGrant(tt.in)
 		if tt.err != "" {

@@ -204,6 +204,9 @@ type Process struct {
 	spawner *process.Host
 	// procs maps each live module to its nanoprocess.
 	procs sync.Map
+	// pumps read the streams that children inherit as stdin, by source.
+	pumps   map[io.Reader]*stdinPump
+	pumpsMu sync.Mutex
 	// deadline is when the run's time is up (--timeout), or zero.
 	deadline time.Time
 	// members lists, for the root and each spawned instance, the
@@ -444,7 +447,7 @@ func (p *Process) closeTree(ctx context.Context, t *tree) {
 			continue
 		}
 		if p.spawner != nil {
-			p.spawner.End(m)
+			p.spawner.Forget(m)
 		}
 		for _, inst := range p.b.Instances[i].Typed {
 			if a := p.adapters[inst.AdapterName()]; a != nil {

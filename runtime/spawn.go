@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,15 +42,17 @@ func (p *Process) Start(_ context.Context, caller api.Module, req *process.Reque
 		return nil, fmt.Errorf("spawn:%s is not a key of %s", req.Name, pinst.Path)
 	}
 	child := p.b.Instances[j]
-	t, err := p.childTree(parent, j, req, s)
-	if err != nil {
-		closeStreams(s)
-		return nil, err
-	}
 	// A child's time counts from its start: its own, the edge's, or the
 	// rest of its parent's (the run's deadline).
 	base, cancel := context.WithCancelCause(context.Background())
 	ctx, stop := p.runContext(base)
+	t, err := p.childTree(parent, j, req, s, ctx.Done())
+	if err != nil {
+		cancel(nil)
+		stop()
+		closeStreams(s)
+		return nil, err
+	}
 	timeout := child.Limits.Time
 	if req.TimeoutMS > 0 {
 		d := time.Duration(req.TimeoutMS) * time.Millisecond
@@ -62,7 +66,9 @@ func (p *Process) Start(_ context.Context, caller api.Module, req *process.Reque
 	}
 	var stopTimer func() bool
 	if timeout > 0 {
-		stopTimer = time.AfterFunc(timeout, func() { cancel(ErrTimeout) }).Stop
+		// As a kill does: cancel its calls and close its pipes, so that a
+		// child blocked on one wakes too.
+		stopTimer = time.AfterFunc(timeout, func() { cancel(ErrTimeout); closeStreams(s) }).Stop
 	}
 	c := &spawned{p: p, t: t, cancel: func(err error) { cancel(err); stop() }, streams: s, done: make(chan struct{})}
 	if err := p.instantiateTree(ctx, t); err != nil {
@@ -80,7 +86,7 @@ func (p *Process) Start(_ context.Context, caller api.Module, req *process.Reque
 // childTree builds the tree a child of parent starts from instance j: the
 // keys req hands, checked and rooted; its environment and streams; its
 // memory ceilings.
-func (p *Process) childTree(parent *nanoprocess, j int, req *process.Request, s process.Streams) (*tree, error) {
+func (p *Process) childTree(parent *nanoprocess, j int, req *process.Request, s process.Streams, done <-chan struct{}) (*tree, error) {
 	pt, pinst, child := parent.t, p.b.Instances[parent.i], p.b.Instances[j]
 	grant, err := parseGrant(child.Grant)
 	if err != nil {
@@ -90,7 +96,10 @@ func (p *Process) childTree(parent *nanoprocess, j int, req *process.Request, s 
 	keys := make([]policy.Key, len(req.Keys))
 	for i, text := range req.Keys {
 		if keys[i], err = policy.ParseGrant(text); err != nil {
-			return nil, fmt.Errorf("%s: key %q: %v", child.Path, text, err)
+			if !strings.Contains(err.Error(), strconv.Quote(text)) {
+				err = fmt.Errorf("key %q: %v", text, err)
+			}
+			return nil, fmt.Errorf("%s: %v", child.Path, err)
 		}
 	}
 	handed, err := edge.Hand(keys)
@@ -125,7 +134,7 @@ func (p *Process) childTree(parent *nanoprocess, j int, req *process.Request, s 
 			t.ceil[c] = lowerCeiling(p.b.Instances[c].Limits.Memory, t.ceil[i])
 		}
 	}
-	host, err := p.childHost(pt, parent.i, t.keys[j], req, s)
+	host, err := p.childHost(pt, parent.i, t.keys[j], req, s, done)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", child.Path, err)
 	}
@@ -135,7 +144,7 @@ func (p *Process) childTree(parent *nanoprocess, j int, req *process.Request, s 
 
 // childHost returns what WASI gives a child's tree: the operator's
 // directories, the environment values handed to it, and its streams.
-func (p *Process) childHost(pt *tree, parent int, keys policy.Set, req *process.Request, s process.Streams) (*wasi.Host, error) {
+func (p *Process) childHost(pt *tree, parent int, keys policy.Set, req *process.Request, s process.Streams, done <-chan struct{}) (*wasi.Host, error) {
 	h := &wasi.Host{Dirs: pt.host.Dirs, Deny: map[string]bool{}, Env: map[string]string{}}
 	for _, d := range []string{"clock", "random"} {
 		h.Deny[d] = pt.host.Deny[d]
@@ -167,7 +176,11 @@ func (p *Process) childHost(pt *tree, parent int, keys policy.Set, req *process.
 		}
 		return inherited, nil
 	}
-	in, err := stream("stdin", req.Stdin, s.Stdin, pt.host.Stdin)
+	var inherited io.Reader
+	if req.Stdin == process.Inherit && pt.host.Stdin != nil {
+		inherited = inheritedStdin{p.pump(pt.host.Stdin), done}
+	}
+	in, err := stream("stdin", req.Stdin, s.Stdin, inherited)
 	if err != nil {
 		return nil, err
 	}

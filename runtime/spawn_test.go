@@ -572,9 +572,10 @@ func TestSpawnNestedKeys(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join(x.data, "jobs", "hello")); err == nil {
 		t.Errorf("data/jobs/hello exists: acme:filer reached past what acme:mid was handed, to the grant in nano.lock")
 	}
-	// With the edge's grant, mid's tmp is data/jobs.
-	ops = []string{opStart("acme:mid", opts{args: []string{"n"}}), opWait(1)}
-	check(t, ops, x.run(ops...), []string{"ok(1)", "ok(exited(0))"})
+	// With the edge's grant, mid's tmp is data/jobs. (Handles are never
+	// reused: this child is the root's second.)
+	ops = []string{opStart("acme:mid", opts{args: []string{"n"}}), opWait(2)}
+	check(t, ops, x.run(ops...), []string{"ok(2)", "ok(exited(0))"})
 	if b, err := os.ReadFile(filepath.Join(x.data, "jobs", "hello")); err != nil || string(b) != "hello\n" {
 		t.Errorf("data/jobs/hello = %q, %v; want hello", b, err)
 	}
@@ -1007,14 +1008,17 @@ func TestSpawnThousand(t *testing.T) {
 		t.Skip("1,000 children")
 	}
 	x := startProxy(t, attackTree(t), nil)
-	// One call of 100 children: start, wait, start, wait...
-	var ops, want []string
-	for h := uint64(1); h <= 100; h++ {
-		ops = append(ops, opStart("acme:worker", opts{args: []string{"r"}}), opWait(h))
-		want = append(want, fmt.Sprintf("ok(%d)", h), "ok(exited(0))")
-	}
+	// One call of 100 children: start, wait, start, wait... Handles are
+	// never reused, so each call's go on from the last one's.
+	next := uint64(1)
 	round := func() {
 		t.Helper()
+		var ops, want []string
+		for range 100 {
+			ops = append(ops, opStart("acme:worker", opts{args: []string{"r"}}), opWait(next))
+			want = append(want, fmt.Sprintf("ok(%d)", next), "ok(exited(0))")
+			next++
+		}
 		got := x.run(ops...)
 		if !slices.Equal(got, want) {
 			check(t, ops, got, want)

@@ -187,7 +187,7 @@ func (e *env) runBundle(c *cli.Context) error {
 	if fn := c.String("invoke"); fn != "" {
 		results, err := p.Invoke(c.Context, fn, args)
 		if err != nil {
-			return err
+			return timeoutFlags(err)
 		}
 		for _, r := range results {
 			fmt.Fprintln(e.stdout, r)
@@ -198,17 +198,23 @@ func (e *env) runBundle(c *cli.Context) error {
 	if errors.Is(err, runtime.ErrNoStart) {
 		return fmt.Errorf("%w: use --invoke", err)
 	}
-	var timeout *runtime.TimeoutError
-	if errors.As(err, &timeout) && errors.As(err, &runErr) {
-		return fmt.Errorf("%s: the run took longer than --timeout %s and was stopped", runErr.Path, limits.FormatDuration(timeout.Timeout))
-	}
 	if err != nil {
-		return err
+		return timeoutFlags(err)
 	}
 	if code != 0 {
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// timeoutFlags says a TimeoutError in the flags of nano run.
+func timeoutFlags(err error) error {
+	var timeout *runtime.TimeoutError
+	var runErr *runtime.RunError
+	if errors.As(err, &timeout) && errors.As(err, &runErr) {
+		return fmt.Errorf("%s: the run took longer than --timeout %s and was stopped", runErr.Path, limits.FormatDuration(timeout.Timeout))
+	}
+	return err
 }
 
 // rootKeysFlags says what a RootKeysError says in the flags of nano run:

@@ -132,24 +132,35 @@ func (h *Host) Instantiate(ctx context.Context, rt wazero.Runtime) error {
 	return err
 }
 
-// End kills every child caller started that still runs, waits for them to
-// end and forgets caller's handles and everything else of it: the runtime calls it when a
-// nanoprocess ends, so that ending a parent ends its children.
+// End kills every child caller started that still runs and waits for
+// them to end: the runtime calls it when a call into a nanoprocess returns
+// (its _start, or an export), so that ending a parent ends its children.
+// Its handles stay valid, and are never reused, until Forget.
 func (h *Host) End(caller api.Module) {
-	h.callers.Forget(caller)
 	h.mu.Lock()
-	t := h.tables[caller]
-	delete(h.tables, caller)
-	h.mu.Unlock()
-	if t == nil {
-		return
+	var children []*child
+	if t := h.tables[caller]; t != nil {
+		for _, c := range t.children {
+			children = append(children, c)
+		}
 	}
-	for _, c := range t.children {
+	h.mu.Unlock()
+	for _, c := range children {
 		c.Kill()
 	}
-	for _, c := range t.children {
+	for _, c := range children {
 		<-c.Done()
 	}
+}
+
+// Forget ends caller's children as End does, then forgets its handles and
+// everything else of it: the runtime calls it when the module closes.
+func (h *Host) Forget(caller api.Module) {
+	h.End(caller)
+	h.callers.Forget(caller)
+	h.mu.Lock()
+	delete(h.tables, caller)
+	h.mu.Unlock()
 }
 
 func ok(v iface.Value) []iface.Value  { return []iface.Value{iface.ResultValue{Value: v}} }
