@@ -212,6 +212,11 @@ type Process struct {
 	// members lists, for the root and each spawned instance, the
 	// instances of its tree: itself and what it links, children first.
 	members map[int][]int
+	// edges holds, by spawned instance, its edge's grant parsed, and what
+	// its package declares: the parts of a policy.SpawnEdge that never
+	// change.
+	edges   map[int]*spawnEdge
+	edgesMu sync.Mutex
 }
 
 // An engine is a wazero runtime and the modules compiled for it: each
@@ -250,6 +255,10 @@ type tree struct {
 type nanoprocess struct {
 	t *tree
 	i int
+	// held is what it holds at run time, in declared form, computed at
+	// its first start: it never changes.
+	held     policy.Set
+	heldOnce sync.Once
 }
 
 // ErrTimeout is the cause of a run that takes longer than Config.Timeout.
@@ -469,7 +478,7 @@ func (p *Process) instantiate(ctx context.Context, t *tree, i int) error {
 		return err
 	}
 	t.mods[i] = m
-	p.procs.Store(m, &nanoprocess{t, i})
+	p.procs.Store(m, &nanoprocess{t: t, i: i})
 	for _, tt := range inst.Typed {
 		if tt.Direct {
 			continue

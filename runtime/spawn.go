@@ -88,11 +88,12 @@ func (p *Process) Start(_ context.Context, caller api.Module, req *process.Reque
 // memory ceilings.
 func (p *Process) childTree(parent *nanoprocess, j int, req *process.Request, s process.Streams, done <-chan struct{}) (*tree, error) {
 	pt, pinst, child := parent.t, p.b.Instances[parent.i], p.b.Instances[j]
-	grant, err := parseGrant(child.Grant)
+	se, err := p.spawnEdge(j)
 	if err != nil {
 		return nil, err
 	}
-	edge := policy.SpawnEdge{Parent: pinst.Path, Child: child.Package, Grant: grant, Held: p.held(pt, parent.i), Declared: declared(grant)}
+	parent.heldOnce.Do(func() { parent.held = p.held(pt, parent.i) })
+	edge := policy.SpawnEdge{Parent: pinst.Path, Child: child.Package, Grant: se.grant, Held: parent.held, Declared: se.declared}
 	keys := make([]policy.Key, len(req.Keys))
 	for i, text := range req.Keys {
 		if keys[i], err = policy.ParseGrant(text); err != nil {
@@ -222,6 +223,31 @@ func (p *Process) held(t *tree, i int) policy.Set {
 		out = append(out, k)
 	}
 	return policy.NewSet(out...)
+}
+
+// A spawnEdge is what never changes of a spawned instance's edge.
+type spawnEdge struct {
+	grant    []policy.Key
+	declared policy.Set
+}
+
+// spawnEdge returns the edge into spawned instance j, parsed once.
+func (p *Process) spawnEdge(j int) (*spawnEdge, error) {
+	p.edgesMu.Lock()
+	defer p.edgesMu.Unlock()
+	if e := p.edges[j]; e != nil {
+		return e, nil
+	}
+	grant, err := parseGrant(p.b.Instances[j].Grant)
+	if err != nil {
+		return nil, err
+	}
+	e := &spawnEdge{grant, declared(grant)}
+	if p.edges == nil {
+		p.edges = map[int]*spawnEdge{}
+	}
+	p.edges[j] = e
+	return e, nil
 }
 
 // parseGrant parses keys in granted form.

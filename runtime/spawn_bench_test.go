@@ -84,6 +84,28 @@ func BenchmarkSpawn(b *testing.B) {
 	})
 }
 
+// BenchmarkSpawnRate measures spawns per second with one parent per core,
+// each starting and waiting for children as BenchmarkSpawn's does.
+func BenchmarkSpawnRate(b *testing.B) {
+	ctx := context.Background()
+	procs := make(chan *Process, goruntime.GOMAXPROCS(0))
+	for range cap(procs) {
+		p, _ := spawnBundle(b, "spawner", "spawnee")
+		procs <- p
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		p := <-procs
+		run := p.root.mods[p.root.top].ExportedFunction("run")
+		for pb.Next() {
+			if res, err := run.Call(ctx, 1); err != nil || res[0] != 0 {
+				b.Errorf("run = %v, %v", res, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "spawns/s")
+}
+
 // BenchmarkSpawnConcurrent starts 10,000 children that each block reading
 // their piped stdin, then closes every stdin and waits for them all. It
 // reports the memory each live child holds (linear memory included) and
