@@ -611,21 +611,35 @@ func (p *Process) Main(ctx context.Context) (int, error) {
 	if start == nil {
 		return 0, &RunError{root.Path, ErrNoStart}
 	}
+	code := 0
+	err := p.callRoot(ctx, func(ctx context.Context) error {
+		_, err := start.Call(ctx)
+		var exit *sys.ExitError
+		if errors.As(err, &exit) && ctx.Err() == nil {
+			code = int(exit.ExitCode()) // the guest's own exit
+			return nil
+		}
+		return err
+	})
+	return code, err
+}
+
+// callRoot makes a call into the root within the run's time, then kills
+// every child still running. A call stopped by the run's deadline is a
+// TimeoutError, whatever it returned; any other failure names the
+// nanoprocess it happened in.
+func (p *Process) callRoot(ctx context.Context, call func(context.Context) error) error {
 	ctx, cancel := p.runContext(ctx)
 	defer cancel()
-	_, err := start.Call(ctx)
+	err := call(ctx)
 	p.endChildren(p.root)
 	if err := p.timedOut(ctx); err != nil {
-		return 0, err
-	}
-	var exit *sys.ExitError
-	if errors.As(err, &exit) {
-		return int(exit.ExitCode()), nil
+		return err
 	}
 	if err != nil {
-		return 0, p.failure(p.root.top, err)
+		return p.failure(p.root.top, err)
 	}
-	return 0, nil
+	return nil
 }
 
 // timedOut returns the error of a run stopped by its deadline: whatever a
@@ -674,15 +688,12 @@ func (p *Process) Invoke(ctx context.Context, name string, args []string) ([]str
 		}
 		params[i] = v
 	}
-	ctx, cancel := p.runContext(ctx)
-	defer cancel()
-	res, err := fn.Call(ctx, params...)
-	p.endChildren(p.root)
-	if err := p.timedOut(ctx); err != nil {
+	var res []uint64
+	if err := p.callRoot(ctx, func(ctx context.Context) (err error) {
+		res, err = fn.Call(ctx, params...)
+		return err
+	}); err != nil {
 		return nil, err
-	}
-	if err != nil {
-		return nil, p.failure(p.root.top, err)
 	}
 	out := make([]string, len(res))
 	for i, r := range res {
@@ -730,15 +741,12 @@ func (p *Process) invokeTyped(ctx context.Context, f *iface.Func, export string,
 		}
 		vals[i] = v
 	}
-	ctx, cancel := p.runContext(ctx)
-	defer cancel()
-	res, err := iface.Invoke(ctx, p.root.mods[p.root.top], f, export, vals)
-	p.endChildren(p.root)
-	if err := p.timedOut(ctx); err != nil {
+	var res []iface.Value
+	if err := p.callRoot(ctx, func(ctx context.Context) (err error) {
+		res, err = iface.Invoke(ctx, p.root.mods[p.root.top], f, export, vals)
+		return err
+	}); err != nil {
 		return nil, err
-	}
-	if err != nil {
-		return nil, p.failure(p.root.top, err)
 	}
 	out := make([]string, len(res))
 	for i, v := range res {
