@@ -137,7 +137,8 @@ func (r childReader) Read(b []byte) (int, error) {
 // Close stops the child reading: the parent's writes fail.
 func (r childReader) Close() error { r.p.closeRead(); return nil }
 
-// A childWriter is the child's end of its stdout or stderr pipe.
+// A childWriter is the child's end of its stdout or stderr pipe (and the
+// writer's end of a pipe made by NewPipe).
 type childWriter struct{ p *pipe }
 
 // Write writes every byte of b for the parent to read.
@@ -156,19 +157,5 @@ func (w childWriter) Close() error { w.p.closeWrite(); return nil }
 // writer's, whose Close is the end of the stream.
 func NewPipe() (io.ReadCloser, io.WriteCloser) {
 	p := newPipe()
-	return childReader{p}, parentWriter{p}
+	return childReader{p}, childWriter{p}
 }
-
-// A parentWriter is a parent's end of a child's stdin pipe, in Go.
-type parentWriter struct{ p *pipe }
-
-// Write writes every byte of b for the child to read.
-func (w parentWriter) Write(b []byte) (int, error) {
-	if err := w.p.write(context.Background(), b); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-// Close ends the stream: the child reads the end after what is buffered.
-func (w parentWriter) Close() error { w.p.closeWrite(); return nil }
