@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
@@ -42,6 +43,11 @@ type Host struct {
 
 	Stdin          io.Reader // nil reads as empty
 	Stdout, Stderr io.Writer // nil discards
+
+	// Done, if not nil, is closed when the nanoprocesses stop: a guest
+	// sleeping with the real clock wakes then, so that a kill or a time
+	// limit is not held up by a sleep.
+	Done <-chan struct{}
 }
 
 // Instantiate instantiates WASI preview1 in rt, with nano's confined
@@ -87,6 +93,16 @@ func Config(h *Host, keys policy.Set, mountAt func(slot string) string, args []s
 		case policy.Clock:
 			if !h.Deny["clock"] {
 				mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
+				if done := h.Done; done != nil {
+					mc = mc.WithNanosleep(func(ns int64) {
+						t := time.NewTimer(time.Duration(ns))
+						defer t.Stop()
+						select {
+						case <-t.C:
+						case <-done:
+						}
+					})
+				}
 			}
 		case policy.Random:
 			if !h.Deny["random"] {
