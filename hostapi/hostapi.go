@@ -105,7 +105,9 @@ func tuple(ts ...*iface.Type) *iface.Type {
 	return t
 }
 
-func result(ok, err *iface.Type) *iface.Type { return &iface.Type{Kind: iface.Result, Ok: ok, Err: err} }
+func result(ok, err *iface.Type) *iface.Type {
+	return &iface.Type{Kind: iface.Result, Ok: ok, Err: err}
+}
 
 func enum(names ...string) *iface.Type {
 	t := &iface.Type{Kind: iface.Enum}

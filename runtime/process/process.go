@@ -163,8 +163,10 @@ func (h *Host) Forget(caller api.Module) {
 	h.mu.Unlock()
 }
 
-func ok(v iface.Value) []iface.Value  { return []iface.Value{iface.ResultValue{Value: v}} }
-func refuse(err error) []iface.Value { return []iface.Value{iface.ResultValue{Err: true, Value: err.Error()}} }
+func ok(v iface.Value) []iface.Value { return []iface.Value{iface.ResultValue{Value: v}} }
+func refuse(err error) []iface.Value {
+	return []iface.Value{iface.ResultValue{Err: true, Value: err.Error()}}
+}
 
 // lookup returns caller's child with handle v, or an error that the
 // handle is not one of caller's.
