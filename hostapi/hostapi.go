@@ -43,7 +43,7 @@ func (i *Interface) Func(name string) *iface.Func {
 // Interfaces lists every host API interface, sorted by module name.
 func Interfaces() []*Interface { return interfaces }
 
-var interfaces = []*Interface{Spawn}
+var interfaces = []*Interface{HTTP, TCP, Spawn}
 
 // Prefix begins the name of every host API module: a module imported from
 // under it is nano's, never a dependency's (package names cannot take it:
