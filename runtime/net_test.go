@@ -32,6 +32,7 @@ import (
 
 	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/internal/wasmtest"
+	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/policy"
@@ -803,5 +804,130 @@ func TestNetSlowServer(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the run stopped after %s", d)
+	}
+}
+
+// A sinkServer accepts connections on loopback, records what they send,
+// never replies, and counts the connections their peer closed.
+type sinkServer struct {
+	ln     net.Listener
+	mu     sync.Mutex
+	got    bytes.Buffer
+	closed chan struct{}
+}
+
+func newSinkServer(t testing.TB) *sinkServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sinkServer{ln: ln, closed: make(chan struct{}, 64)}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				for {
+					n, err := c.Read(buf)
+					s.mu.Lock()
+					s.got.Write(buf[:n])
+					s.mu.Unlock()
+					if err != nil {
+						s.closed <- struct{}{}
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return s
+}
+
+func (s *sinkServer) received() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.got.String()
+}
+
+// TestNetSiblings spawns two children: netkid holds connection 1 open,
+// blocked in recv; its sibling netthief sends on and reads from handle 1,
+// and gets an err each time: the server receives only netkid's hello. The
+// destination, peer.test:7, is pinned by the operator (--connect-to) to a
+// loopback server, which a pin may reach; the same module as a package
+// that holds no net key, acme:netless, cannot reach it, pin or not. When the script ends, netkid is killed in
+// recv and the server sees its connection closed.
+func TestNetSiblings(t *testing.T) {
+	s := newSinkServer(t)
+	pkgs := []spawnPkg{
+		{"acme:app", "proxy.wasm", "net:peer.test:7 stdio:stdout spawn:acme:netkid spawn:acme:netthief spawn:acme:netless"},
+		{"acme:netkid", "../net/netkid.wasm", "net:peer.test:7 stdio:stdout"},
+		{"acme:netthief", "../net/netthief.wasm", "net:peer.test:7 stdio:stdout"},
+		{"acme:netless", "../net/netkid.wasm", "stdio:stdout"},
+	}
+	edges := []spawnEdge{
+		{"acme:app", "acme:netkid", "net:peer.test:7 stdio:stdout", limits.Limits{}},
+		{"acme:app", "acme:netthief", "net:peer.test:7 stdio:stdout", limits.Limits{}},
+		{"acme:app", "acme:netless", "stdio:stdout", limits.Limits{}},
+	}
+	b := spawnTree(t, pkgs, edges)
+	key, _ := policy.ParseNet("peer.test:7")
+	res := &fakeResolver{answers: map[string][]netip.Addr{}}
+	c := runtime.Config{
+		Net: []policy.Key{key}, Stdout: io.Discard, Stderr: io.Discard, Cache: runCache,
+		Network: nethost.Config{Resolver: res, ConnectTo: map[string]netip.AddrPort{"peer.test:7": netip.MustParseAddrPort(s.ln.Addr().String())}},
+	}
+	ctx := context.Background()
+	p, err := runtime.Start(ctx, b, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close(ctx) })
+	x := &proxy{t: t, b: b, p: p}
+	ops := []string{
+		opStart("acme:netkid", opts{stdout: "pipe"}),
+		opRead(1, false, 100),
+		opStart("acme:netthief", opts{stdout: "pipe"}),
+		opWait(2),
+		opRead(2, false, 1000),
+		opStart("acme:netless", opts{stdout: "pipe"}),
+		opWait(3),
+		opRead(3, false, 1000),
+	}
+	got := x.run(ops...)
+	want := []string{
+		"ok(1)",
+		"ok([99, 111, 110, 110, 101, 99, 116, 101, 100, 10])", // connected
+		"ok(2)",
+		"ok(exited(0))",
+		"",
+		"ok(3)",
+		"ok(exited(0))",
+		"",
+	}
+	check(t, ops, got, want[:4])
+	notHeld := "1 is not a handle of an open connection of this nanoprocess\n"
+	if out := readText(t, got[4]); out != notHeld+notHeld {
+		t.Errorf("netthief printed %q, want the refusal of send and of recv", out)
+	}
+	check(t, ops[5:7], got[5:7], want[5:7])
+	if out := readText(t, got[7]); out != "net:peer.test:7 is not a key of acme:app > acme:netless" {
+		t.Errorf("netkid's module without a net key printed %q", out)
+	}
+	select {
+	case <-s.closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server did not see netkid's connection closed when it was killed")
+	}
+	if got := s.received(); got != "hello" {
+		t.Errorf("the server received %q, want only netkid's hello", got)
+	}
+	if len(res.asked) > 0 {
+		t.Errorf("the resolver was asked %q for a pinned destination", res.asked)
 	}
 }
