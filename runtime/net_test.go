@@ -46,16 +46,16 @@ func TestNetFixtures(t *testing.T) {
 	wasmtest.CheckFixtures(t, "testdata/net/*.wat", nil)
 }
 
-// netSource serves the net proxy's module and WIT.
-type netSource map[string][]byte
+// A netSource serves one root module, acme:app, and its WIT.
+type netSource struct {
+	wasm     []byte
+	dir, pkg string // its WIT: a directory of testdata/net and the package
+}
 
-func (s netSource) Module(p *lockfile.Package) ([]byte, error) { return s[p.Name], nil }
+func (s netSource) Module(p *lockfile.Package) ([]byte, error) { return s.wasm, nil }
 
 func (s netSource) Interface(p *lockfile.Package) (*iface.Package, error) {
-	if p.Name != "acme:app" {
-		return nil, nil
-	}
-	return iface.Load("testdata/net/proxy", "acme:netproxy")
+	return iface.Load(filepath.Join("testdata", "net", s.dir), s.pkg)
 }
 
 func (s netSource) Mounts(*lockfile.Package) (map[string]string, error) { return nil, nil }
@@ -63,8 +63,14 @@ func (s netSource) Mounts(*lockfile.Package) (map[string]string, error) { return
 // netBundle locks the proxy as the root acme:app, holding keys, and links
 // it with linker.Build.
 func netBundle(t testing.TB, keys string) *linker.Bundle {
+	return rootBundle(t, keys, "proxy.wasm", netSource{dir: "proxy", pkg: "acme:netproxy"})
+}
+
+// rootBundle locks module wasm of testdata/net as the root acme:app,
+// holding keys, and links it with linker.Build.
+func rootBundle(t testing.TB, keys, wasm string, src netSource) *linker.Bundle {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "net", "proxy.wasm"))
+	data, err := os.ReadFile(filepath.Join("testdata", "net", wasm))
 	if err != nil {
 		t.Fatalf("%v (rebuild with testdata/build.sh)", err)
 	}
@@ -74,9 +80,10 @@ func netBundle(t testing.TB, keys string) *linker.Bundle {
 	}
 	lp := &lockfile.Package{Name: "acme:app", Version: semver.MustParse("1.0.0"), Source: "registry", Module: lockfile.Digest(data), Keys: set}
 	l := &lockfile.Lock{Packages: []*lockfile.Package{lp}}
-	b, err := linker.Build(context.Background(), l, "acme:app 1.0.0", netSource{"acme:app": data})
+	src.wasm = data
+	b, err := linker.Build(context.Background(), l, "acme:app 1.0.0", src)
 	if err != nil {
-		t.Fatalf("linker.Build(the net proxy) = %v", err)
+		t.Fatalf("linker.Build(%s) = %v", wasm, err)
 	}
 	return b
 }
