@@ -36,7 +36,7 @@ func startBench(b *testing.B, key string) *runtime.Process {
 
 // benchBatch is how many calls one guest call makes: Invoke's cost is
 // spread over them.
-const benchBatch = 20
+const benchBatch = 100
 
 // BenchmarkNetFetch GETs a body of 1 KiB and of 1 MiB from a loopback
 // server, through nano:net/http from a guest and with Go's own
