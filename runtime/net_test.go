@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -936,5 +938,35 @@ func TestNetSiblings(t *testing.T) {
 	}
 	if len(res.asked) > 0 {
 		t.Errorf("the resolver was asked %q for a pinned destination", res.asked)
+	}
+}
+
+// TestNetHostRoots verifies https with the host's roots: in a subprocess
+// whose SSL_CERT_FILE holds the test server's certificate, and no
+// RootCAs, the fetch succeeds; TestNetHTTPS shows that without it the
+// same certificate is refused.
+func TestNetHostRoots(t *testing.T) {
+	if url := os.Getenv("NANO_TEST_TLS_URL"); url != "" {
+		port := url[strings.LastIndexByte(url, ':')+1:]
+		x := startNet(t, "net:127.0.0.1:"+port, nil)
+		got, vals, err := x.try(opFetch("GET", url, nil, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, body := fetchOK(t, vals[0], got[0]); body != "secure" {
+			t.Fatalf("fetch = %q, want %q", body, "secure")
+		}
+		return
+	}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secure") }))
+	t.Cleanup(srv.Close)
+	roots := filepath.Join(t.TempDir(), "roots.pem")
+	if err := os.WriteFile(roots, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNetHostRoots$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+roots, "SSL_CERT_DIR="+t.TempDir(), "NANO_TEST_TLS_URL="+srv.URL)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the subprocess with SSL_CERT_FILE failed: %v\n%s", err, out)
 	}
 }
