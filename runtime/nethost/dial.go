@@ -2,7 +2,6 @@ package nethost
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -49,7 +48,7 @@ func (h *Host) dial(ctx context.Context, who Holder, host string, port uint16) (
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
+	var errs []string
 	for _, a := range addrs {
 		c, err := h.connect(ctx, "tcp", a.String())
 		if err == nil {
@@ -58,9 +57,9 @@ func (h *Host) dial(ctx context.Context, who Holder, host string, port uint16) (
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		errs = append(errs, err)
+		errs = append(errs, err.Error())
 	}
-	return nil, fmt.Errorf("connect to %s:%d: %v", host, port, errors.Join(errs...))
+	return nil, fmt.Errorf("connect to %s:%d: %s", host, port, strings.Join(errs, "; "))
 }
 
 // addrs returns the addresses nano may connect to for key k.

@@ -190,6 +190,7 @@ func (h *Host) client(caller api.Module, who Holder) *http.Client {
 		ForceAttemptHTTP2:      true,
 		MaxResponseHeaderBytes: MaxHeader,
 		IdleConnTimeout:        90 * time.Second,
+		MaxIdleConns:           MaxConns,
 	}
 	t.client = &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		hop := len(via)
