@@ -51,12 +51,15 @@ func TestNetFixtures(t *testing.T) {
 // A netSource serves one root module, acme:app, and its WIT.
 type netSource struct {
 	wasm     []byte
-	dir, pkg string // its WIT: a directory of testdata/net and the package
+	dir, pkg string // its WIT: a directory of testdata/net and the package; none without dir
 }
 
 func (s netSource) Module(p *lockfile.Package) ([]byte, error) { return s.wasm, nil }
 
 func (s netSource) Interface(p *lockfile.Package) (*iface.Package, error) {
+	if s.dir == "" {
+		return nil, nil
+	}
 	return iface.Load(filepath.Join("testdata", "net", s.dir), s.pkg)
 }
 
@@ -968,5 +971,47 @@ func TestNetHostRoots(t *testing.T) {
 	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+roots, "SSL_CERT_DIR="+t.TempDir(), "NANO_TEST_TLS_URL="+srv.URL)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the subprocess with SSL_CERT_FILE failed: %v\n%s", err, out)
+	}
+}
+
+// TestNetGoGuest runs a Go guest (testdata/net/gofetch, GOOS=wasip1) whose
+// standard net/http client dials through nano:net/tcp with hand-written
+// bindings: it fetches a page from a loopback server. The same guest
+// without the key gets the err as its client's error.
+func TestNetGoGuest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiling a Go guest with net/http takes a while")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello from "+r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	run := func(key string) (string, int, error) {
+		b := rootBundle(t, key+" stdio:stdout", "gofetch.wasm", netSource{})
+		k, err := policy.ParseKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out syncBuffer
+		c := runtime.Config{Net: []policy.Key{k}, Stdout: &out, Stderr: io.Discard, Cache: runCache, Args: []string{srv.URL + "/page"}}
+		ctx := context.Background()
+		p, err := runtime.Start(ctx, b, &c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close(ctx)
+		ctx, cancel := context.WithTimeout(ctx, scriptTimeout)
+		defer cancel()
+		code, err := p.Main(ctx)
+		return out.String(), code, err
+	}
+	out, code, err := run(fmt.Sprintf("net:127.0.0.1:%d", port))
+	if err != nil || code != 0 || out != "200 OK\nhello from /page\n" {
+		t.Errorf("gofetch = %q, %d, %v, want the page", out, code, err)
+	}
+	out, code, err = run(fmt.Sprintf("net:127.0.0.1:%d", port+1))
+	if want := fmt.Sprintf("net:127.0.0.1:%d is not a key of acme:app", port); err != nil || code != 1 || !strings.Contains(out, want) {
+		t.Errorf("gofetch without its key = %q, %d, %v, want an error saying %q", out, code, err, want)
 	}
 }
