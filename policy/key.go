@@ -334,22 +334,29 @@ func numericHost(name string) bool {
 
 // NetTarget returns the key of a concrete destination: the host a guest
 // passes to connect, or that a URL names, and a port. Set.Covers tells
-// whether a holder of some keys may reach it. A DNS name is lowercased and
-// checked as in ParseNet; an IP literal is parsed and written canonically,
-// IPv6 bracketed as in keys ("::1" is [::1]) and IPv4-mapped IPv6 unmapped
-// (::ffff:127.0.0.1 is 127.0.0.1). IPv4 is read only in dotted decimal:
-// other spellings (2130706433, 0x7f.0.0.1, 0177.0.0.1, 127.1) are refused,
-// as are zones, wildcards, brackets, port 0 and names that are not ASCII.
+// whether a holder of some keys may reach it. A DNS name is lowercased,
+// loses one trailing dot (the root: "example.com." is example.com) and is
+// checked as in ParseNet. An IP literal is parsed and written canonically:
+// IPv6, bare or bracketed, in brackets as in keys ("::1" is [::1]), and
+// IPv4-mapped IPv6 as its IPv4 address (::ffff:127.0.0.1 is 127.0.0.1).
+// IPv4 is read only in dotted decimal: other spellings (2130706433,
+// 0x7f.0.0.1, 0177.0.0.1, 127.1), and any name whose last label is a
+// number, are refused, never misread; so are zones, wildcards, port 0 and
+// names that are not ASCII.
 func NetTarget(host string, port uint16) (Key, error) {
 	if port == 0 {
 		return Key{}, fmt.Errorf("destination %q: port 0 is not 1-65535", host)
 	}
 	k := Key{Kind: Net, Port: strconv.Itoa(int(port))}
 	if strings.ContainsRune(host, ':') {
-		a, err := netip.ParseAddr(host)
+		lit := host
+		if inner, ok := strings.CutPrefix(host, "["); ok {
+			if lit, ok = strings.CutSuffix(inner, "]"); !ok {
+				return Key{}, fmt.Errorf("destination host %q has no closing bracket", host)
+			}
+		}
+		a, err := netip.ParseAddr(lit)
 		switch {
-		case err != nil && strings.ContainsAny(host, "[]"):
-			return Key{}, fmt.Errorf("destination host %q: an IPv6 literal is written without brackets", host)
 		case err != nil:
 			return Key{}, fmt.Errorf("destination host %q is not an IP address or DNS name", host)
 		case a.Zone() != "":
@@ -367,7 +374,7 @@ func NetTarget(host string, port uint16) (Key, error) {
 			return r + 'a' - 'A'
 		}
 		return r
-	}, host)
+	}, strings.TrimSuffix(host, "."))
 	if name == "" || len(name) > 253 {
 		return Key{}, fmt.Errorf("destination host %q is empty or too long", host)
 	}

@@ -15,6 +15,9 @@ var netTargets = []struct {
 	{"API.Example.COM", 443, "net:api.example.com:443"},
 	{"localhost", 8080, "net:localhost:8080"},
 	{"LOCALHOST", 1, "net:localhost:1"},
+	{"API.Example.COM.", 443, "net:api.example.com:443"},
+	{"localhost.", 80, "net:localhost:80"},
+	{"127.0.0.1.", 80, "net:127.0.0.1:80"},
 	{"xn--bcher-kva.example", 443, "net:xn--bcher-kva.example:443"},
 	{"123.example.com", 65535, "net:123.example.com:65535"},
 	{"0x7f.example", 80, "net:0x7f.example:80"},
@@ -24,6 +27,8 @@ var netTargets = []struct {
 	{"0.0.0.0", 80, "net:0.0.0.0:80"},
 	{"255.255.255.255", 80, "net:255.255.255.255:80"},
 	{"::1", 443, "net:[::1]:443"},
+	{"[::1]", 443, "net:[::1]:443"},
+	{"[::ffff:10.0.0.1]", 443, "net:10.0.0.1:443"},
 	{"0:0:0:0:0:0:0:1", 443, "net:[::1]:443"},
 	{"::", 443, "net:[::]:443"},
 	{"2001:DB8::1", 443, "net:[2001:db8::1]:443"},
@@ -81,8 +86,11 @@ var badNetTargets = []struct {
 	// IPv6: zones, brackets and bad literals
 	{"fe80::1%eth0", 80, `destination host "fe80::1%eth0": an IPv6 zone is not allowed`},
 	{"::ffff:127.0.0.1%1", 80, `destination host "::ffff:127.0.0.1%1": an IPv6 zone is not allowed`},
-	{"[::1]", 80, `destination host "[::1]": an IPv6 literal is written without brackets`},
-	{"[::1", 80, `destination host "[::1": an IPv6 literal is written without brackets`},
+	{"[::1", 80, `destination host "[::1" has no closing bracket`},
+	{"[::1]:80", 80, `destination host "[::1]:80" has no closing bracket`},
+	{"[1.2.3.4]", 80, `destination host "[1.2.3.4]"` + notHost},
+	{"[fe80::1%eth0]", 80, `destination host "[fe80::1%eth0]": an IPv6 zone is not allowed`},
+	{"::1]", 80, `destination host "::1]" is not an IP address or DNS name`},
 	{"::ffff:0x7f.0.0.1", 80, `destination host "::ffff:0x7f.0.0.1" is not an IP address or DNS name`},
 	{"::1:", 80, `destination host "::1:" is not an IP address or DNS name`},
 	{"example.com:443", 80, `destination host "example.com:443" is not an IP address or DNS name`},
@@ -92,7 +100,10 @@ var badNetTargets = []struct {
 	{strings.Repeat("a.", 127) + "ab", 80, `destination host "` + strings.Repeat("a.", 127) + `ab" is empty or too long`},
 	{"*.example.com", 80, `destination host "*.example.com"` + notHost},
 	{"*", 80, `destination host "*"` + notHost},
-	{"example.com.", 80, `destination host "example.com."` + notHost},
+	{"example.com..", 80, `destination host "example.com.."` + notHost},
+	{".", 80, `destination host "." is empty or too long`},
+	{"127.0.0.1..", 80, `destination host "127.0.0.1.."` + notHost},
+	{"127.1.", 80, `destination host "127.1."` + notDotted},
 	{".example.com", 80, `destination host ".example.com"` + notHost},
 	{"a..example.com", 80, `destination host "a..example.com"` + notHost},
 	{"-a.example.com", 80, `destination host "-a.example.com"` + notHost},
@@ -206,11 +217,15 @@ func FuzzNetTarget(f *testing.F) {
 			t.Errorf("NetTarget(%q, %d) = %#v, %v, want %#v", bare, port, k3, err, k)
 		}
 		// An IP literal is the address the host parses to, unmapped.
-		if a, err := netip.ParseAddr(host); err == nil {
+		lit := host
+		if strings.Contains(host, ":") {
+			lit = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		}
+		if a, err := netip.ParseAddr(lit); err == nil {
 			if b, err := netip.ParseAddr(bare); err != nil || b != a.Unmap() {
 				t.Errorf("NetTarget(%q, %d) = %s, want the address %s", host, port, k, a.Unmap())
 			}
-		} else if !strings.EqualFold(k.Name, host) {
+		} else if !strings.EqualFold(k.Name, strings.TrimSuffix(host, ".")) {
 			t.Errorf("NetTarget(%q, %d) = %s, want the name lowercased", host, port, k)
 		}
 	})
