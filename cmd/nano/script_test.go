@@ -22,6 +22,11 @@ import (
 //	mkwasm [-import MODULE.NAME]... FILE...
 //	               write a minimal valid wasm module to each FILE, importing
 //	               each function MODULE.NAME with type () -> ()
+//	listen NAME    start a TCP server on 127.0.0.1; $NAME (upper-cased) is its ADDR:PORT
+//	served NAME FILE
+//	               write what each connection to NAME sent, once all have ended
+//
+// and the condition [connect-to]: nano run has --connect-to (issue 9).
 //
 // $EXAMPLE is the bundled example, testdata/example, $WASM this package's
 // testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi,
@@ -65,6 +70,12 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
+		Condition: func(cond string) (bool, error) {
+			if cond == "connect-to" {
+				return hasRunFlag(cond), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLE", example)
 			env.Setenv("WASM", wasm)
@@ -102,6 +113,8 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("nano exited with status %s, want %s", got, args[0])
 				}
 			},
+			"listen": listenCmd,
+			"served": servedCmd,
 			"mkwasm": func(ts *testscript.TestScript, neg bool, args []string) {
 				var imports []string
 				for len(args) > 1 && args[0] == "-import" {
