@@ -385,7 +385,7 @@ func NetTarget(host string, port uint16) (Key, error) {
 	}
 	if numericHost(name) {
 		if a, err := netip.ParseAddr(name); err != nil || !a.Is4() {
-			return Key{}, fmt.Errorf("destination host %q is not IPv4 in dotted decimal (four numbers 0-255, no leading zeros): nano does not read other spellings", host)
+			return Key{}, fmt.Errorf("destination host %q is not an IPv4 address in dotted decimal (four numbers 0-255, no leading zeros): nano does not read other spellings", host)
 		}
 	}
 	k.Name = name

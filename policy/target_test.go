@@ -57,7 +57,7 @@ func TestNetTarget(t *testing.T) {
 }
 
 const (
-	notDotted = ` is not IPv4 in dotted decimal (four numbers 0-255, no leading zeros): nano does not read other spellings`
+	notDotted = ` is not an IPv4 address in dotted decimal (four numbers 0-255, no leading zeros): nano does not read other spellings`
 	notHost   = ` is not an IP address or DNS name (ASCII letters, digits and hyphens; xn-- for other scripts)`
 )
 
