@@ -278,3 +278,45 @@ func TestReadBundleJSON(t *testing.T) {
 	}
 	t.Logf("a %d-byte bundle.json of %d instances: %d bytes allocated", len(meta), len(b.Instances), n)
 }
+
+// TestBundleCheckSpawns edits a valid bundle with a spawned child the ways
+// a hostile bundle.json could: each is refused before anything runs.
+func TestBundleCheckSpawns(t *testing.T) {
+	small := []byte("\x00asm\x01\x00\x00\x00")
+	valid := func() *Bundle {
+		b := bundleOf(
+			instSpec{path: "acme:app > acme:worker", wasm: small, keys: []string{"fs:tmp=data/jobs:rw", "clock"}},
+			instSpec{path: "acme:app", wasm: small, keys: []string{"fs:data=data:rw", "clock", "spawn:acme:worker"}},
+		)
+		b.Instances[0].Package = "acme:worker"
+		b.Instances[0].Grant = []string{"fs:tmp=data/jobs:rw", "clock"}
+		b.Instances[1].Spawns = map[string]int{"acme:worker": 0}
+		return b
+	}
+	if err := valid().Check(); err != nil {
+		t.Fatalf("Check(valid) = %v", err)
+	}
+	for _, tt := range []struct {
+		name string
+		edit func(b *Bundle)
+		want string
+	}{
+		{"a grant wider than the keys", func(b *Bundle) { b.Instances[0].Grant = []string{"fs:tmp=data:rw", "clock"} },
+			"its grant fs:tmp=data:rw, clock, rooted, is"},
+		{"a grant left out", func(b *Bundle) { b.Instances[0].Grant = nil }, "rooted, is , not its keys"},
+		{"a grant the parent does not hold", func(b *Bundle) { b.Instances[0].Grant = []string{"fs:tmp=data/jobs:rw", "random"} },
+			"random is not a key of its parent"},
+		{"a spawn without the key", func(b *Bundle) { b.Instances[1].Keys = []string{"fs:data=data:rw", "clock"} },
+			"spawns acme:worker without holding spawn:acme:worker"},
+		{"a spawn of another package", func(b *Bundle) { b.Instances[0].Package = "acme:other" }, `spawn "acme:worker" names an instance of acme:other`},
+		{"imported and spawned", func(b *Bundle) { b.Instances[1].Imports = map[string]int{"acme:worker": 0} }, "not a child of its own"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := valid()
+			tt.edit(b)
+			if err := b.Check(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Check() = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,6 +205,9 @@ type Process struct {
 	spawner *process.Host
 	// procs maps each live module to its nanoprocess.
 	procs sync.Map
+	// roots holds the operator's directories open, by slot, for the
+	// children's mounts.
+	roots map[string]*os.Root
 	// pumps read the streams that children inherit as stdin, by source.
 	pumps   map[io.Reader]*stdinPump
 	pumpsMu sync.Mutex
@@ -306,6 +310,7 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 	}
 	if spawns {
 		p.spawner = process.New(p)
+		p.roots = openRoots(c.Dirs)
 	}
 	for _, e := range p.engines() {
 		if err := p.setUp(ctx, e); err != nil {
@@ -331,6 +336,18 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// openRoots opens the operator's directories, by slot. One that does not
+// open is left out: mounting it reports why.
+func openRoots(dirs map[string]Dir) map[string]*os.Root {
+	roots := map[string]*os.Root{}
+	for slot, d := range dirs {
+		if r, err := os.OpenRoot(d.Path); err == nil {
+			roots[slot] = r
+		}
+	}
+	return roots
 }
 
 // engines returns the Process's engines, each once.
@@ -900,6 +917,9 @@ func (p *Process) Close(ctx context.Context) error {
 	var errs []error
 	for _, e := range p.engines() {
 		errs = append(errs, e.rt.Close(ctx))
+	}
+	for _, r := range p.roots {
+		r.Close()
 	}
 	return errors.Join(errs...)
 }

@@ -146,7 +146,7 @@ func (p *Process) childTree(parent *nanoprocess, j int, req *process.Request, s 
 // childHost returns what WASI gives a child's tree: the operator's
 // directories, the environment values handed to it, and its streams.
 func (p *Process) childHost(pt *tree, parent int, keys policy.Set, req *process.Request, s process.Streams, done <-chan struct{}) (*wasi.Host, error) {
-	h := &wasi.Host{Dirs: pt.host.Dirs, Deny: map[string]bool{}, Env: map[string]string{}, Done: done}
+	h := &wasi.Host{Dirs: pt.host.Dirs, Roots: p.roots, Deny: map[string]bool{}, Env: map[string]string{}, Done: done}
 	for _, d := range []string{"clock", "random"} {
 		h.Deny[d] = pt.host.Deny[d]
 	}

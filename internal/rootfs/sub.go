@@ -20,14 +20,36 @@ func OpenSub(base, sub string, readOnly, create bool) (experimentalsys.FS, error
 	if err != nil {
 		return nil, err
 	}
+	return openSub(root, true, sub, readOnly, create)
+}
+
+// OpenSubIn is OpenSub in base, a directory already open, which stays
+// open: a runtime that mounts sub-directories of one directory many times
+// opens it once.
+func OpenSubIn(base *os.Root, sub string, readOnly, create bool) (experimentalsys.FS, error) {
+	if sub == "" {
+		root, err := base.OpenRoot(".")
+		if err != nil {
+			return nil, err
+		}
+		return fromRoot(root, readOnly), nil
+	}
+	return openSub(base, false, sub, readOnly, create)
+}
+
+// openSub opens sub in root, which it closes if it owns it and it is not
+// the result.
+func openSub(root *os.Root, owned bool, sub string, readOnly, create bool) (experimentalsys.FS, error) {
 	if sub != "" {
 		for _, step := range strings.Split(sub, "/") {
 			next, err := openStep(root, step, create)
-			root.Close()
+			if owned {
+				root.Close()
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", sub, err)
 			}
-			root = next
+			root, owned = next, true
 		}
 	}
 	return fromRoot(root, readOnly), nil

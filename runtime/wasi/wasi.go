@@ -14,6 +14,7 @@ import (
 	"io"
 	iofs "io/fs"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +37,9 @@ type Dir struct {
 // keys draw on.
 type Host struct {
 	Dirs map[string]Dir    // by the root's slot
+	// Roots, if set, holds Dirs already open, by slot: a runtime that
+	// mounts their sub-directories for many nanoprocesses opens each once.
+	Roots map[string]*os.Root
 	Env  map[string]string // by name
 	// Deny withholds keys: "clock", "random", "stdin", "stdout" or
 	// "stderr".
@@ -79,7 +83,13 @@ func Config(h *Host, keys policy.Set, mountAt func(slot string) string, args []s
 			// verified, is every key above it up to the root's) and the
 			// operator's directory is not read-only.
 			ro := dir.ReadOnly || k.Access == policy.RO
-			fs, err := rootfs.OpenSub(dir.Path, sub, ro, !ro)
+			var fs experimentalsys.FS
+			var err error
+			if root := h.Roots[slot]; root != nil {
+				fs, err = rootfs.OpenSubIn(root, sub, ro, !ro)
+			} else {
+				fs, err = rootfs.OpenSub(dir.Path, sub, ro, !ro)
+			}
 			if err != nil {
 				closeMounts(mounts)
 				if errors.Is(err, iofs.ErrNotExist) && ro && sub != "" {
