@@ -1,8 +1,8 @@
 // Package hostapi is the contract of nano's own host APIs: the WIT
 // packages every module may import with the Component Model conventions
 // (SPEC section 7), the same functions as iface types, and the key each
-// needs. linker checks imports of them; runtime/process (and next
-// runtime/net) serve them; nano wit prints them. It holds no behaviour.
+// needs. linker checks imports of them; runtime/process and
+// runtime/nethost serve them; nano wit prints them. It holds no behaviour.
 package hostapi
 
 import (

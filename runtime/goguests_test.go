@@ -12,7 +12,7 @@ import (
 
 // TestGoGuests checks that the committed Go guests are what their source
 // builds to, as testdata/run/build.sh, linker/testdata/gopair/build.sh and
-// testdata/jobs/build.sh build them. Go's output depends on its version, so the check runs only with
+// testdata/jobs/build.sh and testdata/build.sh build them. Go's output depends on its version, so the check runs only with
 // the version in testdata/GOVERSION, the one they were built with.
 func TestGoGuests(t *testing.T) {
 	if testing.Short() {
@@ -35,6 +35,7 @@ func TestGoGuests(t *testing.T) {
 		{"../linker/testdata/gopair/child", "../linker/testdata/gopair/child/zip.wasm", true},
 		{"../linker/testdata/gopair/parent", "../linker/testdata/gopair/parent/app.wasm", true},
 		{"../testdata/jobs/orch", "../testdata/jobs/orch/orch.wasm", false},
+		{"./testdata/net/gofetch", "testdata/net/gofetch.wasm", false},
 	} {
 		t.Run(filepath.Base(g.wasm), func(t *testing.T) {
 			t.Parallel()

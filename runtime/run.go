@@ -29,6 +29,7 @@ import (
 	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/policy"
+	"github.com/nanoproc/nano/runtime/nethost"
 	"github.com/nanoproc/nano/runtime/process"
 	"github.com/nanoproc/nano/runtime/wasi"
 )
@@ -57,6 +58,11 @@ type Config struct {
 
 	// Cache is the compilation cache, or nil to compile every time.
 	Cache wazero.CompilationCache
+
+	// Network is how nano:net reaches the network: its zero value is the
+	// host's resolver, dialer and certificate roots, and no pinned
+	// destination (--connect-to pins them).
+	Network nethost.Config
 }
 
 // CheckRootKeys compares the operator's configuration with the keys the
@@ -203,6 +209,8 @@ type Process struct {
 	adapters map[string]*sync.Map
 	// spawner serves nano:process; nil when no nanoprocess can spawn.
 	spawner *process.Host
+	// net serves nano:net; nil when no module imports it.
+	net *nethost.Host
 	// procs maps each live module to its nanoprocess.
 	procs sync.Map
 	// roots holds the operator's directories open, by slot, for the
@@ -312,6 +320,9 @@ func Start(ctx context.Context, b *linker.Bundle, c *Config) (*Process, error) {
 		p.spawner = process.New(p)
 		p.roots = openRoots(c.Dirs)
 	}
+	if p.importsNet() {
+		p.net = nethost.New(p, c.Network)
+	}
 	for _, e := range p.engines() {
 		if err := p.setUp(ctx, e); err != nil {
 			p.Close(ctx)
@@ -370,6 +381,11 @@ func (p *Process) setUp(ctx context.Context, e *engine) error {
 	}
 	if p.spawner != nil {
 		if err := p.spawner.Instantiate(ctx, e.rt); err != nil {
+			return err
+		}
+	}
+	if p.net != nil {
+		if err := p.net.Instantiate(ctx, e.rt); err != nil {
 			return err
 		}
 	}
@@ -474,6 +490,9 @@ func (p *Process) closeTree(ctx context.Context, t *tree) {
 		}
 		if p.spawner != nil {
 			p.spawner.Forget(m)
+		}
+		if p.net != nil {
+			p.net.Forget(m)
 		}
 		for _, inst := range p.b.Instances[i].Typed {
 			if a := p.adapters[inst.AdapterName()]; a != nil {
@@ -669,16 +688,48 @@ func (p *Process) timedOut(ctx context.Context) error {
 	return nil
 }
 
-// endChildren kills every child that t's nanoprocesses started.
+// endChildren kills every child that t's nanoprocesses started, and
+// closes every connection they opened.
 func (p *Process) endChildren(t *tree) {
-	if p.spawner == nil {
+	if p.spawner == nil && p.net == nil {
 		return
 	}
 	for _, i := range p.members[t.top] {
-		if m := t.mods[i]; m != nil {
+		m := t.mods[i]
+		if m == nil {
+			continue
+		}
+		if p.spawner != nil {
 			p.spawner.End(m)
 		}
+		if p.net != nil {
+			p.net.End(m)
+		}
 	}
+}
+
+// importsNet reports whether a module of the bundle imports nano:net: all
+// are compiled by then (see link).
+func (p *Process) importsNet() bool {
+	for _, cm := range p.linked.compiled {
+		for _, f := range cm.ImportedFunctions() {
+			if m, _, _ := f.Import(); strings.HasPrefix(m, "nano:net/") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Holder returns the nanoprocess of module m (nethost.Holders): its path
+// and its keys, in rooted form, whose net keys are as declared.
+func (p *Process) Holder(m api.Module) (nethost.Holder, bool) {
+	v, ok := p.procs.Load(m)
+	if !ok {
+		return nethost.Holder{}, false
+	}
+	np := v.(*nanoprocess)
+	return nethost.Holder{Path: p.b.Instances[np.i].Path, Keys: np.t.keys[np.i]}, true
 }
 
 // Invoke calls an exported function of the root with arguments in text

@@ -30,5 +30,7 @@ testdata/guests/ccli/build.sh
 go env GOVERSION > runtime/testdata/GOVERSION
 # The C guests depend on clang's: TestCGuests checks them with this one.
 "${CLANG:-clang}" --version | head -n 1 > runtime/testdata/CLANGVERSION
+# The Go guest of runtime's TestNetGoGuest: net/http over nano:net/tcp.
+GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o runtime/testdata/net/gofetch.wasm ./runtime/testdata/net/gofetch
 # The Go guest of runtime's BenchmarkInterruptGo (its WAT guests are built above).
 GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o runtime/testdata/interrupt/gowork.wasm ./runtime/testdata/interrupt/gowork

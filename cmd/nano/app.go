@@ -204,6 +204,7 @@ func newApp(e *env, dir string) *cli.App {
 					&cli.StringSliceFlag{Name: "dir", Usage: "hand the root's fs slot a host directory: `SLOT=PATH[:ro]`"},
 					&cli.StringSliceFlag{Name: "env", Usage: "hand the root an environment variable: `NAME[=VALUE]` (default the host's)"},
 					&cli.StringSliceFlag{Name: "net", Usage: "hand the root a network destination: `HOST:PORT`"},
+					&cli.StringSliceFlag{Name: "connect-to", Usage: "connect to HOST:PORT at ADDR:PORT2, an IP address of the operator's choice, whatever HOST resolves to (a key is still needed): `HOST:PORT=ADDR:PORT2`"},
 					&cli.StringSliceFlag{Name: "deny", Usage: "withhold a key the root declares: `clock|random|stdin|stdout|stderr`"},
 					&cli.StringFlag{Name: "max-memory", Usage: "the ceiling of each nanoprocess's linear memory: `SIZE` (64MiB, 1GiB)"},
 					&cli.StringFlag{Name: "timeout", Usage: "stop the whole run after `DURATION` (500ms, 30s), exit 125"},

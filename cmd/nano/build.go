@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/policy"
 	"github.com/nanoproc/nano/runtime"
+	"github.com/nanoproc/nano/runtime/nethost"
 	"github.com/nanoproc/nano/runtime/wasi"
 )
 
@@ -130,6 +132,16 @@ func (e *env) runBundle(c *cli.Context) error {
 			return failf(exitUsage, "--net: %v", err)
 		}
 		cfg.Net = append(cfg.Net, k)
+	}
+	for _, v := range c.StringSlice("connect-to") {
+		target, addr, err := nethost.ParseConnectTo(v)
+		if err != nil {
+			return failf(exitUsage, "--connect-to: %v", err)
+		}
+		if cfg.Network.ConnectTo == nil {
+			cfg.Network.ConnectTo = map[string]netip.AddrPort{}
+		}
+		cfg.Network.ConnectTo[target] = addr
 	}
 	for _, d := range c.StringSlice("deny") {
 		cfg.Deny[d] = true

@@ -32,8 +32,8 @@ import (
 // testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi,
 // $GOPAIR the Go guest pair of linker/testdata/gopair, $GUESTS the guests
 // of runtime/testdata/run (cfs.wasm, from C), $SPAWN the nano:process
-// guests of runtime/testdata/spawn, and $JOBS the processes example of
-// testdata/jobs. Run with -update to rewrite the expected files in the
+// guests of runtime/testdata/spawn, $NET the nano:net guests of
+// runtime/testdata/net, and $JOBS the processes example of testdata/jobs. Run with -update to rewrite the expected files in the
 // scripts from the actual output.
 var runMu sync.Mutex
 
@@ -66,6 +66,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	netGuests, err := filepath.Abs("../../runtime/testdata/net")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
@@ -84,6 +88,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GUESTS", guests)
 			env.Setenv("SPAWN", spawn)
 			env.Setenv("JOBS", jobs)
+			env.Setenv("NET", netGuests)
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("GIT_AUTHOR_NAME", "nano test")
 			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")
