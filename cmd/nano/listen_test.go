@@ -143,21 +143,3 @@ func servedCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("served: %v", err)
 	}
 }
-
-// hasRunFlag reports whether nano run has the flag name: the script
-// condition [run-flag:NAME] (net: nano run --connect-to, issue 9).
-func hasRunFlag(name string) bool {
-	for _, c := range newApp(&env{}, ".").Commands {
-		if c.Name != "run" {
-			continue
-		}
-		for _, f := range c.Flags {
-			for _, n := range f.Names() {
-				if n == name {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}

@@ -26,8 +26,6 @@ import (
 //	served NAME FILE
 //	               write what each connection to NAME sent, once all have ended
 //
-// and the condition [connect-to]: nano run has --connect-to (issue 9).
-//
 // $EXAMPLE is the bundled example, testdata/example, $WASM this package's
 // testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi,
 // $GOPAIR the Go guest pair of linker/testdata/gopair, $GUESTS the guests
@@ -74,12 +72,6 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
-		Condition: func(cond string) (bool, error) {
-			if cond == "connect-to" {
-				return hasRunFlag(cond), nil
-			}
-			return false, fmt.Errorf("unknown condition %q", cond)
-		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLE", example)
 			env.Setenv("WASM", wasm)
