@@ -266,8 +266,12 @@ func CheckSubPath(p string) error {
 }
 
 // ParseNet parses a network pattern HOST:PORT. HOST is a lowercase DNS name,
-// "*." and a DNS name, an IPv4 literal or a bracketed IPv6 literal; PORT is a
-// number from 1 to 65535 or "*".
+// "*." and a DNS name, an IPv4 literal in dotted decimal or a bracketed IPv6
+// literal in its canonical form; PORT is a number from 1 to 65535 or "*".
+// Keys match parsed addresses, not their spelling, so every address has one
+// spelling: a host whose last label is a number (127.1, 0x7f.0.0.1) must be
+// dotted-decimal IPv4, and the IPv4-mapped form [::ffff:127.0.0.1] is refused
+// with the IPv4 form to write instead.
 func ParseNet(s string) (Key, error) {
 	i := strings.LastIndexByte(s, ':')
 	if i < 0 {
@@ -290,6 +294,9 @@ func checkHost(host string) error {
 	if inner, ok := strings.CutPrefix(host, "["); ok {
 		inner, ok = strings.CutSuffix(inner, "]")
 		a, err := netip.ParseAddr(inner)
+		if ok && err == nil && a.Is4In6() && a.Zone() == "" {
+			return fmt.Errorf("host %q is an IPv4-mapped IPv6 address: write it as %s", host, a.Unmap())
+		}
 		if !ok || err != nil || !a.Is6() || a.Zone() != "" || a.String() != inner {
 			return fmt.Errorf("host %q is not a canonical IPv6 literal", host)
 		}
@@ -299,22 +306,90 @@ func checkHost(host string) error {
 	if name == "" || len(name) > 253 {
 		return fmt.Errorf("host %q is empty or too long", host)
 	}
-	numeric := true
 	for label := range strings.SplitSeq(name, ".") {
 		if !isDNSLabel(label) {
 			return fmt.Errorf("host %q is not a lowercase DNS name, *.NAME or IP literal", host)
 		}
-		if strings.Trim(label, "0123456789") != "" {
-			numeric = false
-		}
 	}
-	if numeric {
-		a, err := netip.ParseAddr(name)
-		if wild || err != nil || !a.Is4() {
+	if numericHost(name) {
+		if a, err := netip.ParseAddr(name); wild || err != nil || !a.Is4() {
 			return fmt.Errorf("host %q is not a valid IPv4 literal", host)
 		}
 	}
 	return nil
+}
+
+// numericHost reports whether a host of DNS labels is an IPv4 literal in
+// some spelling: its last label is a decimal or 0x hexadecimal number, as
+// URL parsers and inet_aton read it (127.1, 2130706433, 0x7f.0.0.1,
+// 0177.0.0.1). No top-level domain is a number, so such a host is never a
+// DNS name, and nano reads it only in dotted decimal.
+func numericHost(name string) bool {
+	last := name[strings.LastIndexByte(name, '.')+1:]
+	if hex, ok := strings.CutPrefix(strings.ToLower(last), "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
+}
+
+// NetTarget returns the key of a concrete destination: the host a guest
+// passes to connect, or that a URL names, and a port. Set.Covers tells
+// whether a holder of some keys may reach it. A DNS name is lowercased,
+// loses one trailing dot (the root: "example.com." is example.com) and is
+// checked as in ParseNet. An IP literal is parsed and written canonically:
+// IPv6, bare or bracketed, in brackets as in keys ("::1" is [::1]), and
+// IPv4-mapped IPv6 as its IPv4 address (::ffff:127.0.0.1 is 127.0.0.1).
+// IPv4 is read only in dotted decimal: other spellings (2130706433,
+// 0x7f.0.0.1, 0177.0.0.1, 127.1), and any name whose last label is a
+// number, are refused, never misread; so are zones, wildcards, port 0 and
+// names that are not ASCII.
+func NetTarget(host string, port uint16) (Key, error) {
+	if port == 0 {
+		return Key{}, fmt.Errorf("destination %q: port 0 is not 1-65535", host)
+	}
+	k := Key{Kind: Net, Port: strconv.Itoa(int(port))}
+	if strings.ContainsRune(host, ':') {
+		lit := host
+		if inner, ok := strings.CutPrefix(host, "["); ok {
+			if lit, ok = strings.CutSuffix(inner, "]"); !ok {
+				return Key{}, fmt.Errorf("destination host %q has no closing bracket", host)
+			}
+		}
+		a, err := netip.ParseAddr(lit)
+		switch {
+		case err != nil:
+			return Key{}, fmt.Errorf("destination host %q is not an IP address or DNS name", host)
+		case a.Zone() != "":
+			return Key{}, fmt.Errorf("destination host %q: an IPv6 zone is not allowed", host)
+		case a.Is4In6():
+			k.Name = a.Unmap().String()
+		default:
+			k.Name = "[" + a.String() + "]"
+		}
+		return k, nil
+	}
+	// ASCII only: strings.ToLower would fold the Kelvin sign into "k".
+	name := strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, strings.TrimSuffix(host, "."))
+	if name == "" || len(name) > 253 {
+		return Key{}, fmt.Errorf("destination host %q is empty or too long", host)
+	}
+	for label := range strings.SplitSeq(name, ".") {
+		if !isDNSLabel(label) {
+			return Key{}, fmt.Errorf("destination host %q is not an IP address or DNS name (ASCII letters, digits and hyphens; xn-- for other scripts)", host)
+		}
+	}
+	if numericHost(name) {
+		if a, err := netip.ParseAddr(name); err != nil || !a.Is4() {
+			return Key{}, fmt.Errorf("destination host %q is not an IPv4 address in dotted decimal (four numbers 0-255, no leading zeros): nano does not read other spellings", host)
+		}
+	}
+	k.Name = name
+	return k, nil
 }
 
 // ParseKey parses a key in its canonical text form (see Key.String).

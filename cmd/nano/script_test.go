@@ -22,6 +22,9 @@ import (
 //	mkwasm [-import MODULE.NAME]... FILE...
 //	               write a minimal valid wasm module to each FILE, importing
 //	               each function MODULE.NAME with type () -> ()
+//	listen NAME    start a TCP server on 127.0.0.1; $NAME (upper-cased) is its ADDR:PORT
+//	served NAME FILE
+//	               write what each connection to NAME sent, once all have ended
 //
 // $EXAMPLE is the bundled example, testdata/example, $WASM this package's
 // testdata/wasm, $ABI the canonical ABI guests of iface/testdata/abi,
@@ -107,6 +110,8 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("nano exited with status %s, want %s", got, args[0])
 				}
 			},
+			"listen": listenCmd,
+			"served": servedCmd,
 			"mkwasm": func(ts *testscript.TestScript, neg bool, args []string) {
 				var imports []string
 				for len(args) > 1 && args[0] == "-import" {

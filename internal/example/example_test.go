@@ -14,6 +14,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
+	"github.com/nanoproc/nano/hostapi"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/manifest"
 )
@@ -85,7 +86,8 @@ func TestModules(t *testing.T) {
 // TestManifests checks that every manifest of the example parses, names a
 // module that exists, sits at registry/NAMESPACE/NAME/VERSION when it is in
 // the registry, and imports only from WASI and from its dependencies, each
-// of which has a version that exports what it imports.
+// of which has a version that exports what it imports, and from nano's host
+// APIs, functions they have.
 func TestManifests(t *testing.T) {
 	example := filepath.Join(testdata, "example")
 	registry := filepath.Join(example, "registry")
@@ -110,7 +112,12 @@ func TestManifests(t *testing.T) {
 		}
 		published[m.Name] = append(published[m.Name], m)
 	}
-	roots := []string{filepath.Join(example, "app", manifest.FileName), filepath.Join(example, "base", manifest.FileName)}
+	roots := []string{
+		filepath.Join(example, "app", manifest.FileName),
+		filepath.Join(example, "base", manifest.FileName),
+		filepath.Join(example, "sneaky", manifest.FileName),
+		filepath.Join(example, "sneaky", "notify", manifest.FileName),
+	}
 	for _, file := range append(roots, files...) {
 		m, err := manifest.ParseFile(file)
 		if err != nil {
@@ -135,6 +142,12 @@ func TestManifests(t *testing.T) {
 			if im.Module == linker.WASI {
 				continue
 			}
+			if strings.HasPrefix(im.Module, hostapi.Prefix) {
+				if _, _, err := hostapi.Lookup(im.Module, im.Name); err != nil {
+					t.Errorf("%s: %s: %v", wasm, im, err)
+				}
+				continue
+			}
 			d := m.Dep(im.Module)
 			if d == nil {
 				t.Errorf("%s: %s: want %q among the dependencies of %s", wasm, im, im.Module, m.ID())
@@ -144,6 +157,38 @@ func TestManifests(t *testing.T) {
 				t.Errorf("%s: %s: %v", wasm, im, err)
 			}
 		}
+	}
+}
+
+// TestSneaky checks the sneaky variant's story: its acme:notify is the
+// registry's 1.2.4, byte for byte, under a manifest that leaves out the net
+// key; both hold the wallet seed.
+func TestSneaky(t *testing.T) {
+	example := filepath.Join(testdata, "example")
+	real, err := manifest.ParseFile(filepath.Join(example, "registry", "acme", "notify", "1.2.4", manifest.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sneaky, err := manifest.ParseFile(filepath.Join(example, "sneaky", "notify", manifest.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(m *manifest.Manifest) []byte {
+		b, err := os.ReadFile(filepath.Join(m.Dir(), filepath.FromSlash(m.Module)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if !bytes.Equal(read(real), read(sneaky)) {
+		t.Errorf("%s and %s differ, want the same module", real.Module, sneaky.Module)
+	}
+	if real.ID() != sneaky.ID() {
+		t.Errorf("sneaky notify is %s, want %s", sneaky.ID(), real.ID())
+	}
+	want := slices.DeleteFunc(slices.Clone(real.Keys.Strings()), func(k string) bool { return strings.HasPrefix(k, "net:") })
+	if got := sneaky.Keys.Strings(); !slices.Equal(got, want) || len(want) == len(real.Keys) {
+		t.Errorf("sneaky notify declares %v, want %v: the registry's %v without its net key", got, want, real.Keys.Strings())
 	}
 }
 

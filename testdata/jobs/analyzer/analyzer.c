@@ -4,7 +4,7 @@
 // and writes the same report to a file (-o, "histogram.txt" by default)
 // in its working directory, its tmp slot mounted at "/".
 //
-//	analyzer [-o OUT] [-x PKG] IMAGE...
+//	analyzer [-o OUT] [-x PKG] [-n HOST:PORT] IMAGE...
 //
 // An IMAGE "-" is read on stdin.
 //
@@ -12,8 +12,13 @@
 // nano:process/spawn@0.1.0 (bindings below, documented in ../README.md).
 // acme:analyzer holds no spawn key, so nano refuses: the err is printed.
 //
+// -n HOST:PORT connects to HOST:PORT through nano:net/tcp@0.1.0 and sends
+// the report there. acme:analyzer holds no net key, so nano refuses: the
+// err is printed.
+//
 // Exit status: 0 done; 1 the report could not be written; 2 bad usage or
-// a bad image; 3 the start was refused (the last of these that happened).
+// a bad image; 3 the start or the connection was refused (the last of
+// these that happened).
 //
 // It is linked without wasi-libc's crt1-command.o (build.sh: -nostartfiles
 // -Wl,--no-entry) and brings its own _start, below: linking a command,
@@ -56,6 +61,20 @@ extern void nano_start(const char *name, size_t name_len,
 	uint32_t max_memory_pages, uint32_t timeout_ms,
 	result_u32_string *ret);
 
+// connect: func(host: string, port: u16) -> result<u32, string>, lowered
+// to the host's address and length, the port, and the address of the
+// 12-byte area the result is written to.
+__attribute__((import_module("nano:net/tcp@0.1.0"), import_name("connect")))
+extern void nano_connect(const char *host, size_t host_len, uint32_t port, result_u32_string *ret);
+
+// send: func(conn: u32, data: list<u8>) -> result<u32, string>.
+__attribute__((import_module("nano:net/tcp@0.1.0"), import_name("send")))
+extern void nano_send(uint32_t conn, const char *data, size_t len, result_u32_string *ret);
+
+// close: func(conn: u32).
+__attribute__((import_module("nano:net/tcp@0.1.0"), import_name("close")))
+extern void nano_close(uint32_t conn);
+
 // cabi_realloc is how nano allocates in this memory the strings it returns
 // (start's err). malloc's blocks are aligned to 16, more than the
 // canonical ABI ever asks.
@@ -81,6 +100,33 @@ static int spawn(const char *pkg) {
 		return 3;
 	}
 	printf("started %s as child %u\n", pkg, (unsigned)ret.val.ok);
+	return 0;
+}
+
+// dial connects to the HOST:PORT of addr and sends it line, or prints
+// what nano answered.
+static int dial(const char *addr, const char *line) {
+	const char *colon = strrchr(addr, ':');
+	if (!colon) {
+		fprintf(stderr, "analyzer: -n %s: not HOST:PORT\n", addr);
+		return 2;
+	}
+	result_u32_string ret;
+	nano_connect(addr, (size_t)(colon - addr), (uint32_t)atoi(colon + 1), &ret);
+	if (ret.tag != 0) {
+		fprintf(stderr, "analyzer: connect %s: err(\"%.*s\")\n", addr, (int)ret.val.err.len, ret.val.err.ptr);
+		free((void *)ret.val.err.ptr);
+		return 3;
+	}
+	uint32_t conn = ret.val.ok;
+	nano_send(conn, line, strlen(line), &ret);
+	nano_close(conn);
+	if (ret.tag != 0) {
+		fprintf(stderr, "analyzer: send %s: err(\"%.*s\")\n", addr, (int)ret.val.err.len, ret.val.err.ptr);
+		free((void *)ret.val.err.ptr);
+		return 3;
+	}
+	printf("sent %u bytes to %s\n", (unsigned)ret.val.ok, addr);
 	return 0;
 }
 
@@ -204,26 +250,33 @@ __attribute__((export_name("_start"))) void start(void) {
 }
 
 int main(int argc, char **argv) {
-	const char *out = "histogram.txt", *pkg = NULL;
+	const char *out = "histogram.txt", *pkg = NULL, *addr = NULL;
 	int i = 1;
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if (strcmp(argv[i], "-o") == 0) {
 			out = argv[i + 1];
 		} else if (strcmp(argv[i], "-x") == 0) {
 			pkg = argv[i + 1];
+		} else if (strcmp(argv[i], "-n") == 0) {
+			addr = argv[i + 1];
 		} else {
 			break;
 		}
 	}
 	if (i == argc || (argv[i][0] == '-' && argv[i][1] != 0)) {
-		fprintf(stderr, "usage: analyzer [-o OUT] [-x PKG] IMAGE...\n");
+		fprintf(stderr, "usage: analyzer [-o OUT] [-x PKG] [-n HOST:PORT] IMAGE...\n");
 		return 2;
 	}
-	// A refused start, or a report it cannot write, is an error it goes
-	// on from: the images are analyzed and printed all the same.
+	// A refused start or connection, or a report it cannot write, is an
+	// error it goes on from: the images are analyzed and printed all the
+	// same.
 	int status = 0;
 	if (pkg) {
 		status = spawn(pkg);
+	}
+	if (addr) {
+		int s = dial(addr, "analyzer: job report\n");
+		status = s ? s : status;
 	}
 	FILE *f = fopen(out, "w");
 	if (!f) {
