@@ -12,6 +12,7 @@ var netTargets = []struct {
 	want string
 }{
 	{"api.example.com", 443, "net:api.example.com:443"},
+	{"1.example.com", 80, "net:1.example.com:80"},
 	{"API.Example.COM", 443, "net:api.example.com:443"},
 	{"localhost", 8080, "net:localhost:8080"},
 	{"LOCALHOST", 1, "net:localhost:1"},

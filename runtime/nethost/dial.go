@@ -37,7 +37,7 @@ type Holder struct {
 // then ::1; any other name is resolved once, and only its global
 // addresses are tried, in the resolver's order.
 func (h *Host) dial(ctx context.Context, who Holder, host string, port uint16) (net.Conn, error) {
-	k, err := netTarget(host, port)
+	k, err := policy.NetTarget(host, port)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func ParseConnectTo(s string) (string, netip.AddrPort, error) {
 	if err != nil {
 		return "", netip.AddrPort{}, fmt.Errorf("%q: port %q is not 1-65535", s, from[i+1:])
 	}
-	k, err := netTarget(from[:i], uint16(port))
+	k, err := policy.NetTarget(from[:i], uint16(port))
 	if err != nil {
 		return "", netip.AddrPort{}, fmt.Errorf("%q: %v", s, err)
 	}

@@ -27,7 +27,7 @@ func BenchmarkAddressCheck(b *testing.B) {
 	}
 	ctx := context.Background()
 	for b.Loop() {
-		k, err := netTarget("api.example.com", 443)
+		k, err := policy.NetTarget("api.example.com", 443)
 		if err != nil || !keys.Covers(k) {
 			b.Fatal(k, err)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/nanoproc/nano/hostapi"
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/policy"
 )
 
 // maxRedirects is the most redirects one fetch follows, each checked.
@@ -151,7 +152,7 @@ func checkURL(who Holder, u *url.URL) error {
 		}
 		port = int(n)
 	}
-	k, err := netTarget(u.Hostname(), uint16(port))
+	k, err := policy.NetTarget(u.Hostname(), uint16(port))
 	if err != nil {
 		return err
 	}

@@ -36,11 +36,11 @@ type Dir struct {
 // A Host is what the operator hands the root, which every nanoprocess's
 // keys draw on.
 type Host struct {
-	Dirs map[string]Dir    // by the root's slot
+	Dirs map[string]Dir // by the root's slot
 	// Roots, if set, holds Dirs already open, by slot: a runtime that
 	// mounts their sub-directories for many nanoprocesses opens each once.
 	Roots map[string]*os.Root
-	Env  map[string]string // by name
+	Env   map[string]string // by name
 	// Deny withholds keys: "clock", "random", "stdin", "stdout" or
 	// "stderr".
 	Deny map[string]bool
