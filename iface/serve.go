@@ -135,3 +135,11 @@ func (c *Callers) side(caller api.Module, needMem, needRealloc bool) (*memSide, 
 	}
 	return &s, s.check(needMem, needRealloc)
 }
+
+// Ok returns the results of a host function whose one result is a
+// result<T, string>: ok(v).
+func Ok(v Value) []Value { return []Value{ResultValue{Value: v}} }
+
+// Refuse returns the results of a host function whose one result is a
+// result<T, string>: err with err's text, the way host APIs refuse.
+func Refuse(err error) []Value { return []Value{ResultValue{Err: true, Value: err.Error()}} }

@@ -37,13 +37,13 @@ var forbidden = map[string]bool{
 func (h *Host) fetch(ctx context.Context, caller api.Module, args []iface.Value) ([]iface.Value, error) {
 	who, found := h.holders.Holder(caller)
 	if !found {
-		return refuse(errNotHolder), nil
+		return iface.Refuse(errNotHolder), nil
 	}
 	rec := args[0].([]iface.Value)
 	raw := rec[hostapi.ReqURL].(string)
 	req, err := request(ctx, who, rec)
 	if err != nil {
-		return refuse(fmt.Errorf("fetch %s: %v", raw, err)), nil
+		return iface.Refuse(fmt.Errorf("fetch %s: %v", raw, err)), nil
 	}
 	resp, err := h.client(caller, who).Do(req)
 	if err != nil {
@@ -54,7 +54,7 @@ func (h *Host) fetch(ctx context.Context, caller api.Module, args []iface.Value)
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return refuse(fmt.Errorf("fetch %s: %v", raw, err)), nil
+		return iface.Refuse(fmt.Errorf("fetch %s: %v", raw, err)), nil
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
@@ -62,10 +62,10 @@ func (h *Host) fetch(ctx context.Context, caller api.Module, args []iface.Value)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return refuse(fmt.Errorf("fetch %s: the response body: %v", raw, err)), nil
+		return iface.Refuse(fmt.Errorf("fetch %s: the response body: %v", raw, err)), nil
 	}
 	if len(body) > MaxBody {
-		return refuse(fmt.Errorf("fetch %s: the response body is larger than the limit of %d MiB", raw, MaxBody>>20)), nil
+		return iface.Refuse(fmt.Errorf("fetch %s: the response body is larger than the limit of %d MiB", raw, MaxBody>>20)), nil
 	}
 	var headers []iface.Value
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
@@ -80,7 +80,7 @@ func (h *Host) fetch(ctx context.Context, caller api.Module, args []iface.Value)
 			headers = append(headers, []iface.Value{lower, v})
 		}
 	}
-	return ok([]iface.Value{uint64(resp.StatusCode), headers, body}), nil
+	return iface.Ok([]iface.Value{uint64(resp.StatusCode), headers, body}), nil
 }
 
 // request builds the request of a nano:net/http request record, checked:

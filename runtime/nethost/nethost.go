@@ -162,10 +162,6 @@ func (h *Host) Forget(caller api.Module) {
 	h.mu.Unlock()
 }
 
-func ok(v iface.Value) []iface.Value { return []iface.Value{iface.ResultValue{Value: v}} }
-func refuse(err error) []iface.Value {
-	return []iface.Value{iface.ResultValue{Err: true, Value: err.Error()}}
-}
 
 var errNotHolder = errors.New("the caller is not a nanoprocess of this run")
 
@@ -196,7 +192,7 @@ func (h *Host) lookup(caller api.Module, v iface.Value) (net.Conn, error) {
 func (h *Host) tcpConnect(ctx context.Context, caller api.Module, args []iface.Value) ([]iface.Value, error) {
 	who, found := h.holders.Holder(caller)
 	if !found {
-		return refuse(errNotHolder), nil
+		return iface.Refuse(errNotHolder), nil
 	}
 	full := func() bool {
 		h.mu.Lock()
@@ -204,21 +200,21 @@ func (h *Host) tcpConnect(ctx context.Context, caller api.Module, args []iface.V
 		return len(h.table(caller).conns) >= MaxConns
 	}
 	if full() {
-		return refuse(fmt.Errorf("%s holds %d open connections, the most a nanoprocess may: close one first", who.Path, MaxConns)), nil
+		return iface.Refuse(fmt.Errorf("%s holds %d open connections, the most a nanoprocess may: close one first", who.Path, MaxConns)), nil
 	}
 	c, err := h.dial(ctx, who, args[0].(string), uint16(args[1].(uint64)))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err() // the caller itself is being stopped
 		}
-		return refuse(err), nil
+		return iface.Refuse(err), nil
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t := h.table(caller)
 	t.next++
 	t.conns[t.next] = c
-	return ok(uint64(t.next)), nil
+	return iface.Ok(uint64(t.next)), nil
 }
 
 // interruptible makes a blocking read or write on c return when ctx ends:
@@ -230,7 +226,7 @@ func interruptible(ctx context.Context, c net.Conn) (stop func() bool) {
 func (h *Host) send(ctx context.Context, caller api.Module, args []iface.Value) ([]iface.Value, error) {
 	c, err := h.lookup(caller, args[0])
 	if err != nil {
-		return refuse(err), nil
+		return iface.Refuse(err), nil
 	}
 	data := args[1].([]byte)
 	data = data[:min(len(data), MaxSend)]
@@ -240,19 +236,19 @@ func (h *Host) send(ctx context.Context, caller api.Module, args []iface.Value) 
 		return nil, ctx.Err()
 	}
 	if err != nil && n == 0 {
-		return refuse(fmt.Errorf("send on connection %d: %v", args[0], err)), nil
+		return iface.Refuse(fmt.Errorf("send on connection %d: %v", args[0], err)), nil
 	}
-	return ok(uint64(n)), nil
+	return iface.Ok(uint64(n)), nil
 }
 
 func (h *Host) recv(ctx context.Context, caller api.Module, args []iface.Value) ([]iface.Value, error) {
 	c, err := h.lookup(caller, args[0])
 	if err != nil {
-		return refuse(err), nil
+		return iface.Refuse(err), nil
 	}
 	max := args[1].(uint64)
 	if max == 0 {
-		return refuse(errors.New("recv of at most 0 bytes")), nil
+		return iface.Refuse(errors.New("recv of at most 0 bytes")), nil
 	}
 	buf := make([]byte, min(max, MaxRecv))
 	defer interruptible(ctx, c)()
@@ -263,11 +259,11 @@ func (h *Host) recv(ctx context.Context, caller api.Module, args []iface.Value) 
 		}
 		switch {
 		case n > 0:
-			return ok(buf[:n]), nil
+			return iface.Ok(buf[:n]), nil
 		case err == io.EOF:
-			return ok([]byte{}), nil
+			return iface.Ok([]byte{}), nil
 		case err != nil:
-			return refuse(fmt.Errorf("recv on connection %d: %v", args[0], err)), nil
+			return iface.Refuse(fmt.Errorf("recv on connection %d: %v", args[0], err)), nil
 		}
 	}
 }

@@ -163,10 +163,6 @@ func (h *Host) Forget(caller api.Module) {
 	h.mu.Unlock()
 }
 
-func ok(v iface.Value) []iface.Value { return []iface.Value{iface.ResultValue{Value: v}} }
-func refuse(err error) []iface.Value {
-	return []iface.Value{iface.ResultValue{Err: true, Value: err.Error()}}
-}
 
 // lookup returns caller's child with handle v, or an error that the
 // handle is not one of caller's.
@@ -230,7 +226,7 @@ func (h *Host) start(ctx context.Context, caller api.Module, args []iface.Value)
 	}
 	var err error
 	if c.Child, err = h.starter.Start(ctx, caller, req, s); err != nil {
-		return refuse(err), nil
+		return iface.Refuse(err), nil
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -241,7 +237,7 @@ func (h *Host) start(ctx context.Context, caller api.Module, args []iface.Value)
 	}
 	t.next++
 	t.children[t.next] = c
-	return ok(uint64(t.next)), nil
+	return iface.Ok(uint64(t.next)), nil
 }
 
 var exitCases = [...]string{Exited: "exited", Trapped: "trapped", Killed: "killed"}
@@ -249,7 +245,7 @@ var exitCases = [...]string{Exited: "exited", Trapped: "trapped", Killed: "kille
 func (h *Host) wait(ctx context.Context, caller api.Module, args []iface.Value) ([]iface.Value, error) {
 	c, err := h.lookup(caller, args[0])
 	if err != nil {
-		return refuse(err), nil
+		return iface.Refuse(err), nil
 	}
 	select {
 	case <-c.Done():
@@ -261,16 +257,16 @@ func (h *Host) wait(ctx context.Context, caller api.Module, args []iface.Value) 
 	if e.Kind == Exited {
 		payload = int64(e.Code)
 	}
-	return ok(iface.VariantValue{Case: exitCases[e.Kind], Value: payload}), nil
+	return iface.Ok(iface.VariantValue{Case: exitCases[e.Kind], Value: payload}), nil
 }
 
 func (h *Host) kill(_ context.Context, caller api.Module, args []iface.Value) ([]iface.Value, error) {
 	c, err := h.lookup(caller, args[0])
 	if err != nil {
-		return refuse(err), nil
+		return iface.Refuse(err), nil
 	}
 	c.Kill()
-	return ok(nil), nil
+	return iface.Ok(nil), nil
 }
 
 var errNotPiped = errors.New("is not piped")
@@ -278,30 +274,30 @@ var errNotPiped = errors.New("is not piped")
 func (h *Host) write(ctx context.Context, caller api.Module, args []iface.Value) ([]iface.Value, error) {
 	c, err := h.lookup(caller, args[0])
 	if err != nil {
-		return refuse(err), nil
+		return iface.Refuse(err), nil
 	}
 	if c.stdin == nil {
-		return refuse(fmt.Errorf("the stdin of child %d %v", args[0], errNotPiped)), nil
+		return iface.Refuse(fmt.Errorf("the stdin of child %d %v", args[0], errNotPiped)), nil
 	}
 	if err := c.stdin.write(ctx, args[1].([]byte)); err != nil {
 		if ctx.Err() != nil {
 			return nil, err
 		}
-		return refuse(fmt.Errorf("the stdin of child %d is closed", args[0])), nil
+		return iface.Refuse(fmt.Errorf("the stdin of child %d is closed", args[0])), nil
 	}
-	return ok(nil), nil
+	return iface.Ok(nil), nil
 }
 
 func (h *Host) closeStdin(_ context.Context, caller api.Module, args []iface.Value) ([]iface.Value, error) {
 	c, err := h.lookup(caller, args[0])
 	if err != nil {
-		return refuse(err), nil
+		return iface.Refuse(err), nil
 	}
 	if c.stdin == nil {
-		return refuse(fmt.Errorf("the stdin of child %d %v", args[0], errNotPiped)), nil
+		return iface.Refuse(fmt.Errorf("the stdin of child %d %v", args[0], errNotPiped)), nil
 	}
 	c.stdin.closeWrite()
-	return ok(nil), nil
+	return iface.Ok(nil), nil
 }
 
 // maxRead bounds one read, whatever max asks: what the caller's memory
@@ -311,22 +307,22 @@ const maxRead = 1 << 20
 func (h *Host) read(ctx context.Context, caller api.Module, args []iface.Value) ([]iface.Value, error) {
 	c, err := h.lookup(caller, args[0])
 	if err != nil {
-		return refuse(err), nil
+		return iface.Refuse(err), nil
 	}
 	p, name := c.stdout, "stdout"
 	if args[1].(bool) {
 		p, name = c.stderr, "stderr"
 	}
 	if p == nil {
-		return refuse(fmt.Errorf("the %s of child %d %v", name, args[0], errNotPiped)), nil
+		return iface.Refuse(fmt.Errorf("the %s of child %d %v", name, args[0], errNotPiped)), nil
 	}
 	max := args[2].(uint64)
 	if max == 0 {
-		return refuse(errors.New("read of at most 0 bytes")), nil
+		return iface.Refuse(errors.New("read of at most 0 bytes")), nil
 	}
 	b, err := p.read(ctx, int(min(max, maxRead)))
 	if err != nil {
 		return nil, err
 	}
-	return ok(b), nil
+	return iface.Ok(b), nil
 }
