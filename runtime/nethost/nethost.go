@@ -162,7 +162,6 @@ func (h *Host) Forget(caller api.Module) {
 	h.mu.Unlock()
 }
 
-
 var errNotHolder = errors.New("the caller is not a nanoprocess of this run")
 
 // table returns caller's table, made if it has none. h.mu is held.

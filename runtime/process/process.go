@@ -163,7 +163,6 @@ func (h *Host) Forget(caller api.Module) {
 	h.mu.Unlock()
 }
 
-
 // lookup returns caller's child with handle v, or an error that the
 // handle is not one of caller's.
 func (h *Host) lookup(caller api.Module, v iface.Value) (*child, error) {
