@@ -135,7 +135,7 @@ func (p *Process) childTree(parent *nanoprocess, j int, req *process.Request, s 
 			t.ceil[c] = lowerCeiling(p.b.Instances[c].Limits.Memory, t.ceil[i])
 		}
 	}
-	host, err := p.childHost(pt, parent.i, t.keys[j], req, s, done)
+	host, err := p.childHost(pt, parent.i, parent.held, t.keys[j], req, s, done)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", child.Path, err)
 	}
@@ -145,7 +145,7 @@ func (p *Process) childTree(parent *nanoprocess, j int, req *process.Request, s 
 
 // childHost returns what WASI gives a child's tree: the operator's
 // directories, the environment values handed to it, and its streams.
-func (p *Process) childHost(pt *tree, parent int, keys policy.Set, req *process.Request, s process.Streams, done <-chan struct{}) (*wasi.Host, error) {
+func (p *Process) childHost(pt *tree, parent int, held, keys policy.Set, req *process.Request, s process.Streams, done <-chan struct{}) (*wasi.Host, error) {
 	h := &wasi.Host{Dirs: pt.host.Dirs, Roots: p.roots, Deny: map[string]bool{}, Env: map[string]string{}, Done: done}
 	for _, d := range []string{"clock", "random"} {
 		h.Deny[d] = pt.host.Deny[d]
@@ -161,42 +161,51 @@ func (p *Process) childHost(pt *tree, parent int, keys policy.Set, req *process.
 		}
 		h.Env[kv[0]] = kv[1]
 	}
-	held := p.held(pt, parent)
-	stream := func(name string, how process.Stdio, piped any, inherited any) (any, error) {
+	// A piped or inherited stream needs the child to hold its key, and an
+	// inherited one the parent too.
+	allowed := func(name string, how process.Stdio) error {
 		if how == process.Null {
-			return nil, nil
+			return nil
 		}
 		if !keys.Contains(policy.Key{Kind: policy.Stdio, Name: name}) {
-			return nil, fmt.Errorf("stdio:%s is not a key handed to it: its %s cannot be %s", name, name, [...]string{"", "inherit", "pipe"}[how])
+			return fmt.Errorf("stdio:%s is not a key handed to it: its %s cannot be %s", name, name, [...]string{"", "inherit", "pipe"}[how])
 		}
-		if how == process.Pipe {
-			return piped, nil
+		if how == process.Inherit && !held.Contains(policy.Key{Kind: policy.Stdio, Name: name}) {
+			return fmt.Errorf("stdio:%s is not a key of %s at run time: it cannot inherit it", name, p.b.Instances[parent].Path)
 		}
-		if !held.Contains(policy.Key{Kind: policy.Stdio, Name: name}) {
-			return nil, fmt.Errorf("stdio:%s is not a key of %s at run time: it cannot inherit it", name, p.b.Instances[parent].Path)
+		return nil
+	}
+	for _, st := range []struct {
+		name string
+		how  process.Stdio
+	}{{"stdin", req.Stdin}, {"stdout", req.Stdout}, {"stderr", req.Stderr}} {
+		if err := allowed(st.name, st.how); err != nil {
+			return nil, err
 		}
-		return inherited, nil
 	}
-	var inherited io.Reader
-	if req.Stdin == process.Inherit && pt.host.Stdin != nil {
-		inherited = inheritedStdin{p.pump(pt.host.Stdin), done}
+	switch req.Stdin {
+	case process.Pipe:
+		h.Stdin = s.Stdin
+	case process.Inherit:
+		if pt.host.Stdin != nil {
+			h.Stdin = inheritedStdin{p.pump(pt.host.Stdin), done}
+		}
 	}
-	in, err := stream("stdin", req.Stdin, s.Stdin, inherited)
-	if err != nil {
-		return nil, err
-	}
-	out, err := stream("stdout", req.Stdout, s.Stdout, pt.host.Stdout)
-	if err != nil {
-		return nil, err
-	}
-	errw, err := stream("stderr", req.Stderr, s.Stderr, pt.host.Stderr)
-	if err != nil {
-		return nil, err
-	}
-	h.Stdin, _ = in.(io.Reader)
-	h.Stdout, _ = out.(io.Writer)
-	h.Stderr, _ = errw.(io.Writer)
+	h.Stdout = pick(req.Stdout, s.Stdout, pt.host.Stdout)
+	h.Stderr = pick(req.Stderr, s.Stderr, pt.host.Stderr)
 	return h, nil
+}
+
+// pick returns where a child's output stream goes: its pipe, its parent's
+// stream, or nowhere.
+func pick(how process.Stdio, piped io.Writer, parent io.Writer) io.Writer {
+	switch how {
+	case process.Pipe:
+		return piped
+	case process.Inherit:
+		return parent
+	}
+	return nil
 }
 
 // held returns what nanoprocess i of t holds at run time, in declared
