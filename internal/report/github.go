@@ -70,7 +70,7 @@ func (h *githubHandler) End(s *Summary) error {
 	}
 	moreErrors, moreNotices := max(h.errors-AnnotationLimit, 0), max(h.notices-AnnotationLimit, 0)
 	if moreErrors+moreNotices > 0 {
-		h.plain(fmt.Sprintf("not annotated: %d more blocking, %d more reported (GitHub shows %d of each per step; --format text lists them all)",
+		h.plain(fmt.Sprintf("not annotated: %d blocking, %d reported (GitHub shows %d annotations of each level per step; --format text lists every finding)",
 			moreErrors, moreNotices, AnnotationLimit))
 	}
 	return h.w.Flush()

@@ -60,12 +60,12 @@ func (h *markdownHandler) End(s *Summary) error {
 		fmt.Fprintln(w, "| | key | finding | status |")
 		fmt.Fprintln(w, "|---|---|---|---|")
 		for _, f := range g.findings {
-			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", sign(f), mdCode(subject(f)), mdText(label(f)), mdStatus(f, h.hd.Gate))
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", sign(f), mdCode(subject(f), true), mdText(label(f)), mdStatus(f, h.hd.Gate))
 		}
 		fmt.Fprintln(w, "\n<details><summary>Reasons</summary>")
 		fmt.Fprintln(w)
 		for _, f := range g.findings {
-			fmt.Fprintf(w, "- %s %s: %s", mdCode(subject(f)), mdText(label(f)), mdText(f.Reason))
+			fmt.Fprintf(w, "- %s %s: %s", mdCode(subject(f), false), mdText(label(f)), mdText(f.Reason))
 			if a := f.Approval; a != nil {
 				fmt.Fprintf(w, "; approved by %s: %s", mdText(orSomeone(a.By)), mdText(a.Reason))
 				if !a.Expires.IsZero() {
@@ -78,6 +78,9 @@ func (h *markdownHandler) End(s *Summary) error {
 	}
 	return w.Flush()
 }
+
+// mdSpecial are the characters mdText escapes.
+const mdSpecial = "\\`*_[]<>|&~#$@!"
 
 // mdStatus says whether a finding blocks, was approved, or is reported.
 func mdStatus(f *policy.Finding, gate bool) string {
@@ -92,16 +95,19 @@ func mdStatus(f *policy.Finding, gate bool) string {
 	return "reported"
 }
 
-// mdText escapes s as Markdown text on one line: every ASCII punctuation
-// character is backslash-escaped (CommonMark's escapes, which GitHub's
-// tables also use for "|"), and control characters become spaces.
+// mdText escapes s as Markdown text on one line. The characters that
+// could open emphasis, a link, an image, HTML, an entity, math, a mention
+// (@name) or a reference (#1), or end a table cell, are backslash-escaped
+// (CommonMark's escapes, which GitHub's tables also use for "|"); control
+// characters become spaces. Text never starts a line, so the characters
+// that only matter there (-, +, =, a digit) stay as they are.
 func mdText(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
 		case r < ' ' || r == 0x7f || r == '\u2028' || r == '\u2029':
 			b.WriteByte(' ')
-		case r < 0x80 && strings.ContainsRune("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", r):
+		case r < 0x80 && strings.ContainsRune(mdSpecial, r):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -111,10 +117,10 @@ func mdText(s string) string {
 	return b.String()
 }
 
-// mdCode writes s as a code span inside a table cell: fenced by more
-// backticks than s holds in a row, "|" escaped (GitHub splits cells before
-// it parses code spans), control characters made spaces.
-func mdCode(s string) string {
+// mdCode writes s as a code span: fenced by more backticks than s holds in
+// a row, control characters made spaces, and in a table cell "|" escaped
+// (GitHub splits cells before it parses code spans, and drops the "\").
+func mdCode(s string, cell bool) string {
 	var b strings.Builder
 	run, longest := 0, 0
 	for _, r := range s {
@@ -126,7 +132,7 @@ func mdCode(s string) string {
 			continue
 		case r < ' ' || r == 0x7f || r == '\u2028' || r == '\u2029':
 			b.WriteByte(' ')
-		case r == '|':
+		case r == '|' && cell:
 			b.WriteString(`\|`)
 		default:
 			b.WriteRune(r)
