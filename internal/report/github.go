@@ -17,14 +17,16 @@ const AnnotationLimit = 10
 // githubHandler writes GitHub Actions workflow commands: an ::error
 // annotation for each blocking finding, a ::notice for each reported one
 // (approved findings are only counted), at most AnnotationLimit of each,
-// between a first line stating the baseline and the summary line.
+// between a first line stating the baseline and the summary line. In a
+// report that decides nothing (diff, update) a finding that would block an
+// audit is a ::warning: the step passes.
 //
 // Findings carry no position yet, so the annotations have no file or
 // line: GitHub shows them on the run, not on a file.
 type githubHandler struct {
-	w               *bufio.Writer
-	hd              Header
-	errors, notices int
+	w                 *bufio.Writer
+	hd                Header
+	blocking, notices int
 }
 
 func newGitHub(w io.Writer) *githubHandler {
@@ -43,9 +45,12 @@ func (h *githubHandler) Finding(f *policy.Finding) error {
 	level := ""
 	switch {
 	case f.Blocks:
-		h.errors++
-		if h.errors <= AnnotationLimit {
+		h.blocking++
+		if h.blocking <= AnnotationLimit {
 			level = "error"
+			if !h.hd.Gate {
+				level = "warning"
+			}
 		}
 	case f.Approval == nil:
 		h.notices++
@@ -68,10 +73,10 @@ func (h *githubHandler) End(s *Summary) error {
 	} else {
 		h.plain(s.line(h.hd.Gate))
 	}
-	moreErrors, moreNotices := max(h.errors-AnnotationLimit, 0), max(h.notices-AnnotationLimit, 0)
-	if moreErrors+moreNotices > 0 {
+	moreBlocking, moreNotices := max(h.blocking-AnnotationLimit, 0), max(h.notices-AnnotationLimit, 0)
+	if moreBlocking+moreNotices > 0 {
 		h.plain(fmt.Sprintf("not annotated: %d blocking, %d reported (GitHub shows %d annotations of each level per step; --format text lists every finding)",
-			moreErrors, moreNotices, AnnotationLimit))
+			moreBlocking, moreNotices, AnnotationLimit))
 	}
 	return h.w.Flush()
 }
