@@ -9,9 +9,9 @@ import (
 	"github.com/nanoproc/nano/policy"
 )
 
-// AnnotationLimit is how many annotations of each of the error and notice
-// levels GitHub shows for one step; the github format writes no more, and
-// counts the rest in its last line.
+// AnnotationLimit is how many annotations of each level (error, warning,
+// notice) GitHub shows for one step; the github format writes no more of
+// each, and counts the rest in its last line.
 const AnnotationLimit = 10
 
 // githubHandler writes GitHub Actions workflow commands: an ::error
@@ -75,8 +75,12 @@ func (h *githubHandler) End(s *Summary) error {
 	}
 	moreBlocking, moreNotices := max(h.blocking-AnnotationLimit, 0), max(h.notices-AnnotationLimit, 0)
 	if moreBlocking+moreNotices > 0 {
-		h.plain(fmt.Sprintf("not annotated: %d blocking, %d reported (GitHub shows %d annotations of each level per step; --format text lists every finding)",
-			moreBlocking, moreNotices, AnnotationLimit))
+		blocking := "blocking"
+		if !h.hd.Gate {
+			blocking = "that would block an audit"
+		}
+		h.plain(fmt.Sprintf("not annotated: %d %s, %d reported (GitHub shows %d annotations of each level per step; --format text lists every finding)",
+			moreBlocking, blocking, moreNotices, AnnotationLimit))
 	}
 	return h.w.Flush()
 }
