@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/nanoproc/nano/policy"
 )
@@ -69,7 +70,7 @@ func (h *markdownHandler) End(s *Summary) error {
 			if a := f.Approval; a != nil {
 				fmt.Fprintf(w, "; approved by %s: %s", mdText(orSomeone(a.By)), mdText(a.Reason))
 				if !a.Expires.IsZero() {
-					fmt.Fprintf(w, " (until %s)", a.Expires.Format("2006-01-02"))
+					fmt.Fprintf(w, " (until %s)", a.Expires.Format(time.DateOnly))
 				}
 			}
 			fmt.Fprintln(w)
