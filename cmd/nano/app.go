@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"github.com/nanoproc/nano/graph"
 	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/internal/project"
+	"github.com/nanoproc/nano/internal/report"
 	"github.com/nanoproc/nano/internal/tomlfile"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/manifest"
@@ -123,7 +123,7 @@ func newApp(e *env, dir string) *cli.App {
 			return classify(f(c))
 		}
 	}
-	formatFlag := &cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text or json"}
+	formatFlag := &cli.StringFlag{Name: "format", Value: "text", Usage: formatUsage}
 	app := &cli.App{
 		Name:           "nano",
 		Usage:          "make third-party WebAssembly code safe to depend on",
@@ -161,6 +161,7 @@ func newApp(e *env, dir string) *cli.App {
 				Name:      "update",
 				Usage:     "re-resolve allowing newer versions, write nano.lock and print the capability diff",
 				ArgsUsage: "[PKG...]",
+				Flags:     []cli.Flag{formatFlag},
 				Action:    action(e.update),
 			},
 			{
@@ -438,15 +439,17 @@ func (e *env) lock(c *cli.Context) error {
 			fmt.Fprintf(e.stdout, "%s is up to date\n", e.rel(p.LockPath()))
 			return nil
 		}
-		writeText(e.stdout, fs, "", true)
+		if err := writeText(e.stdout, fs, true); err != nil {
+			return err
+		}
 		return failf(exitFound, "%s is out of date: run nano lock", e.rel(p.LockPath()))
 	}
-	_, err = e.relock(p, old, nil, false)
+	_, err = e.relock(e.stdout, p, old, nil, false)
 	return err
 }
 
-// relock resolves, prints the notes, and writes nano.lock.
-func (e *env) relock(p *project.Project, old *lockfile.Lock, update []string, all bool) (*lockfile.Lock, error) {
+// relock resolves, prints the notes, and writes nano.lock, saying so to out.
+func (e *env) relock(out io.Writer, p *project.Project, old *lockfile.Lock, update []string, all bool) (*lockfile.Lock, error) {
 	if err := p.CheckWIT(); err != nil {
 		return nil, err
 	}
@@ -465,7 +468,7 @@ func (e *env) relock(p *project.Project, old *lockfile.Lock, update []string, al
 	if err := lockfile.WriteFile(p.LockPath(), l); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: %s, %s\n", e.rel(p.LockPath()), plural(len(l.Packages), "package"), plural(len(l.Edges), "edge"))
+	fmt.Fprintf(out, "wrote %s: %s, %s\n", e.rel(p.LockPath()), plural(len(l.Packages), "package"), plural(len(l.Edges), "edge"))
 	return l, nil
 }
 
@@ -486,6 +489,10 @@ func printNotes(w io.Writer, g *graph.Graph) {
 }
 
 func (e *env) update(c *cli.Context) error {
+	format := c.String("format")
+	if err := checkFormat(format); err != nil {
+		return err
+	}
 	p, old, err := e.loadLocked()
 	if err != nil {
 		return err
@@ -496,17 +503,24 @@ func (e *env) update(c *cli.Context) error {
 			return failf(exitUsage, "%s is not in %s", n, e.rel(p.LockPath()))
 		}
 	}
-	l, err := e.relock(p, old, names, len(names) == 0)
+	// In another format than text, stdout is the report alone.
+	out := e.stdout
+	if format != "text" {
+		out = e.stderr
+	}
+	l, err := e.relock(out, p, old, names, len(names) == 0)
 	if err != nil {
 		return err
 	}
+	hd := &report.Header{Command: "update", Baseline: "nano.lock before the update"}
 	if old == nil {
 		old = new(lockfile.Lock)
+		hd.Baseline = "none"
 	}
 	fs := append(project.Changes(old, l), p.InterfaceChanges(old, l)...)
 	policy.SortFindings(fs)
-	writeText(e.stdout, fs, "", false)
-	return nil
+	_, err = writeReport(e.stdout, format, hd, fs)
+	return err
 }
 
 func hasPackage(l *lockfile.Lock, name string) bool {
@@ -564,18 +578,15 @@ func (e *env) audit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if format == "json" {
-		err = writeJSON(e.stdout, "audit", base, fs)
-	} else {
-		// Thousands of findings: one write, not one a line.
-		w := bufio.NewWriter(e.stdout)
-		writeText(w, fs, base, true)
-		err = w.Flush()
+	hd := &report.Header{Command: "audit", Gate: true, Base: base, Baseline: base}
+	if base == "" {
+		hd.Baseline = "none"
 	}
+	sum, err := writeReport(e.stdout, format, hd, fs)
 	if err != nil {
 		return err
 	}
-	if blocking(fs) > 0 {
+	if sum.Blocking > 0 {
 		return &exitError{code: exitFound}
 	}
 	return nil
@@ -624,13 +635,6 @@ func gitLock(ctx context.Context, dir, ref string) (*lockfile.Lock, error) {
 	return lockfile.Parse(ref+":"+project.LockFile, out)
 }
 
-func checkFormat(f string) error {
-	if f != "text" && f != "json" {
-		return failf(exitUsage, "--format %q: want text or json", f)
-	}
-	return nil
-}
-
 func (e *env) diff(c *cli.Context) error {
 	format := c.String("format")
 	if err := checkFormat(format); err != nil {
@@ -653,11 +657,9 @@ func (e *env) diff(c *cli.Context) error {
 		fs = append(fs, p.InterfaceChanges(locks[0], locks[1])...)
 		policy.SortFindings(fs)
 	}
-	if format == "json" {
-		return writeJSON(e.stdout, "diff", c.Args().First(), fs)
-	}
-	writeText(e.stdout, fs, c.Args().First(), false)
-	return nil
+	old := c.Args().First()
+	_, err := writeReport(e.stdout, format, &report.Header{Command: "diff", Base: old, Baseline: old}, fs)
+	return err
 }
 
 func (e *env) publish(c *cli.Context) error {

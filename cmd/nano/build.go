@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/nanoproc/nano/internal/project"
+	"github.com/nanoproc/nano/internal/report"
 	"github.com/nanoproc/nano/limits"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/manifest"
@@ -62,8 +63,10 @@ func (e *env) link(ctx context.Context, dir string) (*project.Project, *linker.B
 	if err != nil {
 		return nil, nil, err
 	}
-	if fs := p.Check(l); blocking(fs) > 0 {
-		writeText(e.stderr, fs, "", true)
+	if fs := p.Check(l); report.Count(fs).Blocking > 0 {
+		if err := writeText(e.stderr, fs, true); err != nil {
+			return nil, nil, err
+		}
 		return nil, nil, failf(exitFound, "%s does not match the tree: run nano lock", e.rel(p.LockPath()))
 	}
 	// Modules are validated by compiling them into the cache nano run

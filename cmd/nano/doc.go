@@ -9,6 +9,10 @@
 // Commands: init, lock, update, audit, diff, why, inspect, build, run,
 // publish. Run nano help COMMAND for each one's flags.
 //
+// audit, diff and update write their findings with --format text (the
+// default), json, markdown (a pull-request comment) or github (workflow
+// annotations).
+//
 // Exit status, the same for every output format:
 //
 //	0  success

@@ -104,8 +104,7 @@ func (e *env) inspect(c *cli.Context) error {
 		handed = append(handed, d.Grant...)
 	}
 	fmt.Fprintln(e.stdout)
-	writeText(e.stdout, project.ImportFindings(m.Name, m.Version.String(), mod, deps, m.Keys, handed), "", false)
-	return nil
+	return writeText(e.stdout, project.ImportFindings(m.Name, m.Version.String(), mod, deps, m.Keys, handed), false)
 }
 
 func needText(im linker.Import) string {
