@@ -396,6 +396,11 @@ stdio = ["stdout", "stderr"]
 
 [dependencies]
 # "acme:zip" = "^1.4"
+
+# Where the dependencies are published: a local registry directory,
+# relative to this file (nano publish --registry DIR fills one).
+[registry]
+# path = "../registry"
 `
 
 // writeNew writes a file that must not exist yet, all at once.
