@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -72,6 +71,7 @@ type env struct {
 	registry string    // --registry
 	stdin    io.Reader // nil: the process's
 	getenv   func(string) string
+	environ  func() []string // of the programs nano runs (git); nil: the process's
 	stdout   io.Writer
 	stderr   io.Writer
 	unknown  string // a command not found
@@ -539,22 +539,9 @@ func (e *env) audit(c *cli.Context) error {
 	if opts.Cache != nil {
 		defer opts.Cache.Close(c.Context)
 	}
-	base := ""
-	switch ref, file := c.String("base"), c.String("base-lock"); {
-	case ref != "" && file != "":
-		return failf(exitUsage, "use --base or --base-lock, not both")
-	case ref != "":
-		base = ref
-		if opts.Base, err = gitLock(c.Context, p.Dir, ref); err != nil {
-			return err
-		}
-	case file != "":
-		base = file
-		// Read beside nano.lock: a large lock takes a while.
-		opts.ReadBase = func() (*lockfile.Lock, error) {
-			l, err := lockfile.ReadFile(e.path(file))
-			return l, usageIfMissing(err)
-		}
+	base, err := e.baseline(c.Context, p, c.String("base"), c.String("base-lock"), &opts)
+	if err != nil {
+		return err
 	}
 	pol := e.path(c.String("policy"))
 	if def := filepath.Join(p.Dir, policy.PolicyFile); pol == "" && exists(def) {
@@ -603,30 +590,6 @@ func today() time.Time {
 func exists(file string) bool {
 	_, err := os.Stat(file)
 	return err == nil
-}
-
-// gitLock reads nano.lock at a git revision. A revision without nano.lock
-// is an empty baseline: everything is new.
-func gitLock(ctx context.Context, dir, ref string) (*lockfile.Lock, error) {
-	if strings.HasPrefix(ref, "-") {
-		return nil, failf(exitUsage, "--base %s: not a git revision", ref)
-	}
-	cmd := exec.CommandContext(ctx, "git", "show", ref+":./"+project.LockFile)
-	cmd.Dir = dir
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if strings.Contains(msg, "exists on disk, but not in") || strings.Contains(msg, "does not exist in") {
-			return new(lockfile.Lock), nil
-		}
-		if msg == "" {
-			msg = err.Error()
-		}
-		return nil, failf(exitUsage, "--base %s: git: %s", ref, msg)
-	}
-	return lockfile.Parse(ref+":"+project.LockFile, out)
 }
 
 func checkFormat(f string) error {
