@@ -250,11 +250,11 @@ func ReadPolicy(file string) (*Policy, error) {
 func ParsePolicy(file string, data []byte) (*Policy, error) {
 	var f struct {
 		Approve []struct {
-			Package string    `toml:"package"`
-			Version string    `toml:"version"`
-			Key     string    `toml:"key"`
-			Reason  string    `toml:"reason"`
-			By      string    `toml:"by"`
+			Package string `toml:"package"`
+			Version string `toml:"version"`
+			Key     string `toml:"key"`
+			Reason  string `toml:"reason"`
+			By      string `toml:"by"`
 			Expires any    `toml:"expires"` // a TOML date; checked below
 		} `toml:"approve"`
 	}
