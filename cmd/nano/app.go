@@ -86,6 +86,7 @@ func run(ctx context.Context, dir string, args []string, stdout, stderr io.Write
 func runEnv(ctx context.Context, dir string, args []string, e *env) int {
 	stderr := e.stderr
 	app := newApp(e, dir)
+	completeFrom(app, args)
 	err := app.RunContext(ctx, append([]string{"nano"}, intersperse(app, args)...))
 	if err == nil && e.unknown != "" {
 		err = failf(exitUsage, "unknown command %q; run nano help", e.unknown)
@@ -142,6 +143,9 @@ func newApp(e *env, dir string) *cli.App {
 			e.unknown = name
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
+		// nano completion bash prints the script that asks nano for the
+		// words to complete with --generate-bash-completion.
+		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			{
 				Name:      "init",
@@ -225,6 +229,18 @@ func newApp(e *env, dir string) *cli.App {
 				Flags:     []cli.Flag{&cli.StringFlag{Name: "registry", Usage: "the registry `DIR`"}},
 				Action:    action(e.publish),
 			},
+			{
+				Name:      "version",
+				Usage:     "print nano's version and the versions of its runtime and WIT parser",
+				ArgsUsage: " ",
+				Action:    action(e.version),
+			},
+			{
+				Name:      "completion",
+				Usage:     "print the shell completion script: source <(nano completion bash)",
+				ArgsUsage: "bash|zsh",
+				Action:    action(e.completion),
+			},
 		},
 	}
 	for _, c := range app.Commands {
@@ -240,6 +256,9 @@ func newApp(e *env, dir string) *cli.App {
 // argument, however it looks: it stays in order after the other arguments,
 // and "--" itself goes before them all, where the flag parser drops it.
 func intersperse(app *cli.App, args []string) []string {
+	if len(args) > 0 && args[len(args)-1] == "--generate-bash-completion" {
+		return args // urfave/cli reads it only as the last argument
+	}
 	i := 0
 	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
 		if !strings.Contains(args[i], "=") && (args[i] == "-C" || args[i] == "--C" || args[i] == "-registry" || args[i] == "--registry") {

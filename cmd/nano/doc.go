@@ -7,7 +7,8 @@
 //	nano [-C DIR] [--registry DIR] [--offline] COMMAND [ARGS]
 //
 // Commands: init, lock, update, audit, diff, why, inspect, build, run,
-// publish. Run nano help COMMAND for each one's flags.
+// publish, version, completion. Run nano help COMMAND for each one's flags.
+// source <(nano completion bash), or zsh, completes commands and flags.
 //
 // Exit status, the same for every output format:
 //
