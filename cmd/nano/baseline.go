@@ -44,7 +44,11 @@ func (e *env) baseline(ctx context.Context, p *project.Project, ref, file string
 			return "", failf(exitUsage, "--base %s: %v", ref, err)
 		}
 		if !inTree {
-			return "", failf(exitUsage, "--base %s: %s is not in a git work tree", ref, p.Dir)
+			msg := fmt.Sprintf("--base %s: %s is not in a git work tree", ref, p.Dir)
+			if g.stderr != "" {
+				msg += " (git: " + g.stderr + ")"
+			}
+			return "", failf(exitUsage, "%s", msg)
 		}
 		desc, l, err := g.lockAt(ref)
 		if err != nil {
@@ -75,6 +79,9 @@ type gitDir struct {
 	ctx context.Context
 	dir string
 	env []string // nil: the process's
+	// stderr is what the last query printed, shown to people as it is
+	// (git refuses a repository owned by another user, say), never read.
+	stderr string
 }
 
 func (e *env) git(ctx context.Context, dir string) *gitDir {
@@ -91,7 +98,10 @@ func (e *env) git(ctx context.Context, dir string) *gitDir {
 func (g *gitDir) query(args ...string) (string, bool, error) {
 	cmd := exec.CommandContext(g.ctx, "git", args...)
 	cmd.Dir, cmd.Env = g.dir, g.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	g.stderr = strings.TrimSpace(stderr.String())
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		return "", false, nil
