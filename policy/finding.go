@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +38,9 @@ const (
 	// LimitChange: an edge's memory or time ceiling raised or removed
 	// (SPEC section 10), reported only.
 	LimitChange FindingKind = "limit-change"
+	// StaleApproval: an approval in the policy file that matches no
+	// finding, reported only so that it can be removed.
+	StaleApproval FindingKind = "stale-approval"
 )
 
 // Blocks reports whether a finding of kind k fails the audit unless approved.
@@ -43,7 +48,7 @@ const (
 // does not declare is the exception: it is reported only, so its
 // Finding.Blocks is false.
 func (k FindingKind) Blocks() bool {
-	return k != UnusedKey && k != Reduction && k != InterfaceChange && k != LimitChange
+	return k != UnusedKey && k != Reduction && k != InterfaceChange && k != LimitChange && k != StaleApproval
 }
 
 // Approvable reports whether a reviewer can approve a finding of kind k.
@@ -205,6 +210,9 @@ type Approval struct {
 	Reason  string    `json:"reason"`
 	By      string    `json:"by,omitempty"`
 	Expires time.Time `json:"-"`
+	// Line is the line of the approval's [[approve]] header in the
+	// policy file, 0 when unknown.
+	Line int `json:"-"`
 }
 
 // MarshalJSON writes Expires as a date, as in the policy file.
@@ -242,12 +250,12 @@ func ReadPolicy(file string) (*Policy, error) {
 func ParsePolicy(file string, data []byte) (*Policy, error) {
 	var f struct {
 		Approve []struct {
-			Package string    `toml:"package"`
-			Version string    `toml:"version"`
-			Key     string    `toml:"key"`
-			Reason  string    `toml:"reason"`
-			By      string    `toml:"by"`
-			Expires time.Time `toml:"expires"`
+			Package string `toml:"package"`
+			Version string `toml:"version"`
+			Key     string `toml:"key"`
+			Reason  string `toml:"reason"`
+			By      string `toml:"by"`
+			Expires any    `toml:"expires"` // a TOML date; checked below
 		} `toml:"approve"`
 	}
 	doc, err := tomlfile.Decode(file, data, &f)
@@ -273,13 +281,57 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 		if strings.TrimSpace(a.Reason) == "" {
 			doc.Errorf(at("reason"), "missing: say why the key is needed")
 		}
-		p.Approvals = append(p.Approvals, &Approval{Package: a.Package, Version: a.Version, Key: a.Key, Reason: a.Reason, By: a.By, Expires: a.Expires})
+		expires, ok := a.Expires.(time.Time)
+		switch v := a.Expires.(type) {
+		case nil, time.Time:
+		case string:
+			if _, err := time.Parse(time.DateOnly, v); err == nil {
+				doc.Errorf(at("expires"), "a string, not a date: write the date without quotes, expires = %s", v)
+			} else {
+				doc.Errorf(at("expires"), "a string, not a date: write a TOML date without quotes, such as expires = 2027-06-30")
+			}
+		default:
+			doc.Errorf(at("expires"), "not a date: write a TOML date, such as expires = 2027-06-30")
+		}
+		if !ok {
+			expires = time.Time{}
+		}
+		line, _ := doc.Line([]any{"approve", i})
+		p.Approvals = append(p.Approvals, &Approval{Package: a.Package, Version: a.Version, Key: a.Key, Reason: a.Reason, By: a.By, Expires: expires, Line: line})
 	}
 	doc.Unknown()
 	if err := doc.Err(); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// matches reports whether the approval a is for the finding f: its
+// package, its new version exactly, and its key.
+func (a *Approval) matches(f *Finding) bool {
+	return f.Kind.Approvable() && a.Package == f.Package && a.Version == f.To && a.Key == f.Key
+}
+
+// Stale returns a stale-approval finding, reported only, for each approval
+// that matches none of fs, expired or not: what the baseline already
+// held, or a version no longer locked, needs no approval.
+func (p *Policy) Stale(fs []Finding) []Finding {
+	if p == nil {
+		return nil
+	}
+	var out []Finding
+	for _, a := range p.Approvals {
+		if slices.ContainsFunc(fs, func(f Finding) bool { return a.matches(&f) }) {
+			continue
+		}
+		where := filepath.Base(p.File)
+		if a.Line > 0 {
+			where += ":" + strconv.Itoa(a.Line)
+		}
+		out = append(out, Finding{Kind: StaleApproval, Package: a.Package, To: a.Version, Key: a.Key,
+			Reason: "no finding matches this approval: remove it from " + where})
+	}
+	return out
 }
 
 // Apply marks each approvable finding that an unexpired approval covers as
@@ -295,7 +347,7 @@ func (p *Policy) Apply(fs []Finding, today time.Time) {
 			continue
 		}
 		for _, a := range p.Approvals {
-			if a.Package != f.Package || a.Version != f.To || a.Key != f.Key {
+			if !a.matches(f) {
 				continue
 			}
 			if !a.Expires.IsZero() && today.After(a.Expires) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -72,6 +71,7 @@ type env struct {
 	registry string    // --registry
 	stdin    io.Reader // nil: the process's
 	getenv   func(string) string
+	environ  func() []string // of the programs nano runs (git); nil: the process's
 	stdout   io.Writer
 	stderr   io.Writer
 	unknown  string // a command not found
@@ -86,6 +86,7 @@ func run(ctx context.Context, dir string, args []string, stdout, stderr io.Write
 func runEnv(ctx context.Context, dir string, args []string, e *env) int {
 	stderr := e.stderr
 	app := newApp(e, dir)
+	completeFrom(app, args)
 	err := app.RunContext(ctx, append([]string{"nano"}, intersperse(app, args)...))
 	if err == nil && e.unknown != "" {
 		err = failf(exitUsage, "unknown command %q; run nano help", e.unknown)
@@ -142,6 +143,9 @@ func newApp(e *env, dir string) *cli.App {
 			e.unknown = name
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error { return err },
+		// nano completion bash prints the script that asks nano for the
+		// words to complete with --generate-bash-completion.
+		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			{
 				Name:      "init",
@@ -226,6 +230,18 @@ func newApp(e *env, dir string) *cli.App {
 				Flags:     []cli.Flag{&cli.StringFlag{Name: "registry", Usage: "the registry `DIR`"}},
 				Action:    action(e.publish),
 			},
+			{
+				Name:      "version",
+				Usage:     "print nano's version and the versions of its runtime and WIT parser",
+				ArgsUsage: " ",
+				Action:    action(e.version),
+			},
+			{
+				Name:      "completion",
+				Usage:     "print the shell completion script: source <(nano completion bash)",
+				ArgsUsage: "bash|zsh",
+				Action:    action(e.completion),
+			},
 		},
 	}
 	for _, c := range app.Commands {
@@ -241,6 +257,9 @@ func newApp(e *env, dir string) *cli.App {
 // argument, however it looks: it stays in order after the other arguments,
 // and "--" itself goes before them all, where the flag parser drops it.
 func intersperse(app *cli.App, args []string) []string {
+	if len(args) > 0 && args[len(args)-1] == "--generate-bash-completion" {
+		return args // urfave/cli reads it only as the last argument
+	}
 	i := 0
 	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
 		if !strings.Contains(args[i], "=") && (args[i] == "-C" || args[i] == "--C" || args[i] == "-registry" || args[i] == "--registry") {
@@ -397,6 +416,11 @@ stdio = ["stdout", "stderr"]
 
 [dependencies]
 # "acme:zip" = "^1.4"
+
+# Where the dependencies are published: a local registry directory,
+# relative to this file (nano publish --registry DIR fills one).
+[registry]
+# path = "../registry"
 `
 
 // writeNew writes a file that must not exist yet, all at once.
@@ -548,22 +572,9 @@ func (e *env) audit(c *cli.Context) error {
 	if opts.Cache != nil {
 		defer opts.Cache.Close(c.Context)
 	}
-	base := ""
-	switch ref, file := c.String("base"), c.String("base-lock"); {
-	case ref != "" && file != "":
-		return failf(exitUsage, "use --base or --base-lock, not both")
-	case ref != "":
-		base = ref
-		if opts.Base, err = gitLock(c.Context, p.Dir, ref); err != nil {
-			return err
-		}
-	case file != "":
-		base = file
-		// Read beside nano.lock: a large lock takes a while.
-		opts.ReadBase = func() (*lockfile.Lock, error) {
-			l, err := lockfile.ReadFile(e.path(file))
-			return l, usageIfMissing(err)
-		}
+	base, err := e.baseline(c.Context, p, c.String("base"), c.String("base-lock"), &opts)
+	if err != nil {
+		return err
 	}
 	pol := e.path(c.String("policy"))
 	if def := filepath.Join(p.Dir, policy.PolicyFile); pol == "" && exists(def) {
@@ -578,7 +589,10 @@ func (e *env) audit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	hd := &report.Header{Command: "audit", Gate: true, Base: base, Baseline: base}
+	hd := &report.Header{Command: "audit", Gate: true, Base: c.String("base"), Baseline: base}
+	if hd.Base == "" {
+		hd.Base = c.String("base-lock")
+	}
 	if base == "" {
 		hd.Baseline = "none"
 	}
@@ -609,30 +623,6 @@ func today() time.Time {
 func exists(file string) bool {
 	_, err := os.Stat(file)
 	return err == nil
-}
-
-// gitLock reads nano.lock at a git revision. A revision without nano.lock
-// is an empty baseline: everything is new.
-func gitLock(ctx context.Context, dir, ref string) (*lockfile.Lock, error) {
-	if strings.HasPrefix(ref, "-") {
-		return nil, failf(exitUsage, "--base %s: not a git revision", ref)
-	}
-	cmd := exec.CommandContext(ctx, "git", "show", ref+":./"+project.LockFile)
-	cmd.Dir = dir
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if strings.Contains(msg, "exists on disk, but not in") || strings.Contains(msg, "does not exist in") {
-			return new(lockfile.Lock), nil
-		}
-		if msg == "" {
-			msg = err.Error()
-		}
-		return nil, failf(exitUsage, "--base %s: git: %s", ref, msg)
-	}
-	return lockfile.Parse(ref+":"+project.LockFile, out)
 }
 
 func (e *env) diff(c *cli.Context) error {

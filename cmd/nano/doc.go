@@ -7,7 +7,8 @@
 //	nano [-C DIR] [--registry DIR] [--offline] COMMAND [ARGS]
 //
 // Commands: init, lock, update, audit, diff, why, inspect, build, run,
-// publish. Run nano help COMMAND for each one's flags.
+// publish, version, completion. Run nano help COMMAND for each one's flags.
+// source <(nano completion bash), or zsh, completes commands and flags.
 //
 // audit, diff and update write their findings with --format text (the
 // default), json, markdown (a pull-request comment) or github (workflow

@@ -87,6 +87,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GIT_COMMITTER_NAME", "nano test")
 			env.Setenv("GIT_COMMITTER_EMAIL", "test@example.com")
 			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			// Commits have the same hash in every run, and git finds no
+			// repository above $WORK: outside one, an audit has no baseline.
+			env.Setenv("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+			env.Setenv("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
+			env.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(env.WorkDir))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -95,7 +100,7 @@ func TestScripts(t *testing.T) {
 				// every app writes to: scripts run in parallel, nano one
 				// at a time.
 				runMu.Lock()
-				code := runEnv(context.Background(), ts.MkAbs("."), args, &env{stdout: ts.Stdout(), stderr: ts.Stderr(), getenv: ts.Getenv})
+				code := runEnv(context.Background(), ts.MkAbs("."), args, &env{stdout: ts.Stdout(), stderr: ts.Stderr(), getenv: ts.Getenv, environ: func() []string { return scriptEnviron(ts) }})
 				runMu.Unlock()
 				ts.Setenv("NANO_STATUS", strconv.Itoa(code))
 				if (code != 0) != neg {
@@ -157,4 +162,23 @@ func mkwasm(imports []string) ([]byte, error) {
 		sect = append(sect, 0, 0) // a function of type 0
 	}
 	return append(vec(append(wasm, 2), len(sect)), sect...), nil
+}
+
+// scriptEnviron is the environment of the programs that nano runs in a
+// script (git): the test process's, with git's and the locale's variables
+// taken from the script instead.
+func scriptEnviron(ts *testscript.TestScript) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GIT_") && !strings.HasPrefix(kv, "LC_") && !strings.HasPrefix(kv, "LANG") && !strings.HasPrefix(kv, "HOME=") {
+			out = append(out, kv)
+		}
+	}
+	for _, name := range []string{"HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES",
+		"GIT_CONFIG_NOSYSTEM", "GIT_CEILING_DIRECTORIES", "GIT_DIR", "GIT_WORK_TREE"} {
+		if v := ts.Getenv(name); v != "" {
+			out = append(out, name+"="+v)
+		}
+	}
+	return out
 }

@@ -133,6 +133,11 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 	}
 	out = append(out, imports...)
 	opts.Policy.Apply(out, opts.Today)
+	if opts.Base != nil {
+		// Without a baseline there are no escalations to approve: every
+		// approval would look stale.
+		out = append(out, opts.Policy.Stale(out)...)
+	}
 	policy.SortFindings(out)
 	return out, nil
 }

@@ -389,3 +389,16 @@ func (d *Doc) Position(path []any) string {
 	line, col := d.position(path)
 	return fmt.Sprintf("%s:%d:%d", d.File, line, col)
 }
+
+// Line returns the line of the key path in the file, and false when the
+// file has no such key.
+func (d *Doc) Line(path []any) (int, bool) {
+	if len(path) > 1 {
+		if _, ok := path[1].(int); ok {
+			line, _, ok := d.inArray(path)
+			return line, ok
+		}
+	}
+	line, _, ok := d.keyPosition(path)
+	return line, ok && line > 0
+}
