@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,7 +121,7 @@ func TestActionFile(t *testing.T) {
 // TestAction runs action.yml's steps as a GitHub runner would, in a real
 // git repository: a shallow clone of a pull request's head (as
 // actions/checkout makes) whose base commit holds the bundled example's
-// base lock, with CI=true. actions/setup-go is not run; a "go" on PATH
+// base lock (also origin's branch release), with CI=true. actions/setup-go is not run; a "go" on PATH
 // records what the install step asks and installs a "nano" that is this
 // test binary. Nothing else is on PATH but git and the few programs the
 // fake go uses.
@@ -213,6 +214,51 @@ func TestAction(t *testing.T) {
 		}
 	})
 
+	t.Run("base branch", func(t *testing.T) {
+		// A branch of origin that the shallow clone lacks, fetched by
+		// name and compared by commit.
+		r := newRunner(t, repo, actionPath)
+		status := r.run(a, "", map[string]string{"working-directory": "app", "base": "release"})
+		if status["nano audit"] != 1 {
+			t.Fatalf("step statuses %v, want nano audit to exit 1\nstdout:\n%s\nstderr:\n%s", status, r.stdout.String(), r.stderr.String())
+		}
+		if want := "nano audit: baseline: nano.lock at " + repo.base + " (" + repo.base[:7] + ")"; !slices.Contains(lines(r.stdout.String()), want) {
+			t.Errorf("stdout lacks the line %q:\n%s", want, r.stdout.String())
+		}
+	})
+
+	t.Run("policy", func(t *testing.T) {
+		// The input policy: a reviewer's approvals, beside the manifest
+		// in a directory of its own, lift every finding.
+		r := newRunner(t, repo, actionPath)
+		var policy strings.Builder
+		for _, k := range [][3]string{
+			{"acme:app", "0.3.0", "clock"}, {"acme:app", "0.3.0", "env:WALLET_SEED"}, {"acme:app", "0.3.0", "net:hooks.evil.example:443"},
+			{"acme:fmt", "1.2.0", "clock"},
+			{"acme:notify", "1.2.4", "env:WALLET_SEED"}, {"acme:notify", "1.2.4", "net:hooks.evil.example:443"},
+			{"acme:report", "1.1.0", "clock"},
+		} {
+			fmt.Fprintf(&policy, "[[approve]]\npackage = %q\nversion = %q\nkey = %q\nreason = \"reviewed\"\n\n", k[0], k[1], k[2])
+		}
+		dir := filepath.Join(r.workspace, "app", "review")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "approved.toml"), []byte(policy.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		status := r.run(a, repo.base, map[string]string{"working-directory": "app", "policy": "review/approved.toml"})
+		if status["nano audit"] != 0 {
+			t.Fatalf("step statuses %v, want nano audit to exit 0\nstdout:\n%s\nstderr:\n%s", status, r.stdout.String(), r.stderr.String())
+		}
+		if want := "nano audit: 0 blocking, 11 approved, 0 reported"; !slices.Contains(lines(r.stdout.String()), want) {
+			t.Errorf("stdout lacks the line %q:\n%s", want, r.stdout.String())
+		}
+		if summary := r.summary(); !strings.HasPrefix(summary, "**nano audit**: 0 blocking, 11 approved, 0 reported") {
+			t.Errorf("GITHUB_STEP_SUMMARY:\n%s", summary)
+		}
+	})
+
 	t.Run("no base", func(t *testing.T) {
 		// A push event has no pull request: no default base, and the
 		// audit refuses to run without one.
@@ -285,6 +331,7 @@ func newPullRequest(t *testing.T, git string) *pullRequest {
 	copyFiles(t, filepath.Join(example, "app"), app, "nano.toml", "nano.lock")
 	gitIn(pr.origin, "commit", "-q", "-a", "-m", "notify 1.2.4, report 1.1")
 	pr.head = gitIn(pr.origin, "rev-parse", "HEAD")
+	gitIn(pr.origin, "branch", "release", pr.base)
 	return pr
 }
 
