@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,32 +159,7 @@ func TestAction(t *testing.T) {
 		if !strings.Contains(out, "nano (devel)\n") {
 			t.Errorf("stdout holds no nano version:\n%s", out)
 		}
-		errs := annotations(out, "::error ")
-		if len(errs) != 10 {
-			t.Errorf("%d ::error lines, want 10 (GitHub's limit):\n%s", len(errs), out)
-		}
-		for _, want := range []string{
-			"::error title=nano audit%3A escalation%2C breaking::acme:notify 1.2.3 -> 1.2.4: + net:hooks.evil.example:443: added in a patch upgrade",
-			"nano audit: baseline: nano.lock at " + repo.base + " (" + repo.base[:7] + ")",
-			"nano audit: 11 blocking, 0 approved, 0 reported",
-		} {
-			if !slices.Contains(lines(out), want) {
-				t.Errorf("stdout lacks the line %q:\n%s", want, out)
-			}
-		}
-		summary := r.summary()
-		for _, want := range []string{
-			"**nano audit**: 11 blocking, 0 approved, 0 reported; baseline: nano.lock at " + repo.base + " (" + repo.base[:7] + ")",
-			"#### acme:notify 1.2.3 → 1.2.4",
-			"| + | `net:hooks.evil.example:443` | escalation, breaking | **blocking** |",
-		} {
-			if !slices.Contains(lines(summary), want) {
-				t.Errorf("GITHUB_STEP_SUMMARY lacks the line %q:\n%s", want, summary)
-			}
-		}
-		if strings.Contains(summary, "::error") {
-			t.Errorf("GITHUB_STEP_SUMMARY holds annotations:\n%s", summary)
-		}
+		checkEscalation(t, r, repo)
 		if got := r.output(a, "status"); got != "1" {
 			t.Errorf("output status = %q, want 1", got)
 		}
@@ -282,6 +259,124 @@ func TestAction(t *testing.T) {
 	})
 }
 
+// checkEscalation checks what an audit of repo's pull request printed and
+// wrote to the job summary in r: the bundled example's 11 blocking
+// findings, as annotations, at most 10, and as markdown.
+func checkEscalation(t *testing.T, r *runner, repo *pullRequest) {
+	t.Helper()
+	out := r.stdout.String()
+	errs := annotations(out, "::error ")
+	if len(errs) != 10 {
+		t.Errorf("%d ::error lines, want 10 (GitHub's limit):\n%s", len(errs), out)
+	}
+	for _, want := range []string{
+		"::error title=nano audit%3A escalation%2C breaking::acme:notify 1.2.3 -> 1.2.4: + net:hooks.evil.example:443: added in a patch upgrade",
+		"nano audit: baseline: nano.lock at " + repo.base + " (" + repo.base[:7] + ")",
+		"nano audit: 11 blocking, 0 approved, 0 reported",
+	} {
+		if !slices.Contains(lines(out), want) {
+			t.Errorf("stdout lacks the line %q:\n%s", want, out)
+		}
+	}
+	summary := r.summary()
+	for _, want := range []string{
+		"**nano audit**: 11 blocking, 0 approved, 0 reported; baseline: nano.lock at " + repo.base + " (" + repo.base[:7] + ")",
+		"#### acme:notify 1.2.3 → 1.2.4",
+		"| + | `net:hooks.evil.example:443` | escalation, breaking | **blocking** |",
+	} {
+		if !slices.Contains(lines(summary), want) {
+			t.Errorf("GITHUB_STEP_SUMMARY lacks the line %q:\n%s", want, summary)
+		}
+	}
+	if strings.Contains(summary, "::error") {
+		t.Errorf("GITHUB_STEP_SUMMARY holds annotations:\n%s", summary)
+	}
+}
+
+// A workflow is the part of a workflow file that TestWorkflows reads.
+type workflow struct {
+	Name        string
+	On          any `yaml:"on"`
+	Permissions map[string]string
+	Jobs        map[string]struct {
+		RunsOn string `yaml:"runs-on"`
+		Steps  []actionStep
+	}
+}
+
+// TestWorkflows runs the example workflows of docs/workflows, which the
+// README shows, on the pull request of TestAction: nano.yml, which uses
+// action.yml, and nano-steps.yml, the same in plain steps. Each must fail
+// the job with the example's findings.
+func TestWorkflows(t *testing.T) {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("no git")
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	actionPath, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := readAction(t)
+	repo := newPullRequest(t, git)
+	for _, tc := range []struct{ file, goLog string }{
+		{"nano.yml", actionPath + " install ./cmd/nano\n"},
+		{"nano-steps.yml", "{workspace} install github.com/nanoproc/nano/cmd/nano@latest\n"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("../../docs/workflows", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := yaml.NewDecoder(bytes.NewReader(data))
+			dec.KnownFields(true)
+			var w workflow
+			if err := dec.Decode(&w); err != nil {
+				t.Fatalf("%s: %v", tc.file, err)
+			}
+			if w.On != "pull_request" || w.Permissions["contents"] != "read" || len(w.Permissions) != 1 {
+				t.Errorf("%s: on %v, permissions %v; want pull_request, contents: read", tc.file, w.On, w.Permissions)
+			}
+			job, ok := w.Jobs["audit"]
+			if !ok || len(w.Jobs) != 1 {
+				t.Fatalf("%s: want one job, audit", tc.file)
+			}
+			r := newRunner(t, repo, actionPath)
+			ctx := map[string]string{"github.event.pull_request.base.sha": repo.base}
+			status := map[string]int{}
+			if r.runSteps(job.Steps, ctx, "default", a, status) || status["nano audit"] != 1 {
+				t.Fatalf("step statuses %v, want nano audit to exit 1\nstdout:\n%s\nstderr:\n%s", status, r.stdout.String(), r.stderr.String())
+			}
+			if got, want := r.goLog(), strings.ReplaceAll(tc.goLog, "{workspace}", r.workspace); got != want {
+				t.Errorf("go ran as %q, want %q", got, want)
+			}
+			checkEscalation(t, r, repo)
+			checkREADME(t, tc.file, data)
+		})
+	}
+}
+
+// checkREADME checks that the README shows the workflow file name, whose
+// first line names it, as it is, once the README shows it at all.
+func checkREADME(t *testing.T, name string, data []byte) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	i := bytes.Index(readme, append(first, '\n'))
+	if i < 0 {
+		t.Logf("README.md does not show %s", name)
+		return
+	}
+	if !bytes.HasPrefix(readme[i:], data) {
+		t.Errorf("README.md shows %s otherwise than docs/workflows/%s", first, name)
+	}
+}
+
 // A pullRequest is a repository with two commits: base, the bundled
 // example's application on its main branch, and head, the same with the
 // pull request's nano.toml and nano.lock.
@@ -355,6 +450,7 @@ type runner struct {
 	workspace  string
 	actionPath string
 	temp       string // RUNNER_TEMP, which holds the files below
+	gopath     string
 	files      map[string]string
 	env        []string
 	path       []string // PATH without the runner's GITHUB_PATH additions
@@ -370,6 +466,7 @@ func newRunner(t *testing.T, pr *pullRequest, actionPath string) *runner {
 		workspace:  filepath.Join(dir, "work"),
 		actionPath: actionPath,
 		temp:       filepath.Join(dir, "temp"),
+		gopath:     filepath.Join(dir, "gopath"),
 		files:      map[string]string{},
 		outputs:    map[string]map[string]string{},
 	}
@@ -404,11 +501,12 @@ func newRunner(t *testing.T, pr *pullRequest, actionPath string) *runner {
 	writeScript(t, fakeNano, "#!/bin/sh\n"+asNano+"=1 exec '"+self+"' \"$@\"\n")
 	writeScript(t, filepath.Join(tools, "go"), `#!/bin/sh
 echo "$PWD $*" >>"$FAKE_GO_LOG"
-if [ "$1" != install ] || [ -z "$GOBIN" ]; then
-	echo "fake go: want install with GOBIN set" >&2
+if [ "$1" != install ]; then
+	echo "fake go: want install" >&2
 	exit 2
 fi
-mkdir -p "$GOBIN" && cp "$FAKE_NANO" "$GOBIN/nano" && chmod +x "$GOBIN/nano"
+bin=${GOBIN:-$GOPATH/bin}
+mkdir -p "$bin" && cp "$FAKE_NANO" "$bin/nano" && chmod +x "$bin/nano"
 `)
 	r.path = []string{tools}
 
@@ -425,6 +523,7 @@ mkdir -p "$GOBIN" && cp "$FAKE_NANO" "$GOBIN/nano" && chmod +x "$GOBIN/nano"
 		"RUNNER_TEMP="+r.temp,
 		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"FAKE_NANO="+fakeNano,
+		"GOPATH="+r.gopath,
 	)
 	for name, f := range r.files {
 		r.env = append(r.env, name+"="+f)
@@ -444,44 +543,83 @@ func writeScript(t *testing.T, path, text string) {
 // no pull request), and returns each step's exit status by name. As on
 // GitHub, the first step that fails ends the run.
 func (r *runner) run(a *action, base string, with map[string]string) map[string]int {
-	t := r.t
+	status := map[string]int{}
+	r.runAction(a, map[string]string{"github.event.pull_request.base.sha": base}, with, status)
+	return status
+}
+
+// runAction runs the steps of a with inputs with in the context ctx, and
+// records each step's exit status in status. It reports whether every step
+// succeeded.
+func (r *runner) runAction(a *action, ctx, with map[string]string, status map[string]int) bool {
 	inputs := map[string]string{}
-	ghCtx := map[string]string{"github.event.pull_request.base.sha": base}
 	for name, in := range a.Inputs {
-		inputs[name] = r.eval(in.Default, ghCtx)
+		inputs[name] = r.eval(in.Default, ctx)
 	}
 	for name, v := range with {
 		if _, ok := a.Inputs[name]; !ok {
-			t.Fatalf("action.yml has no input %q", name)
+			r.t.Fatalf("action.yml has no input %q", name)
 		}
-		inputs[name] = v
+		inputs[name] = r.eval(v, ctx)
 	}
+	actx := maps.Clone(ctx)
 	for name, v := range inputs {
-		ghCtx["inputs."+name] = v
+		actx["inputs."+name] = v
 	}
+	return r.runSteps(a.Runs.Steps, actx, "", nil, status)
+}
 
-	status := map[string]int{}
-	for _, s := range a.Runs.Steps {
-		if s.Uses != "" {
-			// actions/setup-go: Go is there already (a fake one).
-			if got, want := r.eval(s.With["go-version"], ghCtx), inputs["go-version"]; got != want {
-				t.Errorf("%s: go-version %q, want %q", s.Uses, got, want)
+// runSteps runs steps in the context ctx and records each one's exit
+// status in status. A step with no shell runs in defaultShell, or, when
+// that is empty, fails the test, as a composite action's would fail on
+// GitHub. A step that uses nanoproc/nano runs a. It reports whether every
+// step succeeded; as on GitHub, the first step that fails ends the run.
+func (r *runner) runSteps(steps []actionStep, ctx map[string]string, defaultShell string, a *action, status map[string]int) bool {
+	t := r.t
+	for _, s := range steps {
+		name, _, _ := strings.Cut(s.Uses, "@")
+		switch {
+		case s.Uses == "":
+		case name == "actions/checkout":
+			continue // the workspace is a shallow clone already
+		case name == "actions/setup-go":
+			// Go is there already (a fake one); setup-go puts GOPATH/bin
+			// on PATH.
+			if r.eval(s.With["go-version"], ctx) == "" {
+				t.Errorf("%s: no go-version", s.Uses)
+			}
+			r.appendFile("GITHUB_PATH", filepath.Join(r.gopath, "bin")+"\n")
+			continue
+		case name == "nanoproc/nano" && a != nil:
+			if !r.runAction(a, ctx, s.With, status) {
+				return false
 			}
 			continue
+		default:
+			t.Fatalf("step %s: uses %s, which this test cannot run", s.Name, s.Uses)
 		}
 		script := filepath.Join(r.temp, "step.sh")
 		writeScript(t, script, s.Run)
-		// GitHub runs a bash step as bash --noprofile --norc -eo pipefail {0}.
-		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+		var cmd *exec.Cmd
+		switch shell := cmp.Or(s.Shell, defaultShell); shell {
+		case "bash":
+			// GitHub runs shell: bash as bash --noprofile --norc -eo pipefail {0}.
+			cmd = exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+		case "default":
+			// and a step with no shell, on Linux, as bash -e {0}.
+			cmd = exec.Command("bash", "-e", script)
+		default:
+			t.Fatalf("step %s: shell %q", s.Name, shell)
+		}
 		cmd.Dir = r.workspace
-		if wd := r.eval(s.WorkingDirectory, ghCtx); wd != "" {
+		if wd := r.eval(s.WorkingDirectory, ctx); wd != "" {
 			cmd.Dir = filepath.Join(r.workspace, wd)
 		}
 		path := slices.Concat(r.lines("GITHUB_PATH"), r.path)
 		slices.Reverse(path[:len(path)-len(r.path)]) // the last line added comes first
 		cmd.Env = append(slices.Clip(r.env), "PATH="+strings.Join(path, string(os.PathListSeparator)))
 		for name, v := range s.Env {
-			cmd.Env = append(cmd.Env, name+"="+r.eval(v, ghCtx))
+			cmd.Env = append(cmd.Env, name+"="+r.eval(v, ctx))
 		}
 		cmd.Stdout, cmd.Stderr = &r.stdout, &r.stderr
 		err := cmd.Run()
@@ -492,7 +630,7 @@ func (r *runner) run(a *action, base string, with map[string]string) map[string]
 		} else if err != nil {
 			t.Fatalf("step %s: %v", s.Name, err)
 		}
-		status[s.Name] = code
+		status[cmp.Or(s.Name, s.Run)] = code
 		if s.ID != "" {
 			r.outputs[s.ID] = map[string]string{}
 			for _, line := range r.lines("GITHUB_OUTPUT") {
@@ -505,10 +643,21 @@ func (r *runner) run(a *action, base string, with map[string]string) map[string]
 			}
 		}
 		if code != 0 {
-			break
+			return false
 		}
 	}
-	return status
+	return true
+}
+
+func (r *runner) appendFile(file, text string) {
+	f, err := os.OpenFile(r.files[file], os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	_, err = f.WriteString(text)
+	if err := cmp.Or(err, f.Close()); err != nil {
+		r.t.Fatal(err)
+	}
 }
 
 // output returns the value of the action's output name.
