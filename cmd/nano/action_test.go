@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ import (
 // nano: the action test puts a "nano" on PATH that runs it so.
 const asNano = "NANO_TEST_AS_NANO"
 
+// TestMain runs the tests, or, with $NANO_TEST_AS_NANO set to 1, nano.
 func TestMain(m *testing.M) {
 	if os.Getenv(asNano) == "1" {
 		os.Exit(run(context.Background(), ".", os.Args[1:], os.Stdout, os.Stderr))
@@ -123,18 +125,12 @@ func TestActionFile(t *testing.T) {
 // TestAction runs action.yml's steps as a GitHub runner would, in a real
 // git repository: a shallow clone of a pull request's head (as
 // actions/checkout makes) whose base commit holds the bundled example's
-// base lock (also origin's branch release), with CI=true. actions/setup-go is not run; a "go" on PATH
-// records what the install step asks and installs a "nano" that is this
-// test binary. Nothing else is on PATH but git and the few programs the
-// fake go uses.
+// base lock (and is origin's branch release), with CI=true.
+// actions/setup-go is not run; a "go" on PATH records what the install
+// step asks and installs a "nano" that is this test binary. Nothing else
+// is on PATH but git and the few programs the fake go uses.
 func TestAction(t *testing.T) {
-	git, err := exec.LookPath("git")
-	if err != nil {
-		t.Skip("no git")
-	}
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
+	git := needRunner(t)
 	actionPath, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -309,13 +305,7 @@ type workflow struct {
 // action.yml, and nano-steps.yml, the same in plain steps. Each must fail
 // the job with the example's findings.
 func TestWorkflows(t *testing.T) {
-	git, err := exec.LookPath("git")
-	if err != nil {
-		t.Skip("no git")
-	}
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
+	git := needRunner(t)
 	actionPath, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -367,7 +357,7 @@ func checkREADME(t *testing.T, name string, data []byte) {
 		t.Fatal(err)
 	}
 	first, _, _ := bytes.Cut(data, []byte("\n"))
-	i := bytes.Index(readme, append(first, '\n'))
+	i := bytes.Index(readme, data[:min(len(first)+1, len(data))])
 	if i < 0 {
 		t.Logf("README.md does not show %s", name)
 		return
@@ -375,6 +365,23 @@ func checkREADME(t *testing.T, name string, data []byte) {
 	if !bytes.HasPrefix(readme[i:], data) {
 		t.Errorf("README.md shows %s otherwise than docs/workflows/%s", first, name)
 	}
+}
+
+// needRunner skips a test that runs GitHub steps where they cannot run,
+// and returns git's path.
+func needRunner(t *testing.T) string {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the steps run in bash, with sh scripts on PATH")
+	}
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("no git")
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	return git
 }
 
 // A pullRequest is a repository with two commits: base, the bundled
@@ -577,6 +584,9 @@ func (r *runner) runAction(a *action, ctx, with map[string]string, status map[st
 func (r *runner) runSteps(steps []actionStep, ctx map[string]string, defaultShell string, a *action, status map[string]int) bool {
 	t := r.t
 	for _, s := range steps {
+		if s.If != "" {
+			t.Fatalf("step %s: if: %s, which this test cannot evaluate", s.Name, s.If)
+		}
 		name, _, _ := strings.Cut(s.Uses, "@")
 		switch {
 		case s.Uses == "":
