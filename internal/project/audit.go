@@ -114,7 +114,8 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 	g, err := p.resolveLocked(lock)
 	var out []policy.Finding
 	wg.Go(func() { out = p.compare(lock, g, err) })
-	imports := p.CheckImports(context.Background(), lock, opts.Cache)
+	imports, links := p.checkModules(context.Background(), lock, opts.Cache)
+	imports = append(imports, links...)
 	wg.Wait()
 	if opts.Base != nil {
 		out = append(out, changed...)
