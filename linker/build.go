@@ -51,7 +51,8 @@ func (e *LinkError) Error() string {
 
 // Build links the locked tree rooted at the package with ID root into a
 // bundle, reading modules and interfaces from src. Every link problem is
-// reported at once, each a *LinkError, joined with errors.Join. It
+// reported at once, each a *LinkError, joined with errors.Join: the
+// problems CheckLock finds, which nano audit reports as link findings. It
 // validates modules with wazero's interpreter; see Analyzer.Build.
 func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bundle, error) {
 	a := NewAnalyzer(ctx)
