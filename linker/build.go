@@ -27,11 +27,22 @@ type LinkError struct {
 	Package string // "acme:app 0.3.0"
 	Module  string // the import's module
 	Name    string // the import's name
-	Err     string
+	// Export is, for a WIT function of the package that its module does
+	// not export as its WIT declares, the function's export name.
+	Export string
+	// Undeclared marks an import the package does not declare: from a
+	// module that is neither a dependency, WASI, nor a nano host API, or
+	// of a memory, table or global. The audit reports these as
+	// undeclared-import.
+	Undeclared bool
+	Err        string
 }
 
 // Error returns the message of the LinkError.
 func (e *LinkError) Error() string {
+	if e.Export != "" {
+		return fmt.Sprintf("%s: WIT function %s: %s", e.Package, e.Export, e.Err)
+	}
 	if e.Module == "" {
 		return fmt.Sprintf("%s: %s", e.Package, e.Err)
 	}
@@ -40,7 +51,8 @@ func (e *LinkError) Error() string {
 
 // Build links the locked tree rooted at the package with ID root into a
 // bundle, reading modules and interfaces from src. Every link problem is
-// reported at once, each a *LinkError, joined with errors.Join. It
+// reported at once, each a *LinkError, joined with errors.Join: the
+// problems CheckLock finds, which nano audit reports as link findings. It
 // validates modules with wazero's interpreter; see Analyzer.Build.
 func Build(ctx context.Context, l *lockfile.Lock, root string, src Source) (*Bundle, error) {
 	a := NewAnalyzer(ctx)
@@ -108,20 +120,11 @@ func (a *Analyzer) Build(ctx context.Context, l *lockfile.Lock, root string, src
 		b.Modules[d], mods[id], digests[id], byDigest[d] = nil, m, d, p
 	}
 	b.load = func(d string) ([]byte, error) { return src.Module(byDigest[d]) }
-	var errs []error
-	typed := map[string][]*TypedImport{}
-	for _, id := range slices.Sorted(maps.Keys(pkgs)) {
-		var es []error
-		typed[id], es = checkImports(id, idName(id), mods[id], func(name string) (linkDep, bool) {
-			i := slices.IndexFunc(edges[id], func(e *lockfile.Edge) bool { return idName(e.Child) == name })
-			if i < 0 {
-				return linkDep{}, false
-			}
-			child := edges[id][i].Child
-			return linkDep{id: child, mod: mods[child], wit: wits[child], spawned: spawns(pkgs[id].Keys, name)}, true
-		})
-		errs = append(errs, es...)
+	linkables := make(map[string]Linkable, len(pkgs))
+	for id := range pkgs {
+		linkables[id] = Linkable{Module: mods[id], WIT: wits[id]}
 	}
+	typed, errs := CheckLock(l, linkables)
 	if err := a.validate(ctx, pkgs, src, digests, sizes, mods, typed); err != nil {
 		return nil, err
 	}
@@ -205,6 +208,7 @@ type linkDep struct {
 	mod     *Module
 	wit     *iface.Package
 	spawned bool
+	unread  bool // its module or WIT could not be read: imports of it are not judged
 }
 
 // checkImports checks every import of one module against the
@@ -216,24 +220,28 @@ func checkImports(id, name string, m *Module, dep func(name string) (linkDep, bo
 	var errs []error
 	var typed []*TypedImport
 	for _, s := range m.ImportedNonFuncs {
-		errs = append(errs, &LinkError{Package: id, Err: s + ": nanoprocesses share no memory, table or global"})
+		errs = append(errs, &LinkError{Package: id, Err: s + ": nanoprocesses share no memory, table or global", Undeclared: true})
 	}
 	for _, imp := range m.Imports {
 		fail := func(format string, args ...any) {
 			errs = append(errs, &LinkError{Package: id, Module: imp.Module, Name: imp.Name, Err: fmt.Sprintf(format, args...)})
 		}
+		undeclared := func(format string, args ...any) {
+			fail(format, args...)
+			errs[len(errs)-1].(*LinkError).Undeclared = true
+		}
 		host := strings.HasPrefix(imp.Module, hostapi.Prefix)
 		switch {
 		case host:
-			checkHostImport(imp, m, fail)
+			checkHostImport(imp, m, fail, undeclared)
 			continue
 		case imp.Need.Kind == NeedKey || imp.Need.Kind == NeedNone:
 			continue
 		case imp.Need.Kind == NeedUnknown:
 			if imp.Module == WASI {
-				fail("not a WASI preview1 function")
+				undeclared("not a WASI preview1 function")
 			} else {
-				fail("%s is neither a declared dependency, WASI, nor a nano host API", imp.Module)
+				undeclared("%s is neither a declared dependency, WASI, nor a nano host API", imp.Module)
 			}
 			continue
 		}
@@ -243,10 +251,13 @@ func checkImports(id, name string, m *Module, dep func(name string) (linkDep, bo
 		}
 		d, ok := dep(depName)
 		if !ok {
-			fail("%s is not a dependency of %s", depName, name)
+			undeclared("%s is not a dependency of %s", depName, name)
 			continue
 		}
 		child := d.id
+		if d.unread {
+			continue
+		}
 		if d.spawned {
 			fail("%s is a spawn key of %s: a command started with nano:process, which cannot also be imported from", depName, name)
 			continue
@@ -277,11 +288,12 @@ func checkImports(id, name string, m *Module, dep func(name string) (linkDep, bo
 
 // checkHostImport checks an import from nano's host APIs: a function the
 // API has, with the core signature its WIT lowers to, imported by a module
-// that exports the memory and cabi_realloc its values go through.
-func checkHostImport(imp Import, m *Module, fail func(format string, args ...any)) {
+// that exports the memory and cabi_realloc its values go through. A
+// function the API does not have is reported with undeclared.
+func checkHostImport(imp Import, m *Module, fail, undeclared func(format string, args ...any)) {
 	_, f, err := hostapi.Lookup(imp.Module, imp.Name)
 	if err != nil {
-		fail("%v", err)
+		undeclared("%v", err)
 		return
 	}
 	params, results := f.CoreImport()
@@ -298,9 +310,10 @@ func checkHostImport(imp Import, m *Module, fail func(format string, args ...any
 	}
 }
 
+// export finds the export of m called name: m.Exports is sorted by name.
 func export(m *Module, name string) (Export, bool) {
-	i := slices.IndexFunc(m.Exports, func(e Export) bool { return e.Name == name })
-	if i < 0 {
+	i, ok := slices.BinarySearchFunc(m.Exports, name, func(e Export, name string) int { return strings.Compare(e.Name, name) })
+	if !ok {
 		return Export{}, false
 	}
 	return m.Exports[i], true

@@ -91,26 +91,13 @@ func typedLink(imp Import, child string, iname string, wit *iface.Package, mod *
 		}
 		return nil, fmt.Sprintf("the WIT of %s exports no %s", child, what)
 	}
-	exportName := f.Name
-	if f.Interface != "" {
-		exportName = f.Interface + "#" + f.Name
-	}
+	exportName := exportName(f)
 	params, results := f.CoreImport()
 	if !slices.Equal(params, imp.Params) || !slices.Equal(results, imp.Results) {
 		return nil, fmt.Sprintf("signature mismatch: imported as %s, but WIT %s lowers to %s", Signature(imp.Params, imp.Results), f.Signature(), Signature(params, results))
 	}
-	exp, ok := export(mod, exportName)
-	params, results = f.CoreExport()
-	switch {
-	case !ok:
-		return nil, fmt.Sprintf("%s exports no function %q, which its WIT declares", child, exportName)
-	case !slices.Equal(exp.Params, params) || !slices.Equal(exp.Results, results):
-		return nil, fmt.Sprintf("%s exports %q as %s, but WIT %s lifts from %s", child, exportName, Signature(exp.Params, exp.Results), f.Signature(), Signature(params, results))
-	}
-	for _, need := range []string{"cabi_realloc"} {
-		if _, ok := export(mod, need); !ok && !f.Numeric() {
-			return nil, fmt.Sprintf("%s exports no %s, which copying values into it needs", child, need)
-		}
+	if msg := witExport(f, exportName, child, mod); msg != "" {
+		return nil, msg
 	}
 	return &TypedImport{Module: imp.Module, Name: imp.Name, Child: idName(child), Export: exportName, Func: f, Direct: f.Numeric()}, ""
 }

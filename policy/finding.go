@@ -41,6 +41,12 @@ const (
 	// StaleApproval: an approval in the policy file that matches no
 	// finding, reported only so that it can be removed.
 	StaleApproval FindingKind = "stale-approval"
+	// Link: a link check of nano build (SPEC section 7) that the locked
+	// tree fails: a dependency that does not export what its parent
+	// imports, or exports it with another signature, or a WIT function
+	// that the package's module does not export. Blocking, and never
+	// approvable: the tree does not build.
+	Link FindingKind = "link"
 )
 
 // Blocks reports whether a finding of kind k fails the audit unless approved.
@@ -63,8 +69,8 @@ type Finding struct {
 	From    string      `json:"from,omitempty"`   // version in the baseline
 	To      string      `json:"to,omitempty"`     // version now
 	Parent  string      `json:"parent,omitempty"` // for grant-change: the granting package
-	Key     string      `json:"key,omitempty"`    // canonical key text
-	Import  string      `json:"import,omitempty"` // for undeclared-import: import["MODULE"."NAME"]
+	Key     string      `json:"key,omitempty"`    // canonical key text; "wit:func NAME" for a WIT function
+	Import  string      `json:"import,omitempty"` // for undeclared-import and link: import["MODULE"."NAME"]
 	Change  string      `json:"change,omitempty"` // added, widened, narrowed or dropped
 	Was     string      `json:"was,omitempty"`    // the key before, when widened or narrowed
 	// Breaking marks an escalation in an upgrade that is not a major bump.

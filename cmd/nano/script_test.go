@@ -11,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/nanoproc/nano/iface"
 )
 
 // TestScripts runs the whole-command tests in testdata/script. Beyond the
@@ -19,9 +22,14 @@ import (
 //	nano ARGS...   run nano in-process in the current directory; it must exit 0,
 //	               or, with !, non-zero
 //	status N       the last nano exited with status N
-//	mkwasm [-import MODULE.NAME]... FILE...
+//	mkwasm [-import MODULE.NAME]... [-export NAME[:PARAMS]]... [-wit PKG=DIR]... FILE...
 //	               write a minimal valid wasm module to each FILE, importing
-//	               each function MODULE.NAME with type () -> ()
+//	               each function MODULE.NAME with type () -> (), exporting
+//	               each function NAME with the comma-separated core PARAMS
+//	               (i32, i64, f32, f64) and no results, and exporting every
+//	               function of the WIT of package PKG in DIR as the
+//	               canonical ABI lifts it, with cabi_realloc; each exported
+//	               function traps
 //	listen NAME    start a TCP server on 127.0.0.1; $NAME (upper-cased) is its ADDR:PORT
 //	served NAME FILE
 //	               write what each connection to NAME sent, once all have ended
@@ -119,10 +127,47 @@ func TestScripts(t *testing.T) {
 			"served": servedCmd,
 			"mkwasm": func(ts *testscript.TestScript, neg bool, args []string) {
 				var imports []string
-				for len(args) > 1 && args[0] == "-import" {
-					imports, args = append(imports, args[1]), args[2:]
+				var exports []wasmExport
+				for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+					flag, arg := args[0], args[1]
+					args = args[2:]
+					switch flag {
+					case "-import":
+						imports = append(imports, arg)
+					case "-export":
+						name, params, _ := strings.Cut(arg, ":")
+						e := wasmExport{name: name}
+						for _, t := range strings.Split(params, ",") {
+							vt, ok := map[string]api.ValueType{"i32": api.ValueTypeI32, "i64": api.ValueTypeI64, "f32": api.ValueTypeF32, "f64": api.ValueTypeF64}[t]
+							if !ok && t != "" {
+								ts.Fatalf("mkwasm: -export %q: unknown type %q", arg, t)
+							}
+							if ok {
+								e.params = append(e.params, vt)
+							}
+						}
+						exports = append(exports, e)
+					case "-wit":
+						pkg, dir, _ := strings.Cut(arg, "=")
+						w, err := iface.Load(ts.MkAbs(dir), pkg)
+						if err != nil {
+							ts.Fatalf("mkwasm: %v", err)
+						}
+						for _, f := range w.Funcs {
+							name := f.Name
+							if f.Interface != "" {
+								name = f.Interface + "#" + f.Name
+							}
+							params, results := f.CoreExport()
+							exports = append(exports, wasmExport{name, params, results})
+						}
+						i32 := api.ValueTypeI32
+						exports = append(exports, wasmExport{"cabi_realloc", []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}})
+					default:
+						ts.Fatalf("mkwasm: unknown flag %s", flag)
+					}
 				}
-				wasm, err := mkwasm(imports)
+				wasm, err := mkwasm(imports, exports...)
 				if err != nil {
 					ts.Fatalf("mkwasm: %v", err)
 				}
@@ -136,12 +181,18 @@ func TestScripts(t *testing.T) {
 	})
 }
 
+// A wasmExport is a function mkwasm exports: its body traps.
+type wasmExport struct {
+	name            string
+	params, results []api.ValueType
+}
+
 // mkwasm returns a wasm module that imports each function MODULE.NAME of
-// imports with type () -> (), and has no other section; without imports,
-// the 8-byte empty module.
-func mkwasm(imports []string) ([]byte, error) {
+// imports with type () -> (), and exports each of exports, and has no
+// other section; without either, the 8-byte empty module.
+func mkwasm(imports []string, exports ...wasmExport) ([]byte, error) {
 	wasm := []byte("\x00asm\x01\x00\x00\x00")
-	if len(imports) == 0 {
+	if len(imports) == 0 && len(exports) == 0 {
 		return wasm, nil
 	}
 	vec := func(b []byte, n int) []byte { // n in unsigned LEB128
@@ -150,18 +201,43 @@ func mkwasm(imports []string) ([]byte, error) {
 		}
 		return append(b, byte(n))
 	}
-	wasm = append(wasm, 1, 4, 1, 0x60, 0, 0) // type 0: () -> ()
-	sect := vec(nil, len(imports))
-	for _, im := range imports {
-		mod, name, ok := strings.Cut(im, ".")
-		if !ok {
-			return nil, fmt.Errorf("-import %q: want MODULE.NAME", im)
-		}
-		sect = append(vec(sect, len(mod)), mod...)
-		sect = append(vec(sect, len(name)), name...)
-		sect = append(sect, 0, 0) // a function of type 0
+	section := func(id byte, body []byte) {
+		wasm = append(vec(append(wasm, id), len(body)), body...)
 	}
-	return append(vec(append(wasm, 2), len(sect)), sect...), nil
+	// Type 0 is () -> (); type 1+i that of export i.
+	types := vec(nil, 1+len(exports))
+	types = append(types, 0x60, 0, 0)
+	for _, e := range exports {
+		types = append(vec(append(types, 0x60), len(e.params)), e.params...)
+		types = append(vec(types, len(e.results)), e.results...)
+	}
+	section(1, types)
+	if len(imports) > 0 {
+		sect := vec(nil, len(imports))
+		for _, im := range imports {
+			mod, name, ok := strings.Cut(im, ".")
+			if !ok {
+				return nil, fmt.Errorf("-import %q: want MODULE.NAME", im)
+			}
+			sect = append(vec(sect, len(mod)), mod...)
+			sect = append(vec(sect, len(name)), name...)
+			sect = append(sect, 0, 0) // a function of type 0
+		}
+		section(2, sect)
+	}
+	if len(exports) > 0 {
+		funcs, exps, code := vec(nil, len(exports)), vec(nil, len(exports)), vec(nil, len(exports))
+		for i, e := range exports {
+			funcs = vec(funcs, 1+i)
+			exps = append(vec(exps, len(e.name)), e.name...)
+			exps = vec(append(exps, 0), len(imports)+i) // a function
+			code = append(code, 3, 0, 0x00, 0x0b)       // no locals; unreachable; end
+		}
+		section(3, funcs)
+		section(7, exps)
+		section(10, code)
+	}
+	return wasm, nil
 }
 
 // scriptEnviron is the environment of the programs that nano runs in a

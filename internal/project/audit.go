@@ -101,12 +101,18 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 	// WIT of the packages whose WIT changed): it runs beside the checks
 	// of the tree.
 	var changed, ifaces []policy.Finding
+	from := map[string]string{} // a changed package's baseline version, by its new ID
 	var wg sync.WaitGroup
 	if opts.Base != nil {
 		wg.Go(func() {
 			ch := lockfile.Diff(opts.Base, lock)
 			changed = changes(ch)
 			ifaces = p.interfaceChanges(ch)
+			for _, c := range ch.Packages {
+				if c.Old != nil && c.New != nil {
+					from[c.New.ID()] = c.Old.Version.String()
+				}
+			}
 		})
 	}
 	// The tree is locked again and compared with nano.lock beside the
@@ -114,19 +120,13 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 	g, err := p.resolveLocked(lock)
 	var out []policy.Finding
 	wg.Go(func() { out = p.compare(lock, g, err) })
-	imports := p.CheckImports(context.Background(), lock, opts.Cache)
+	imports, links := p.checkModules(context.Background(), lock, opts.Cache)
+	imports = append(imports, links...)
 	wg.Wait()
 	if opts.Base != nil {
 		out = append(out, changed...)
 		out = append(out, ifaces...)
-		// An import finding shows the version change that the package's
-		// other findings show.
-		from := map[string]string{}
-		for _, f := range changed {
-			if f.From != "" && f.To != "" {
-				from[f.Package+" "+f.To] = f.From
-			}
-		}
+		// An import or link finding shows the package's version change.
 		for i := range imports {
 			imports[i].From = from[imports[i].Package+" "+imports[i].To]
 		}

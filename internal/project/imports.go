@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/nanoproc/nano/hostapi"
+	"github.com/nanoproc/nano/iface"
 	"github.com/nanoproc/nano/internal/vtext"
 	"github.com/nanoproc/nano/linker"
 	"github.com/nanoproc/nano/lockfile"
@@ -30,6 +31,27 @@ import (
 // integrity or stale-lock findings report it. Modules are validated into
 // cache, if not nil, as linker.NewCachingAnalyzer does.
 func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock, cache wazero.CompilationCache) []policy.Finding {
+	imports, _ := p.checkModules(ctx, lock, cache)
+	return imports
+}
+
+// CheckLinks makes the link checks of nano build on the locked tree, with
+// linker.CheckLock, and reports each problem as a blocking link finding:
+// an import that the dependency its edge binds it to does not export, or
+// exports with another signature or otherwise than its WIT declares; a
+// WIT function that the package's module does not export as its WIT
+// declares. Imports that the package does not declare are left to
+// CheckImports, and modules or WIT that differ from the lock's digests to
+// integrity or stale-lock findings. Modules are validated into cache as
+// CheckImports validates them.
+func (p *Project) CheckLinks(ctx context.Context, lock *lockfile.Lock, cache wazero.CompilationCache) []policy.Finding {
+	_, links := p.checkModules(ctx, lock, cache)
+	return links
+}
+
+// checkModules analyzes the module of every package in the lock once, and
+// returns the findings of CheckImports and of CheckLinks.
+func (p *Project) checkModules(ctx context.Context, lock *lockfile.Lock, cache wazero.CompilationCache) (imports, links []policy.Finding) {
 	handed := make(map[string][]policy.Key, len(lock.Packages)) // by parent ID
 	for _, e := range lock.Edges {
 		handed[e.Parent] = append(handed[e.Parent], e.Grant...)
@@ -81,6 +103,7 @@ func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock, cache w
 	wg.Wait()
 
 	var out []policy.Finding
+	linkables := make(map[string]linker.Linkable, len(lock.Packages))
 	for _, pkg := range lock.Packages {
 		i, ok := slices.BinarySearch(digests, pkg.Module)
 		if !ok || files[pkg.Module] == "" {
@@ -96,8 +119,66 @@ func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock, cache w
 			deps[j], _, _ = strings.Cut(d, " ")
 		}
 		out = append(out, ImportFindings(pkg.Name, vtext.String(pkg.Version), results[i].m, deps, pkg.Keys, handed[pkg.ID()])...)
+		w, ok, err := p.lockedInterface(pkg)
+		if err != nil {
+			links = append(links, policy.Finding{Kind: policy.Link, Package: pkg.Name, To: vtext.String(pkg.Version),
+				Reason: "cannot read its WIT: " + err.Error(), Blocks: true})
+		}
+		if ok && err == nil {
+			linkables[pkg.ID()] = linker.Linkable{Module: results[i].m, WIT: w}
+		}
+	}
+	_, errs := linker.CheckLock(lock, linkables)
+	return out, append(links, LinkFindings(lock, errs)...)
+}
+
+// LinkFindings returns a blocking link finding for each *linker.LinkError
+// among errs that linker.CheckLock returned for lock, but those about
+// imports the package does not declare: ImportFindings reports those as
+// undeclared-import.
+func LinkFindings(lock *lockfile.Lock, errs []error) []policy.Finding {
+	pkgs := make(map[string]*lockfile.Package, len(lock.Packages))
+	for _, pkg := range lock.Packages {
+		pkgs[pkg.ID()] = pkg
+	}
+	var out []policy.Finding
+	for _, err := range errs {
+		le, ok := err.(*linker.LinkError)
+		if !ok || le.Undeclared {
+			continue
+		}
+		f := policy.Finding{Kind: policy.Link, Package: le.Package, Reason: le.Err, Blocks: true}
+		if pkg := pkgs[le.Package]; pkg != nil {
+			f.Package, f.To = pkg.Name, vtext.String(pkg.Version)
+		}
+		switch {
+		case le.Export != "":
+			f.Key = "wit:func " + le.Export
+		case le.Module != "":
+			f.Import = linker.Import{Module: le.Module, Name: le.Name}.String()
+		}
+		out = append(out, f)
 	}
 	return out
+}
+
+// lockedInterface returns the WIT of a locked package, nil if it has none,
+// and whether its files are those the lock pins: if not, integrity or
+// stale-lock findings report it, and its links are not checked.
+func (p *Project) lockedInterface(pkg *lockfile.Package) (*iface.Package, bool, error) {
+	m, err := p.manifestOf(pkg)
+	if err != nil || (m.WIT == "") != (pkg.WIT == "") {
+		return nil, false, nil
+	}
+	if m.WIT == "" {
+		return nil, true, nil
+	}
+	path := filepath.Join(m.Dir(), filepath.FromSlash(m.WIT))
+	if got, err := p.hash(path, lockfile.HashTree); err != nil || got != pkg.WIT {
+		return nil, false, nil
+	}
+	w, err := iface.Load(path, pkg.Name)
+	return w, err == nil, err
 }
 
 // ImportFindings compares what the module m of package name at version
