@@ -31,7 +31,8 @@ import (
 // $GOPAIR the Go guest pair of linker/testdata/gopair, $GUESTS the guests
 // of runtime/testdata/run (cfs.wasm, from C), $SPAWN the nano:process
 // guests of runtime/testdata/spawn, $NET the nano:net guests of
-// runtime/testdata/net, and $JOBS the processes example of testdata/jobs. Run with -update to rewrite the expected files in the
+// runtime/testdata/net, $JOBS the processes example of testdata/jobs, and
+// $GOHELLO the Go hello world of testdata/guests/gohello. Run with -update to rewrite the expected files in the
 // scripts from the actual output.
 var runMu sync.Mutex
 
@@ -68,6 +69,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	gohello, err := filepath.Abs("../../testdata/guests/gohello/gohello.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
@@ -81,6 +86,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("SPAWN", spawn)
 			env.Setenv("JOBS", jobs)
 			env.Setenv("NET", netGuests)
+			env.Setenv("GOHELLO", gohello)
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("GIT_AUTHOR_NAME", "nano test")
 			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")
