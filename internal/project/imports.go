@@ -190,3 +190,37 @@ func unusedReason(k policy.Key, name string) string {
 	}
 	return fmt.Sprintf("the module imports no %s function, and %s hands it to no dependency", k.Kind, name)
 }
+
+// SilentWriters returns a warning for each package of lock whose module
+// imports WASI's fd_write but that holds neither stdio:stdout nor
+// stdio:stderr: whatever it prints is discarded, which a new user takes for
+// a hang or a crash. A package holding an fs key is left alone: fd_write
+// writes its files too. A module that cannot be read is left for build
+// and audit to report.
+func (p *Project) SilentWriters(lock *lockfile.Lock) []string {
+	var out []string
+	for _, pkg := range lock.Packages {
+		if slices.ContainsFunc(pkg.Keys, func(k policy.Key) bool {
+			return k.Kind == policy.FS || k.Kind == policy.Stdio && (k.Name == "stdout" || k.Name == "stderr")
+		}) {
+			continue
+		}
+		file, err := p.moduleFile(pkg)
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		if ok, err := linker.ImportsFunc(data, linker.WASI, "fd_write"); err != nil || !ok {
+			continue
+		}
+		fix := `its nano.toml must declare stdio = ["stdout", "stderr"] and its parent grant them`
+		if pkg.Name == p.Root.Name && pkg.Source != "registry" {
+			fix = `declare stdio = ["stdout", "stderr"] in nano.toml`
+		}
+		out = append(out, fmt.Sprintf("%s imports fd_write but holds no stdout or stderr key: what it prints is discarded; if it should print, %s", pkg.ID(), fix))
+	}
+	return out
+}
