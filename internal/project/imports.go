@@ -111,7 +111,9 @@ func (p *Project) CheckImports(ctx context.Context, lock *lockfile.Lock, cache w
 //   - A WASI import that needs a kind of key the package does not declare is
 //     undeclared-import, reported only: toolchains import functions that
 //     the code never calls, and without the key the call fails anyway. One
-//     finding per kind, naming the first such import.
+//     finding per kind, naming the first such import; clock and random,
+//     which Go's runtime imports whatever the program does, are one
+//     finding when both are undeclared.
 //   - A declared key of a kind the module imports no function for, and that
 //     the package hands to no dependency, is unused-key, reported only.
 //     stdio keys need no import of their own (fd_write is always there) and
@@ -146,25 +148,29 @@ func ImportFindings(name, version string, m *linker.Module, deps []string, keys 
 			imported[im.Need.Key] = append(imported[im.Need.Key], im)
 		}
 	}
+	declares := func(kind policy.Kind) bool {
+		return slices.ContainsFunc(keys, func(k policy.Key) bool { return k.Kind == kind })
+	}
+	// Go's runtime, and others, import the clock and entropy whatever the
+	// program does: both undeclared are one finding, not two.
+	both := len(imported[policy.Clock]) > 0 && len(imported[policy.Random]) > 0 && !declares(policy.Clock) && !declares(policy.Random)
 	for _, kind := range slices.Sorted(maps.Keys(imported)) {
-		if slices.ContainsFunc(keys, func(k policy.Key) bool { return k.Kind == kind }) {
+		if declares(kind) || both && kind == policy.Random {
 			continue
 		}
 		ims := imported[kind]
-		also := ""
-		if len(ims) > 1 {
-			names := make([]string, len(ims)-1)
-			for i, im := range ims[1:] {
-				names[i] = im.Name
-			}
-			also = " (also: " + strings.Join(names, ", ") + ")"
+		if both && kind == policy.Clock {
+			ims = append(slices.Clip(ims), imported[policy.Random]...)
+			add(ims[0].String(), false, "needs a clock key and a random key, which %s does not declare%s; reported only: runtimes such as Go's import both whether or not the program uses them, and without the keys the nanoprocess gets deterministic stand-ins",
+				name, alsoText(ims))
+			continue
 		}
 		without := "the call fails"
 		if kind == policy.Clock || kind == policy.Random {
 			without = "the nanoprocess gets deterministic stand-ins"
 		}
 		add(ims[0].String(), false, "needs %s %s key, which %s does not declare%s; reported only: toolchains import functions they never call, and without the key %s",
-			article(kind), kind, name, also, without)
+			article(kind), kind, name, alsoText(ims), without)
 	}
 	for _, k := range keys {
 		if k.Kind == policy.Stdio || len(imported[k.Kind]) > 0 || policy.HandsDown(k, handed) {
@@ -174,6 +180,18 @@ func ImportFindings(name, version string, m *linker.Module, deps []string, keys 
 			Reason: unusedReason(k, name)})
 	}
 	return out
+}
+
+// alsoText names the imports after the first: " (also: a, b)", or "".
+func alsoText(ims []linker.Import) string {
+	if len(ims) < 2 {
+		return ""
+	}
+	names := make([]string, len(ims)-1)
+	for i, im := range ims[1:] {
+		names[i] = im.Name
+	}
+	return " (also: " + strings.Join(names, ", ") + ")"
 }
 
 func article(k policy.Kind) string {
