@@ -30,6 +30,14 @@ type Source interface {
 	Manifest(name string, v *semver.Version) (*manifest.Manifest, error)
 }
 
+// A NotFounder is a Source that says where it looked for a package it has
+// no version of, and what else it might be: the reason of the
+// ConflictError ("no versions found in ../registry; did you mean
+// acme:zip?").
+type NotFounder interface {
+	NotFound(name string) string
+}
+
 // Options tune resolution.
 type Options struct {
 	// Locked lists, by package name, the versions in the existing nano.lock.
@@ -361,6 +369,9 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 	e := &ConflictError{Package: dep.Name, Chains: [][]string{r.chain(parent, dep)}}
 	if len(vs) == 0 {
 		e.Reason = "no versions found"
+		if nf, ok := r.src.src.(NotFounder); ok {
+			e.Reason = nf.NotFound(dep.Name)
+		}
 	} else {
 		e.Reason = "no version matches; available: " + joinVersions(vs)
 	}
