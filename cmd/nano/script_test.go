@@ -21,7 +21,8 @@ import (
 //	status N       the last nano exited with status N
 //	mkwasm [-import MODULE.NAME]... FILE...
 //	               write a minimal valid wasm module to each FILE, importing
-//	               each function MODULE.NAME with type () -> ()
+//	               each function MODULE.NAME with type () -> () (NAME is
+//	               after the last dot)
 //	listen NAME    start a TCP server on 127.0.0.1; $NAME (upper-cased) is its ADDR:PORT
 //	served NAME FILE
 //	               write what each connection to NAME sent, once all have ended
@@ -159,7 +160,8 @@ func mkwasm(imports []string) ([]byte, error) {
 	wasm = append(wasm, 1, 4, 1, 0x60, 0, 0) // type 0: () -> ()
 	sect := vec(nil, len(imports))
 	for _, im := range imports {
-		mod, name, ok := strings.Cut(im, ".")
+		i := strings.LastIndexByte(im, '.') // "nano:net/tcp@0.1.0.connect"
+		mod, name, ok := im[:max(i, 0)], im[i+1:], i > 0
 		if !ok {
 			return nil, fmt.Errorf("-import %q: want MODULE.NAME", im)
 		}
