@@ -108,7 +108,7 @@ func (p *Project) NotFound(name string) string {
 		dir = filepath.ToSlash(rel)
 	}
 	msg := "no versions found in " + dir
-	if _, err := os.Stat(p.Registry.Dir); err != nil {
+	if _, err := os.Stat(p.Registry.Dir); errors.Is(err, os.ErrNotExist) {
 		return msg + ", which does not exist"
 	}
 	names, _ := p.Registry.Names()
