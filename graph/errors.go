@@ -15,6 +15,9 @@ type ConflictError struct {
 	Chains  [][]string // each from the root: "acme:app 0.3.0 requires acme:zip ^1.4"
 	Skips   []string   // versions skipped for their keys
 	Hint    string     // the manifest lines that would allow the highest skipped version
+	// Slots says which fs slots a grant names that no matching version
+	// declares, and the slots the highest has: a misspelt slot name.
+	Slots []string
 }
 
 // Error returns the message of the ConflictError.
@@ -24,6 +27,9 @@ func (e *ConflictError) Error() string {
 	for _, c := range e.Chains {
 		b.WriteString("\n\t" + strings.Join(c, ",\n\t\t"))
 	}
+	for _, s := range e.Slots {
+		b.WriteString("\n\t" + s)
+	}
 	for _, s := range e.Skips {
 		b.WriteString("\n\t" + s)
 	}
@@ -31,6 +37,19 @@ func (e *ConflictError) Error() string {
 		b.WriteString("\n" + indent(e.Hint))
 	}
 	return b.String()
+}
+
+// A SlotError reports an edge whose grant names an fs slot that no version
+// of the child the requirement allows declares, where resolution passed
+// over a higher version for it: most likely a misspelt slot name.
+type SlotError struct {
+	Parent, Child string // IDs
+	Slots         []string
+}
+
+// Error returns the message of the SlotError.
+func (e *SlotError) Error() string {
+	return fmt.Sprintf("%s -> %s: a grant names a slot the dependency does not have\n\t%s", e.Parent, e.Child, strings.Join(e.Slots, "\n\t"))
 }
 
 // A FlowError reports an edge whose keys do not flow: a dependency's key no

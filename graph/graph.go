@@ -30,6 +30,14 @@ type Source interface {
 	Manifest(name string, v *semver.Version) (*manifest.Manifest, error)
 }
 
+// A NotFounder is a Source that says where it looked for a package it has
+// no version of, and what else it might be: the reason of the
+// ConflictError ("no versions found in ../registry; did you mean
+// acme:zip?").
+type NotFounder interface {
+	NotFound(name string) string
+}
+
 // Options tune resolution.
 type Options struct {
 	// Locked lists, by package name, the versions in the existing nano.lock.
@@ -361,6 +369,9 @@ func (r *resolver) slotFor(parent *manifest.Manifest, dep *manifest.Dependency) 
 	e := &ConflictError{Package: dep.Name, Chains: [][]string{r.chain(parent, dep)}}
 	if len(vs) == 0 {
 		e.Reason = "no versions found"
+		if nf, ok := r.src.src.(NotFounder); ok {
+			e.Reason = nf.NotFound(dep.Name)
+		}
 	} else {
 		e.Reason = "no version matches; available: " + joinVersions(vs)
 	}
@@ -442,6 +453,11 @@ func (r *resolver) choose(sn int32, ins []in) (*choice, error, error) {
 	e := &ConflictError{Package: s.name, Reason: "every matching version needs keys its parents do not grant", Skips: c.skips, Hint: hint}
 	for _, i := range ins {
 		e.Chains = append(e.Chains, r.chain(i.parent, i.dep))
+		slots, err := r.unknownSlots(i.parent, i.dep, cands)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.Slots = append(e.Slots, slots...)
 	}
 	return nil, e, nil
 }
@@ -614,6 +630,10 @@ func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
 			if !e.Flow.OK() {
 				errs = append(errs, &FlowError{Edge: e})
 			}
+			if err := r.switchedBySlot(e); err != nil {
+				errs = append(errs, err)
+				continue
+			}
 			for _, k := range e.Flow.Unused {
 				g.Notes = append(g.Notes, fmt.Sprintf("%s grants %s to %s, which does not declare it: not handed over", n.ID(), k, e.Child.ID()))
 			}
@@ -634,6 +654,92 @@ func (r *resolver) build(root *manifest.Manifest) (*Graph, error) {
 		return nil, errors.Join(errs...)
 	}
 	return g, nil
+}
+
+// switchedBySlot returns a SlotError for an edge whose grant names an fs
+// slot that no version the requirement allows declares, when a higher
+// version it allows needs keys the grant does not hand it, and so was
+// passed over: a misspelt slot name made the
+// resolver fall back to an older version, which a note alone would let
+// pass unseen. (A grant of a slot the chosen version merely dropped is
+// rule 3's unused grant, a note.)
+func (r *resolver) switchedBySlot(e *Edge) error {
+	if !slices.ContainsFunc(e.Flow.Unused, func(k policy.Key) bool { return k.Kind == policy.FS }) {
+		return nil
+	}
+	vs, err := r.list(e.Child.Name)
+	if err != nil {
+		return err
+	}
+	var allowed []*semver.Version
+	skipped := false // a higher version this edge does not grant the keys of
+	for _, v := range vs {
+		if !e.Dep.Constraint.Check(v) {
+			continue
+		}
+		allowed = append(allowed, v)
+		if v.GreaterThan(e.Child.Version) && !skipped {
+			m, err := r.manifest(e.Child.Name, v)
+			if err != nil {
+				return err
+			}
+			skipped = len(policy.CheckFlow(e.Parent.Keys, e.Dep.Grant, m.Keys).Missing) > 0
+		}
+	}
+	if !skipped {
+		return nil
+	}
+	slots, err := r.unknownSlots(e.Parent.Manifest, e.Dep, allowed)
+	if err != nil || len(slots) == 0 {
+		return err
+	}
+	return &SlotError{Parent: e.Parent.ID(), Child: e.Child.ID(), Slots: slots}
+}
+
+// unknownSlots says, for each fs slot that dep's grant names and that no
+// version of vs declares, which slots the highest of vs has instead.
+func (r *resolver) unknownSlots(parent *manifest.Manifest, dep *manifest.Dependency, vs []*semver.Version) ([]string, error) {
+	if len(vs) == 0 {
+		return nil, nil
+	}
+	declared := map[string]bool{}
+	var top *manifest.Manifest
+	for _, v := range vs {
+		m, err := r.manifest(dep.Name, v)
+		if err != nil {
+			return nil, err
+		}
+		if top == nil || m.Version.GreaterThan(top.Version) {
+			top = m
+		}
+		for _, k := range m.Keys {
+			if k.Kind == policy.FS {
+				declared[k.Name] = true
+			}
+		}
+	}
+	var topSlots []string
+	for _, k := range top.Keys {
+		if k.Kind == policy.FS && !slices.Contains(topSlots, k.Name) {
+			topSlots = append(topSlots, k.Name)
+		}
+	}
+	has := "no fs slot"
+	if len(topSlots) > 0 {
+		has = "fs slots " + strings.Join(topSlots, ", ")
+		if len(topSlots) == 1 {
+			has = "fs slot " + topSlots[0]
+		}
+	}
+	var out []string
+	for _, k := range dep.Grant {
+		if k.Kind != policy.FS || declared[k.Name] {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s grants fs.%s, but no version of %s that %s allows has a slot %s: %s has %s",
+			parent.Name, k.Name, dep.Name, dep.Req, k.Name, top.ID(), has))
+	}
+	return out, nil
 }
 
 // findCycle returns the IDs along a dependency cycle, first repeated last.

@@ -652,3 +652,19 @@ func sameModule(a, b *Module) bool {
 			return x.Name == y.Name && slices.Equal(x.Params, y.Params) && slices.Equal(x.Results, y.Results)
 		})
 }
+
+// ImportsFunc reports whether a core module imports the function
+// module.name. It reads no further than the import section and validates
+// nothing else: Analyze does.
+func ImportsFunc(wasm []byte, module, name string) (bool, error) {
+	raw, err := readImports(wasm)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range raw {
+		if r.kind == kindFunc && r.module == module && r.name == name {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -259,3 +259,24 @@ func FuzzDecodeModule(f *testing.F) {
 		}
 	})
 }
+
+func TestImportsFunc(t *testing.T) {
+	wasm, err := os.ReadFile("testdata/deps.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Analyze(context.Background(), wasm)
+	if err != nil || len(m.Imports) == 0 {
+		t.Fatalf("Analyze(deps.wasm) = %v, %v, want imports", m, err)
+	}
+	first := m.Imports[0]
+	if ok, err := ImportsFunc(wasm, first.Module, first.Name); !ok || err != nil {
+		t.Errorf("ImportsFunc(%q, %q) = %v, %v, want true", first.Module, first.Name, ok, err)
+	}
+	if ok, err := ImportsFunc(wasm, first.Module, first.Name+"_not"); ok || err != nil {
+		t.Errorf("ImportsFunc(%q, %q) = %v, %v, want false", first.Module, first.Name+"_not", ok, err)
+	}
+	if _, err := ImportsFunc([]byte("not a module"), WASI, "fd_write"); err == nil {
+		t.Error("ImportsFunc(not a module) succeeded, want an error")
+	}
+}

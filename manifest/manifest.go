@@ -25,6 +25,12 @@ import (
 	"github.com/nanoproc/nano/policy"
 )
 
+// vocabulary lists the table and key names of nano.toml, for the "did
+// you mean" of an unknown key.
+var vocabulary = []string{"package", "name", "version", "module", "wit", "description", "license",
+	"registry", "path", "capabilities", "fs", "net", "env", "clock", "random", "stdio", "spawn",
+	"mounts", "dependencies", "grant", "limits", "memory", "time"}
+
 // FileName is the name of a package's manifest.
 const FileName = "nano.toml"
 
@@ -338,7 +344,7 @@ func parseTOML(file string, data []byte, inside func(string) error) (*Manifest, 
 		dec.deps[name] = e
 	}
 	m := build(file, doc, dec, inside)
-	doc.Unknown()
+	doc.Unknown(vocabulary...)
 	if err := doc.Err(); err != nil {
 		return nil, err
 	}

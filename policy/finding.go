@@ -305,7 +305,7 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 		line, _ := doc.Line([]any{"approve", i})
 		p.Approvals = append(p.Approvals, &Approval{Package: a.Package, Version: a.Version, Key: a.Key, Reason: a.Reason, By: a.By, Expires: expires, Line: line})
 	}
-	doc.Unknown()
+	doc.Unknown("approve", "deny", "package", "version", "key", "reason", "by", "expires")
 	if err := doc.Err(); err != nil {
 		return nil, err
 	}

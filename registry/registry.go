@@ -17,6 +17,7 @@ import (
 	"github.com/nanoproc/nano/internal/tomlfile"
 	"github.com/nanoproc/nano/internal/vtext"
 	"github.com/nanoproc/nano/manifest"
+	"github.com/nanoproc/nano/policy"
 )
 
 // A Registry is a local registry directory. It implements graph.Source.
@@ -52,6 +53,31 @@ func (r *Registry) Versions(name string) ([]*semver.Version, error) {
 		}
 	}
 	return vs, nil
+}
+
+// Names lists the packages of the registry, NAMESPACE:NAME, sorted: the
+// directories two levels down whose names are valid package names.
+func (r *Registry) Names() ([]string, error) {
+	nss, err := os.ReadDir(r.Dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, ns := range nss {
+		if !ns.IsDir() {
+			continue
+		}
+		names, err := os.ReadDir(filepath.Join(r.Dir, ns.Name()))
+		if err != nil {
+			continue
+		}
+		for _, n := range names {
+			if name := ns.Name() + ":" + n.Name(); n.IsDir() && policy.CheckName(name) == nil {
+				out = append(out, name)
+			}
+		}
+	}
+	return out, nil
 }
 
 // Manifest reads the manifest of one version. Its module and WIT must be

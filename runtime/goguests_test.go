@@ -36,6 +36,7 @@ func TestGoGuests(t *testing.T) {
 		{"../linker/testdata/gopair/parent", "../linker/testdata/gopair/parent/app.wasm", true},
 		{"../testdata/jobs/orch", "../testdata/jobs/orch/orch.wasm", false},
 		{"./testdata/net/gofetch", "testdata/net/gofetch.wasm", false},
+		{"../testdata/guests/gohello", "../testdata/guests/gohello/gohello.wasm", false},
 	} {
 		t.Run(filepath.Base(g.wasm), func(t *testing.T) {
 			t.Parallel()

@@ -32,5 +32,7 @@ go env GOVERSION > runtime/testdata/GOVERSION
 "${CLANG:-clang}" --version | head -n 1 > runtime/testdata/CLANGVERSION
 # The Go guest of runtime's TestNetGoGuest: net/http over nano:net/tcp.
 GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o runtime/testdata/net/gofetch.wasm ./runtime/testdata/net/gofetch
+# The Go hello world of cmd/nano's suggest.txtar.
+GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o testdata/guests/gohello/gohello.wasm ./testdata/guests/gohello
 # The Go guest of runtime's BenchmarkInterruptGo (its WAT guests are built above).
 GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o runtime/testdata/interrupt/gowork.wasm ./runtime/testdata/interrupt/gowork

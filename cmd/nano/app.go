@@ -493,6 +493,9 @@ func (e *env) relock(out io.Writer, p *project.Project, old *lockfile.Lock, upda
 		return nil, err
 	}
 	fmt.Fprintf(out, "wrote %s: %s, %s\n", e.rel(p.LockPath()), plural(len(l.Packages), "package"), plural(len(l.Edges), "edge"))
+	for _, w := range p.SilentWriters(l) {
+		fmt.Fprintf(e.stderr, "warning: %s\n", w)
+	}
 	return l, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -176,6 +177,7 @@ func (e *env) runBundle(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	narrowNotes(e.stderr, b, cfg.Dirs)
 	args := c.Args().Tail()
 	if c.String("invoke") == "" {
 		cfg.Args = args
@@ -284,6 +286,23 @@ func missingSubFlags(e *wasi.MissingSubError) string {
 		why = "the operator's --dir " + e.Slot + " is :ro"
 	}
 	return fmt.Sprintf("%s: %s does not exist in the directory of --dir %s, and %s", e.Key, e.Sub, e.Slot, why)
+}
+
+// narrowNotes says which --dir SLOT=PATH:ro narrow an fs slot that the
+// root declares rw: legal, and the run goes on read-only, but a guest that
+// then fails to write should not leave the operator guessing why.
+func narrowNotes(w io.Writer, b *linker.Bundle, dirs map[string]runtime.Dir) {
+	if len(b.Instances) == 0 {
+		return
+	}
+	root := b.Instances[len(b.Instances)-1]
+	for _, text := range root.Keys {
+		k, err := policy.ParseKey(text)
+		if err != nil || k.Kind != policy.FS || k.Access != policy.RW || !dirs[k.Name].ReadOnly {
+			continue
+		}
+		fmt.Fprintf(w, "note: --dir %s=...:ro narrows slot %s, which %s declares rw: the run goes on with it read-only\n", k.Name, k.Name, root.Package)
+	}
 }
 
 // isDir reports whether path is a directory: a package directory,

@@ -124,7 +124,7 @@ func needText(im linker.Import) string {
 func suggest(w io.Writer, file string, mod *linker.Module) {
 	byKind := map[policy.Kind][]string{}
 	var deps, unknown []string
-	stdio := false
+	var writes, reads bool
 	for _, im := range mod.Imports {
 		switch im.Need.Kind {
 		case linker.NeedKey:
@@ -136,12 +136,13 @@ func suggest(w io.Writer, file string, mod *linker.Module) {
 		case linker.NeedUnknown:
 			unknown = append(unknown, fmt.Sprintf("%s never links: %s", im, strings.TrimPrefix(needText(im), "unknown: ")))
 		case linker.NeedNone:
-			stdio = stdio || im.Name == "fd_write" || im.Name == "fd_read"
+			writes = writes || im.Module == linker.WASI && im.Name == "fd_write"
+			reads = reads || im.Module == linker.WASI && im.Name == "fd_read"
 		}
 	}
 	fmt.Fprintf(w, "# The keys %s imports functions for. Its imports tell kinds of keys,\n# not which directories, hosts or variables: fill those in.\n", file)
 	fmt.Fprintln(w, "[capabilities]")
-	if len(byKind) == 0 {
+	if len(byKind) == 0 && !writes && !reads {
 		fmt.Fprintln(w, "# (no import needs a key)")
 	}
 	for _, k := range slices.Sorted(maps.Keys(byKind)) {
@@ -160,8 +161,19 @@ func suggest(w io.Writer, file string, mod *linker.Module) {
 			fmt.Fprintf(w, "%s = true\n", k)
 		}
 	}
-	if stdio {
-		fmt.Fprintln(w, "# It reads or writes file descriptors: add the streams it uses, if any.\n# stdio = [\"stdin\", \"stdout\", \"stderr\"]")
+	if writes || reads {
+		// Without a stream key, writes are discarded and reads see end of
+		// file: a hello world would print nothing. The streams are given
+		// to the root unless nano run --deny withholds them.
+		var streams, from []string
+		if reads {
+			streams, from = append(streams, `"stdin"`), append(from, "fd_read")
+		}
+		if writes {
+			streams, from = append(streams, `"stdout"`, `"stderr"`), append(from, "fd_write")
+		}
+		fmt.Fprintf(w, "# stdio: %s\n# The standard streams: drop the ones it does not use (fd_write and\n# fd_read also write and read files).\n", strings.Join(from, ", "))
+		fmt.Fprintf(w, "stdio = [%s]\n", strings.Join(streams, ", "))
 	}
 	for _, d := range deps {
 		fmt.Fprintf(w, "# It imports from %s: declare it under [dependencies].\n", d)

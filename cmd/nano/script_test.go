@@ -24,12 +24,12 @@ import (
 //	status N       the last nano exited with status N
 //	mkwasm [-import MODULE.NAME]... [-export NAME[:PARAMS]]... [-wit PKG=DIR]... FILE...
 //	               write a minimal valid wasm module to each FILE, importing
-//	               each function MODULE.NAME with type () -> (), exporting
-//	               each function NAME with the comma-separated core PARAMS
-//	               (i32, i64, f32, f64) and no results, and exporting every
-//	               function of the WIT of package PKG in DIR as the
-//	               canonical ABI lifts it, with cabi_realloc; each exported
-//	               function traps
+//	               each function MODULE.NAME with type () -> () (NAME is
+//	               after the last dot), exporting each function NAME with
+//	               the comma-separated core PARAMS (i32, i64, f32, f64) and
+//	               no results, and exporting every function of the WIT of
+//	               package PKG in DIR as the canonical ABI lifts it, with
+//	               cabi_realloc; each exported function traps
 //	listen NAME    start a TCP server on 127.0.0.1; $NAME (upper-cased) is its ADDR:PORT
 //	served NAME FILE
 //	               write what each connection to NAME sent, once all have ended
@@ -39,7 +39,8 @@ import (
 // $GOPAIR the Go guest pair of linker/testdata/gopair, $GUESTS the guests
 // of runtime/testdata/run (cfs.wasm, from C), $SPAWN the nano:process
 // guests of runtime/testdata/spawn, $NET the nano:net guests of
-// runtime/testdata/net, and $JOBS the processes example of testdata/jobs. Run with -update to rewrite the expected files in the
+// runtime/testdata/net, $JOBS the processes example of testdata/jobs, and
+// $GOHELLO the Go hello world of testdata/guests/gohello. Run with -update to rewrite the expected files in the
 // scripts from the actual output.
 var runMu sync.Mutex
 
@@ -76,6 +77,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	gohello, err := filepath.Abs("../../testdata/guests/gohello/gohello.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
@@ -89,6 +94,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("SPAWN", spawn)
 			env.Setenv("JOBS", jobs)
 			env.Setenv("NET", netGuests)
+			env.Setenv("GOHELLO", gohello)
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("GIT_AUTHOR_NAME", "nano test")
 			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")
@@ -215,7 +221,8 @@ func mkwasm(imports []string, exports ...wasmExport) ([]byte, error) {
 	if len(imports) > 0 {
 		sect := vec(nil, len(imports))
 		for _, im := range imports {
-			mod, name, ok := strings.Cut(im, ".")
+			i := strings.LastIndexByte(im, '.') // "nano:net/tcp@0.1.0.connect"
+			mod, name, ok := im[:max(i, 0)], im[i+1:], i > 0
 			if !ok {
 				return nil, fmt.Errorf("-import %q: want MODULE.NAME", im)
 			}

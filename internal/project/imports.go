@@ -192,7 +192,9 @@ func (p *Project) lockedInterface(pkg *lockfile.Package) (*iface.Package, bool, 
 //   - A WASI import that needs a kind of key the package does not declare is
 //     undeclared-import, reported only: toolchains import functions that
 //     the code never calls, and without the key the call fails anyway. One
-//     finding per kind, naming the first such import.
+//     finding per kind, naming the first such import; clock and random,
+//     which Go's runtime imports whatever the program does, are one
+//     finding when both are undeclared.
 //   - A declared key of a kind the module imports no function for, and that
 //     the package hands to no dependency, is unused-key, reported only.
 //     stdio keys need no import of their own (fd_write is always there) and
@@ -227,25 +229,29 @@ func ImportFindings(name, version string, m *linker.Module, deps []string, keys 
 			imported[im.Need.Key] = append(imported[im.Need.Key], im)
 		}
 	}
+	declares := func(kind policy.Kind) bool {
+		return slices.ContainsFunc(keys, func(k policy.Key) bool { return k.Kind == kind })
+	}
+	// Go's runtime, and others, import the clock and entropy whatever the
+	// program does: both undeclared are one finding, not two.
+	both := len(imported[policy.Clock]) > 0 && len(imported[policy.Random]) > 0 && !declares(policy.Clock) && !declares(policy.Random)
 	for _, kind := range slices.Sorted(maps.Keys(imported)) {
-		if slices.ContainsFunc(keys, func(k policy.Key) bool { return k.Kind == kind }) {
+		if declares(kind) || both && kind == policy.Random {
 			continue
 		}
 		ims := imported[kind]
-		also := ""
-		if len(ims) > 1 {
-			names := make([]string, len(ims)-1)
-			for i, im := range ims[1:] {
-				names[i] = im.Name
-			}
-			also = " (also: " + strings.Join(names, ", ") + ")"
+		if both && kind == policy.Clock {
+			ims = append(slices.Clip(ims), imported[policy.Random]...)
+			add(ims[0].String(), false, "needs a clock key and a random key, which %s does not declare%s; reported only: runtimes such as Go's import both whether or not the program uses them, and without the keys the nanoprocess gets deterministic stand-ins",
+				name, alsoText(ims))
+			continue
 		}
 		without := "the call fails"
 		if kind == policy.Clock || kind == policy.Random {
 			without = "the nanoprocess gets deterministic stand-ins"
 		}
 		add(ims[0].String(), false, "needs %s %s key, which %s does not declare%s; reported only: toolchains import functions they never call, and without the key %s",
-			article(kind), kind, name, also, without)
+			article(kind), kind, name, alsoText(ims), without)
 	}
 	for _, k := range keys {
 		if k.Kind == policy.Stdio || len(imported[k.Kind]) > 0 || policy.HandsDown(k, handed) {
@@ -255,6 +261,18 @@ func ImportFindings(name, version string, m *linker.Module, deps []string, keys 
 			Reason: unusedReason(k, name)})
 	}
 	return out
+}
+
+// alsoText names the imports after the first: " (also: a, b)", or "".
+func alsoText(ims []linker.Import) string {
+	if len(ims) < 2 {
+		return ""
+	}
+	names := make([]string, len(ims)-1)
+	for i, im := range ims[1:] {
+		names[i] = im.Name
+	}
+	return " (also: " + strings.Join(names, ", ") + ")"
 }
 
 func article(k policy.Kind) string {
@@ -270,4 +288,38 @@ func unusedReason(k policy.Key, name string) string {
 		return fmt.Sprintf("the module imports no function of %s, so %s never starts %s", hostapi.Spawn.Module, name, k.Name)
 	}
 	return fmt.Sprintf("the module imports no %s function, and %s hands it to no dependency", k.Kind, name)
+}
+
+// SilentWriters returns a warning for each package of lock whose module
+// imports WASI's fd_write but that holds neither stdio:stdout nor
+// stdio:stderr: whatever it prints is discarded, which a new user takes for
+// a hang or a crash. A package holding an fs key is left alone: fd_write
+// writes its files too. A module that cannot be read is left for build
+// and audit to report.
+func (p *Project) SilentWriters(lock *lockfile.Lock) []string {
+	var out []string
+	for _, pkg := range lock.Packages {
+		if slices.ContainsFunc(pkg.Keys, func(k policy.Key) bool {
+			return k.Kind == policy.FS || k.Kind == policy.Stdio && (k.Name == "stdout" || k.Name == "stderr")
+		}) {
+			continue
+		}
+		file, err := p.moduleFile(pkg)
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		if ok, err := linker.ImportsFunc(data, linker.WASI, "fd_write"); err != nil || !ok {
+			continue
+		}
+		fix := `its nano.toml must declare stdio = ["stdout", "stderr"] and its parent grant them`
+		if pkg.Name == p.Root.Name && pkg.Source != "registry" {
+			fix = `declare stdio = ["stdout", "stderr"] in nano.toml`
+		}
+		out = append(out, fmt.Sprintf("%s imports fd_write but holds no stdout or stderr key: what it prints is discarded; if it should print, %s", pkg.ID(), fix))
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/nanoproc/nano/graph"
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/internal/suggest"
 	"github.com/nanoproc/nano/lockfile"
 	"github.com/nanoproc/nano/manifest"
 	"github.com/nanoproc/nano/registry"
@@ -92,6 +94,32 @@ func (p *Project) Versions(name string) ([]*semver.Version, error) {
 		return nil, nil
 	}
 	return p.Registry.Versions(name)
+}
+
+// NotFound implements graph.NotFounder: a package with no version is
+// either one no registry was configured to look for, or one the registry
+// lacks, maybe for a typo in its name.
+func (p *Project) NotFound(name string) string {
+	if p.Registry == nil {
+		return fmt.Sprintf("no registry configured to look for it: set path = \"DIR\" in the [registry] table of %s, or pass --registry DIR", manifest.FileName)
+	}
+	dir := p.Registry.Dir
+	if rel, err := filepath.Rel(p.Dir, dir); err == nil {
+		dir = filepath.ToSlash(rel)
+	}
+	msg := "no versions found in " + dir
+	if _, err := os.Stat(p.Registry.Dir); errors.Is(err, os.ErrNotExist) {
+		return msg + ", which does not exist"
+	}
+	names, _ := p.Registry.Names()
+	for n := range p.local {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if meant := suggest.Closest(name, names); meant != "" {
+		msg += "; did you mean " + meant + "?"
+	}
+	return msg
 }
 
 // Manifest implements graph.Source.

@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/nanoproc/nano/internal/suggest"
 )
 
 // An Error is one problem in a file.
@@ -123,8 +125,11 @@ func (d *Doc) Errorf(path []any, format string, args ...any) {
 
 // Unknown records every key of the file that decoding did not use. It
 // takes time linear in the number of keys: only the first maxErrors of
-// them, the ones Err reports, are looked up in the text.
-func (d *Doc) Unknown() {
+// them, the ones Err reports, are looked up in the text. vocabulary lists
+// the file's own table and key names: an unknown key with a part one or
+// two typos away from one of them is reported with the key it likely
+// meant ("did you mean capabilities.clock?").
+func (d *Doc) Unknown(vocabulary ...string) {
 	undecoded := d.MD.Undecoded()
 	// A table with keys is unknown through its keys: mark every table
 	// that is a proper prefix of an undecoded key.
@@ -167,8 +172,33 @@ func (d *Doc) Unknown() {
 				path = []any{k[0], e[n], k[1]}
 			}
 		}
+		if meant := didYouMean(path, vocabulary); meant != "" {
+			d.Errorf(path, "unknown key; did you mean %s?", meant)
+			continue
+		}
 		d.Errorf(path, "unknown key")
 	}
+}
+
+// didYouMean returns path with its first part that is not a word of
+// vocabulary but is close to one replaced by that word, or "" if it has
+// no such part.
+func didYouMean(path []any, vocabulary []string) string {
+	if len(vocabulary) == 0 {
+		return ""
+	}
+	for i, p := range path {
+		s, ok := p.(string)
+		if !ok || slices.Contains(vocabulary, s) {
+			continue
+		}
+		if w := suggest.Closest(s, vocabulary); w != "" {
+			meant := slices.Clone(path)
+			meant[i] = w
+			return keyString(meant)
+		}
+	}
+	return ""
 }
 
 // lines returns the text's lines, split once.
