@@ -98,6 +98,7 @@ type MinimumError struct {
 	Min, Ceiling uint64 // bytes
 }
 
+// Error returns the message of the MinimumError.
 func (e *MinimumError) Error() string {
 	return fmt.Sprintf("memory minimum of %d pages (%s) exceeds the ceiling of %d pages (%s)",
 		e.Min/pageSize, size(e.Min), e.Ceiling/pageSize, size(e.Ceiling))

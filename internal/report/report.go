@@ -80,6 +80,7 @@ func (s *Summary) line(gate bool) string {
 // An UnknownFormatError is a format New does not know.
 type UnknownFormatError struct{ Format string }
 
+// Error returns the message of the UnknownFormatError.
 func (e *UnknownFormatError) Error() string {
 	return fmt.Sprintf("--format %q: want %s or %s", e.Format,
 		strings.Join(Formats[:len(Formats)-1], ", "), Formats[len(Formats)-1])
