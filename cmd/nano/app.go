@@ -545,6 +545,10 @@ func (e *env) update(c *cli.Context) error {
 		hd.Baseline = "none"
 	}
 	fs := append(project.Changes(old, l), p.InterfaceChanges(old, l)...)
+	if written, err := lockfile.Parse(p.LockPath(), l.Marshal()); err == nil {
+		// The text relock wrote, for the lines of its packages.
+		p.Locate(fs, written, old, nil)
+	}
 	policy.SortFindings(fs)
 	_, err = writeReport(e.stdout, format, hd, fs)
 	return err
