@@ -24,7 +24,7 @@ const AnnotationLimit = 10
 // An annotation names the finding's file and line (file=F,line=N), so that
 // GitHub shows it on that line of the pull request's files; a finding with
 // a file but no line names the file alone, and one with no position
-// neither.
+// neither. The file is prefixed with Header.Dir.
 type githubHandler struct {
 	w                 *bufio.Writer
 	hd                Header
@@ -67,7 +67,7 @@ func (h *githubHandler) Finding(f *policy.Finding) error {
 	msg := fmt.Sprintf("%s: %s %s: %s", heading(f, "->"), sign(f), subject(f), f.Reason)
 	var where string
 	if f.File != "" {
-		where = "file=" + escapeProperty(f.File) + ","
+		where = "file=" + escapeProperty(h.hd.Dir+f.File) + ","
 		if f.Line > 0 {
 			where += fmt.Sprintf("line=%d,", f.Line)
 		}

@@ -225,4 +225,12 @@ func TestGitHubPositions(t *testing.T) {
 			t.Errorf("github of a finding at %q:%d = %q, want it to hold %q", tc.f.File, tc.f.Line, out, tc.want)
 		}
 	}
+	// The root's directory in the repository comes first.
+	var buf bytes.Buffer
+	if _, err := Write(newGitHub(&buf), &Header{Command: "audit", Gate: true, Dir: "app/"}, []policy.Finding{at("nano.toml", 12)}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "::error file=app/nano.toml,line=12,title="; !strings.Contains(buf.String(), want) {
+		t.Errorf("github with Dir app/ = %q, want it to hold %q", buf.String(), want)
+	}
 }
