@@ -288,16 +288,32 @@ func withLines(text string) func(*Lock, error) (*Lock, error) {
 // one to one (an inline array of tables), every Line stays 0: a line is
 // never guessed.
 func setLines(text string, l *Lock) {
-	var lines []int
-	for n := 1; text != ""; n++ {
-		var line string
-		line, text, _ = strings.Cut(text, "\n")
-		if isPackageHeader(line) {
+	lines := make([]int, 0, len(l.Packages))
+	// Each "[[" starts a header or is inside a value: look only at the
+	// lines that hold one, and count the newlines in between at once.
+	line, from := 1, 0 // the line number of text[from:]
+	for pos := 0; ; {
+		i := strings.Index(text[pos:], "[[")
+		if i < 0 {
+			break
+		}
+		i += pos
+		start := strings.LastIndexByte(text[:i], '\n') + 1
+		end := strings.IndexByte(text[i:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += i
+		}
+		if isPackageHeader(text[start:end]) {
+			line += strings.Count(text[from:start], "\n")
+			from = start
 			if len(lines) == len(l.Packages) {
 				return
 			}
-			lines = append(lines, n)
+			lines = append(lines, line)
 		}
+		pos = end
 	}
 	if len(lines) != len(l.Packages) {
 		return

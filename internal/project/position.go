@@ -21,7 +21,9 @@ type locator struct {
 	doc       *tomlfile.Doc // the root manifest's text; nil when unread
 	lines     []string      // its lines
 	hasLock   bool          // nano.lock was read
-	now, base *paths
+	now       *paths
+	base      func() *paths // the baseline's, or nil
+	basePaths *paths
 	pol       *policy.Policy
 	polFile   string // the policy file relative to the root, "" when outside it
 }
@@ -41,12 +43,23 @@ func (p *Project) Locate(fs []policy.Finding, lock, base *lockfile.Lock, pol *po
 	if lock == nil {
 		lock = new(lockfile.Lock)
 	}
+	if len(fs) == 0 {
+		return
+	}
 	l.now = newPaths(lock, p.Root.Name)
 	if base != nil {
-		l.base = newPaths(base, p.Root.Name)
+		// Only for a package no longer locked: built when first needed.
+		l.base = func() *paths {
+			if l.basePaths == nil {
+				l.basePaths = newPaths(base, p.Root.Name)
+			}
+			return l.basePaths
+		}
 	}
 	if pol != nil {
-		if rel, err := filepath.Rel(p.Dir, pol.File); err == nil && filepath.IsLocal(rel) {
+		dir, err1 := filepath.Abs(p.Dir)
+		file, err2 := filepath.Abs(pol.File)
+		if rel, err := filepath.Rel(dir, file); err1 == nil && err2 == nil && err == nil && filepath.IsLocal(rel) {
 			l.polFile = filepath.ToSlash(rel)
 		}
 	}
@@ -58,7 +71,7 @@ func (p *Project) Locate(fs []policy.Finding, lock, base *lockfile.Lock, pol *po
 func (l *locator) locate(f *policy.Finding) {
 	f.Path = l.now.via(f.Parent, f.Package, f.To)
 	if f.Path == "" && l.base != nil {
-		f.Path = l.base.via(f.Parent, f.Package, f.From)
+		f.Path = l.base().via(f.Parent, f.Package, f.From)
 	}
 	if f.Path == "" && f.Package == l.root.Name {
 		f.Path = f.Package
