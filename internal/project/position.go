@@ -140,6 +140,9 @@ func (l *locator) manifestLine(f *policy.Finding) int {
 	if f.Parent != "" && f.Parent != root || l.root.Dep(f.Package) == nil || f.Kind == policy.StaleLock {
 		return 0
 	}
+	if pkg := l.now.pkg(f.Package, f.To); pkg != nil && !l.now.fromRoot(pkg.ID()) {
+		return 0 // another version of a dependency of the root: not the root's edge
+	}
 	for _, g := range l.root.Dep(f.Package).Grant {
 		if g.Kind == k.Kind && g.Name == k.Name && g.Port == k.Port {
 			if line := l.keyLine([]any{"dependencies", f.Package, "grant"}, g); line > 0 {
@@ -206,6 +209,12 @@ type paths struct {
 	byID   map[string]*lockfile.Package
 	byName map[string][]*lockfile.Package
 	from   map[string]string // the ID each package is reached from; "" for the root
+	root   *lockfile.Package // nil when the lock has no one package of the root's name
+}
+
+// fromRoot reports whether the root depends on the package id directly.
+func (ps *paths) fromRoot(id string) bool {
+	return ps.root != nil && slices.Contains(ps.root.Dependencies, id)
 }
 
 func newPaths(lock *lockfile.Lock, root string) *paths {
@@ -217,7 +226,8 @@ func newPaths(lock *lockfile.Lock, root string) *paths {
 	if len(ps.byName[root]) != 1 {
 		return ps
 	}
-	start := ps.byName[root][0].ID()
+	ps.root = ps.byName[root][0]
+	start := ps.root.ID()
 	ps.from[start] = ""
 	for queue := []string{start}; len(queue) > 0; queue = queue[1:] {
 		p := ps.byID[queue[0]]

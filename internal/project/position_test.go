@@ -105,7 +105,8 @@ func checkShows(t *testing.T, dir string, f *policy.Finding) {
 
 // TestLocate places findings in a manifest written by hand: inline tables,
 // lists one element a line, dotted keys, a dropped key and a limit, a
-// stale approval, and a package no longer locked.
+// stale approval, a package no longer locked, and a second version of a
+// dependency of the root, which the root does not grant anything.
 func TestLocate(t *testing.T) {
 	dir := t.TempDir()
 	toml := `[package]
@@ -144,8 +145,9 @@ limits.memory = "64MiB"
 	lockText := "version = 1\n" +
 		pkg("acme:app", "1.0.0", "dependencies = [\n  \"acme:log 1.0.0\",\n  \"acme:zip 1.2.0\",\n]\n") +
 		pkg("acme:inflate", "2.0.0", "") +
-		pkg("acme:log", "1.0.0", "") +
-		pkg("acme:zip", "1.2.0", "dependencies = [\n  \"acme:inflate 2.0.0\",\n]\n")
+		pkg("acme:log", "1.0.0", "dependencies = [\n  \"acme:zip 2.0.0\",\n]\n") +
+		pkg("acme:zip", "1.2.0", "dependencies = [\n  \"acme:inflate 2.0.0\",\n]\n") +
+		pkg("acme:zip", "2.0.0", "")
 	lock, err := lockfile.Parse(LockFile, []byte(lockText))
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +180,7 @@ limits.memory = "64MiB"
 		{Kind: policy.Link, Package: "acme:zip", To: "1.2.0", Import: `import["acme:inflate"."f"]`},
 		{Kind: policy.Reduction, Package: "acme:gone", From: "1.0.0", Key: "clock", Change: "dropped"},
 		{Kind: policy.StaleApproval, Package: "acme:zip", To: "1.2.0", Key: "env:HOME"},
+		{Kind: policy.Escalation, Package: "acme:zip", To: "2.0.0", Key: "env:HOME", Change: "added"},
 	}
 	want := []string{
 		"nano.toml:10 acme:app",
@@ -193,9 +196,10 @@ limits.memory = "64MiB"
 		"nano.toml:17 acme:app > acme:log", // a limit removed: at the dependency's table
 		"nano.lock:14 acme:app > acme:zip > acme:inflate",
 		"nano.lock:14 acme:app > acme:zip > acme:inflate",
-		"nano.lock:28 acme:app > acme:zip",
+		"nano.lock:31 acme:app > acme:zip",
 		"nano.lock:0 acme:app > acme:gone", // in the baseline only
 		"nano-policy.toml:7 acme:app > acme:zip",
+		"nano.lock:41 acme:app > acme:log > acme:zip", // not the version the root depends on
 	}
 	p.Locate(fs, lock, base, pol)
 	for i, f := range fs {
