@@ -57,6 +57,10 @@ type Package struct {
 	Keys policy.Set
 	// Dependencies are the IDs of the package's dependencies.
 	Dependencies []string
+	// Line is the line of the package's [[package]] header in the file
+	// it was read from, 0 for a package not read from a file or whose
+	// header was not found. Marshal ignores it.
+	Line int
 }
 
 // ID returns the package's ID, "name version".
@@ -261,9 +265,86 @@ func Parse(file string, data []byte) (*Lock, error) {
 		return nil, tomlfile.Check(file, data, bounds)
 	}
 	if l, ok := parseFast(data); ok {
+		setLines(string(data), l)
 		return l, nil
 	}
-	return parseSlow(file, data)
+	return withLines(string(data))(parseSlow(file, data))
+}
+
+// withLines returns a function that sets the lines of the packages of the
+// lock it is given, read from text, and passes the lock and error on.
+func withLines(text string) func(*Lock, error) (*Lock, error) {
+	return func(l *Lock, err error) (*Lock, error) {
+		if err == nil {
+			setLines(text, l)
+		}
+		return l, err
+	}
+}
+
+// setLines sets the Line of each package of l, read from text: the n-th
+// [[package]] header is the n-th package, as both ways of reading a lock
+// keep the order of the text. When the headers do not match the packages
+// one to one (an inline array of tables), every Line stays 0: a line is
+// never guessed.
+func setLines(text string, l *Lock) {
+	lines := make([]int, 0, len(l.Packages))
+	// Each "[[" starts a header or is inside a value: look only at the
+	// lines that hold one, and count the newlines in between at once.
+	line, from := 1, 0 // the line number of text[from:]
+	for pos := 0; ; {
+		i := strings.Index(text[pos:], "[[")
+		if i < 0 {
+			break
+		}
+		i += pos
+		start := strings.LastIndexByte(text[:i], '\n') + 1
+		end := strings.IndexByte(text[i:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += i
+		}
+		if isPackageHeader(text[start:end]) {
+			line += strings.Count(text[from:start], "\n")
+			from = start
+			if len(lines) == len(l.Packages) {
+				return
+			}
+			lines = append(lines, line)
+		}
+		pos = end
+	}
+	if len(lines) != len(l.Packages) {
+		return
+	}
+	for i, p := range l.Packages {
+		p.Line = lines[i]
+	}
+}
+
+// isPackageHeader reports whether line is a [[package]] header, as TOML
+// allows it to be written: [[package]], [[ "package" ]], with a comment.
+func isPackageHeader(line string) bool {
+	if line == "[[package]]" {
+		return true // the form Marshal writes
+	}
+	s := strings.TrimLeft(line, " \t")
+	s, ok := strings.CutPrefix(s, "[[")
+	if !ok {
+		return false
+	}
+	s = strings.TrimLeft(s, " \t")
+	for _, name := range []string{"package", `"package"`, "'package'"} {
+		if rest, ok := strings.CutPrefix(s, name); ok {
+			rest = strings.TrimLeft(rest, " \t")
+			if rest, ok = strings.CutPrefix(rest, "]]"); ok {
+				rest = strings.TrimLeft(rest, " \t")
+				return rest == "" || rest[0] == '#'
+			}
+		}
+	}
+	return false
 }
 
 // parseSlow is Parse without parseFast: it reads the text with
@@ -575,10 +656,12 @@ func ReadFile(path string) (*Lock, error) {
 		return nil, err
 	}
 	if len(data) > 0 && len(data) <= bounds.Bytes {
-		if l, ok := parseFastText(string(data)); ok {
+		text := string(data)
+		if l, ok := parseFastText(text); ok {
+			setLines(text, l)
 			return l, nil
 		}
-		return parseSlow(path, data)
+		return withLines(text)(parseSlow(path, data))
 	}
 	return Parse(path, data)
 }

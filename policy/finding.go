@@ -80,6 +80,16 @@ type Finding struct {
 	// and no valid approval covers it.
 	Blocks   bool      `json:"blocks"`
 	Approval *Approval `json:"approval,omitempty"`
+	// File and Line are where the finding is in the root's own files:
+	// File is slash-separated and relative to the root ("nano.toml",
+	// "nano.lock"), Line counts from 1, and 0 means the whole file. Both
+	// are unset when nothing in the root's files says where it is.
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	// Path is the way from the root to the package, by name:
+	// "acme:app > acme:report > acme:fmt"; "" when the package is not
+	// in the lock.
+	Path string `json:"path,omitempty"`
 }
 
 // PackageFindings returns the findings for one package whose keys changed

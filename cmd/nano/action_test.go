@@ -266,7 +266,10 @@ func checkEscalation(t *testing.T, r *runner, repo *pullRequest) {
 		t.Errorf("%d ::error lines, want 10 (GitHub's limit):\n%s", len(errs), out)
 	}
 	for _, want := range []string{
-		"::error title=nano audit%3A escalation%2C breaking::acme:notify 1.2.3 -> 1.2.4: + net:hooks.evil.example:443: added in a patch upgrade",
+		// GitHub reads the file from the top of the repository: the
+		// root is app/, whose nano.toml grants acme:notify the network
+		// at line 24.
+		"::error file=app/nano.toml,line=24,title=nano audit%3A escalation%2C breaking::acme:notify 1.2.3 -> 1.2.4: + net:hooks.evil.example:443: added in a patch upgrade",
 		"nano audit: baseline: nano.lock at " + repo.base + " (" + repo.base[:7] + ")",
 		"nano audit: 11 blocking, 0 approved, 0 reported",
 	} {

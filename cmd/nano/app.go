@@ -363,6 +363,32 @@ func (e *env) loadLocked() (*project.Project, *lockfile.Lock, error) {
 	return p, l, err
 }
 
+// workspaceDir returns dir, the root's directory, relative to the GitHub
+// Actions workspace (GITHUB_WORKSPACE, the checked out repository), with a
+// trailing slash; "" outside a workflow, for the top of the workspace,
+// and for a root outside it. GitHub reads an annotation's file from the
+// top of the repository.
+func (e *env) workspaceDir(dir string) string {
+	ws := e.getenv("GITHUB_WORKSPACE")
+	if ws == "" {
+		return ""
+	}
+	real := func(p string) string {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		return p
+	}
+	rel, err := filepath.Rel(real(ws), real(dir))
+	if err != nil || rel == "." || !filepath.IsLocal(rel) {
+		return ""
+	}
+	return filepath.ToSlash(rel) + "/"
+}
+
 func (e *env) rel(path string) string {
 	if r, err := filepath.Rel(e.dir, path); err == nil && !strings.HasPrefix(r, "..") {
 		return r
@@ -539,12 +565,16 @@ func (e *env) update(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	hd := &report.Header{Command: "update", Baseline: "nano.lock before the update"}
+	hd := &report.Header{Command: "update", Baseline: "nano.lock before the update", Dir: e.workspaceDir(p.Dir)}
 	if old == nil {
 		old = new(lockfile.Lock)
 		hd.Baseline = "none"
 	}
 	fs := append(project.Changes(old, l), p.InterfaceChanges(old, l)...)
+	if written, err := lockfile.Parse(p.LockPath(), l.Marshal()); err == nil {
+		// The text relock wrote, for the lines of its packages.
+		p.Locate(fs, written, old, nil)
+	}
 	policy.SortFindings(fs)
 	_, err = writeReport(e.stdout, format, hd, fs)
 	return err
@@ -592,7 +622,7 @@ func (e *env) audit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	hd := &report.Header{Command: "audit", Gate: true, Base: c.String("base"), Baseline: base}
+	hd := &report.Header{Command: "audit", Gate: true, Base: c.String("base"), Baseline: base, Dir: e.workspaceDir(p.Dir)}
 	if hd.Base == "" {
 		hd.Base = c.String("base-lock")
 	}

@@ -91,8 +91,10 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 		return nil, baseErr
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return []policy.Finding{{Kind: policy.StaleLock, Package: p.Root.Name, To: p.Root.Version.String(),
-			Reason: "nano.lock is missing: run nano lock", Blocks: true}}, nil
+		out := []policy.Finding{{Kind: policy.StaleLock, Package: p.Root.Name, To: p.Root.Version.String(),
+			Reason: "nano.lock is missing: run nano lock", Blocks: true}}
+		p.Locate(out, nil, opts.Base, opts.Policy)
+		return out, nil
 	}
 	if err != nil {
 		return nil, err
@@ -138,6 +140,7 @@ func (p *Project) Audit(opts AuditOptions) ([]policy.Finding, error) {
 		// approval would look stale.
 		out = append(out, opts.Policy.Stale(out)...)
 	}
+	p.Locate(out, lock, opts.Base, opts.Policy)
 	policy.SortFindings(out)
 	return out, nil
 }

@@ -21,8 +21,10 @@ const AnnotationLimit = 10
 // report that decides nothing (diff, update) a finding that would block an
 // audit is a ::warning: the step passes.
 //
-// Findings carry no position yet, so the annotations have no file or
-// line: GitHub shows them on the run, not on a file.
+// An annotation names the finding's file and line (file=F,line=N), so that
+// GitHub shows it on that line of the pull request's files; a finding with
+// a file but no line names the file alone, and one with no position
+// neither. The file is prefixed with Header.Dir.
 type githubHandler struct {
 	w                 *bufio.Writer
 	hd                Header
@@ -63,7 +65,14 @@ func (h *githubHandler) Finding(f *policy.Finding) error {
 	}
 	title := fmt.Sprintf("nano %s: %s", h.hd.Command, label(f))
 	msg := fmt.Sprintf("%s: %s %s: %s", heading(f, "->"), sign(f), subject(f), f.Reason)
-	_, err := fmt.Fprintf(h.w, "::%s title=%s::%s\n", level, escapeProperty(title), escapeData(msg))
+	var where string
+	if f.File != "" {
+		where = "file=" + escapeProperty(h.hd.Dir+f.File) + ","
+		if f.Line > 0 {
+			where += fmt.Sprintf("line=%d,", f.Line)
+		}
+	}
+	_, err := fmt.Fprintf(h.w, "::%s %stitle=%s::%s\n", level, where, escapeProperty(title), escapeData(msg))
 	return err
 }
 

@@ -40,6 +40,12 @@ type Header struct {
 	// states nothing, for a report with no baseline to speak of (lock
 	// --check).
 	Baseline string
+	// Dir is the root's directory relative to the repository, slash
+	// separated with a trailing slash, or "" for the repository's top:
+	// the github format puts it before each finding's file, since GitHub
+	// reads an annotation's file from the top of the repository, while a
+	// finding's file is relative to the root.
+	Dir string
 }
 
 // A Summary counts the findings of a report. Every finding is counted in

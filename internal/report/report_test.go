@@ -204,3 +204,33 @@ func TestMarkdownTable(t *testing.T) {
 		t.Errorf("a reason forged a row:\n%s", out)
 	}
 }
+
+// An annotation names the finding's file and line, the file alone when
+// the finding has no line, and neither when it has no position; a file
+// name is escaped as a property.
+func TestGitHubPositions(t *testing.T) {
+	at := func(file string, line int) policy.Finding {
+		return policy.Finding{Kind: policy.Escalation, Package: "acme:x", To: "1.0.0", Key: "clock", Reason: "added", Blocks: true, File: file, Line: line}
+	}
+	for _, tc := range []struct {
+		f    policy.Finding
+		want string
+	}{
+		{at("nano.toml", 12), "::error file=nano.toml,line=12,title=nano audit%3A escalation::acme:x 1.0.0: ! clock: added\n"},
+		{at("nano.lock", 0), "::error file=nano.lock,title=nano audit%3A escalation::"},
+		{at("", 0), "::error title=nano audit%3A escalation::"},
+		{at("sub,dir/a:b.toml", 3), "::error file=sub%2Cdir/a%3Ab.toml,line=3,title="},
+	} {
+		if out := github(t, true, []policy.Finding{tc.f}); !strings.Contains(out, tc.want) {
+			t.Errorf("github of a finding at %q:%d = %q, want it to hold %q", tc.f.File, tc.f.Line, out, tc.want)
+		}
+	}
+	// The root's directory in the repository comes first.
+	var buf bytes.Buffer
+	if _, err := Write(newGitHub(&buf), &Header{Command: "audit", Gate: true, Dir: "app/"}, []policy.Finding{at("nano.toml", 12)}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "::error file=app/nano.toml,line=12,title="; !strings.Contains(buf.String(), want) {
+		t.Errorf("github with Dir app/ = %q, want it to hold %q", buf.String(), want)
+	}
+}
