@@ -169,9 +169,8 @@ func checkURL(who Holder, u *url.URL) error {
 func (h *Host) client(caller api.Module, who Holder) *http.Client {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	t := h.table(caller)
-	if t.client != nil {
-		return t.client
+	if c := h.clients[caller]; c != nil {
+		return c
 	}
 	tr := &http.Transport{
 		Proxy: nil,
@@ -193,7 +192,7 @@ func (h *Host) client(caller api.Module, who Holder) *http.Client {
 		IdleConnTimeout:        90 * time.Second,
 		MaxIdleConns:           MaxConns,
 	}
-	t.client = &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	c := &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		hop := len(via)
 		if hop > maxRedirects {
 			return fmt.Errorf("redirect %d to %s: more than %d redirects", hop, req.URL, maxRedirects)
@@ -203,7 +202,8 @@ func (h *Host) client(caller api.Module, who Holder) *http.Client {
 		}
 		return nil
 	}}
-	return t.client
+	h.clients[caller] = c
+	return c
 }
 
 // token reports whether s is an HTTP token (RFC 9110): a method or a

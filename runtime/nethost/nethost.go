@@ -30,6 +30,7 @@ import (
 
 	"github.com/nanoproc/nano/hostapi"
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/internal/handles"
 )
 
 // The limits of nano:net.
@@ -78,22 +79,15 @@ type Host struct {
 	resolver Resolver
 	connect  DialFunc
 	callers  iface.Callers
+	conns    handles.Table[net.Conn]
 	mu       sync.Mutex
-	tables   map[api.Module]*table
-}
-
-// A table holds one caller's connections and HTTP client. Handles start
-// at 1 and are never reused.
-type table struct {
-	next   uint32
-	conns  map[uint32]net.Conn
-	client *http.Client // made at its first fetch
+	clients  map[api.Module]*http.Client // each made at its caller's first fetch
 }
 
 // New returns a Host that asks hs who calls it and reaches the network as
 // c says.
 func New(hs Holders, c Config) *Host {
-	h := &Host{holders: hs, cfg: c, resolver: c.Resolver, connect: c.Dial, tables: map[api.Module]*table{}}
+	h := &Host{holders: hs, cfg: c, resolver: c.Resolver, connect: c.Dial, clients: map[api.Module]*http.Client{}}
 	if h.resolver == nil {
 		h.resolver = net.DefaultResolver
 	}
@@ -132,21 +126,13 @@ func (h *Host) Instantiate(ctx context.Context, rt wazero.Runtime) error {
 // an export), so that a nanoprocess that ends leaves nothing open. Its
 // handles are never reused, until Forget.
 func (h *Host) End(caller api.Module) {
-	h.mu.Lock()
-	t := h.tables[caller]
-	var conns []net.Conn
-	var client *http.Client
-	if t != nil {
-		for n, c := range t.conns {
-			conns = append(conns, c)
-			delete(t.conns, n)
-		}
-		client, t.client = t.client, nil
-	}
-	h.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range h.conns.All(caller, true) {
 		c.Close()
 	}
+	h.mu.Lock()
+	client := h.clients[caller]
+	delete(h.clients, caller)
+	h.mu.Unlock()
 	if client != nil {
 		client.CloseIdleConnections()
 	}
@@ -157,33 +143,17 @@ func (h *Host) End(caller api.Module) {
 func (h *Host) Forget(caller api.Module) {
 	h.End(caller)
 	h.callers.Forget(caller)
-	h.mu.Lock()
-	delete(h.tables, caller)
-	h.mu.Unlock()
+	h.conns.Forget(caller)
 }
 
 var errNotHolder = errors.New("the caller is not a nanoprocess of this run")
-
-// table returns caller's table, made if it has none. h.mu is held.
-func (h *Host) table(caller api.Module) *table {
-	t := h.tables[caller]
-	if t == nil {
-		t = &table{conns: map[uint32]net.Conn{}}
-		h.tables[caller] = t
-	}
-	return t
-}
 
 // lookup returns caller's connection with handle v, or an error that the
 // handle is not one of caller's.
 func (h *Host) lookup(caller api.Module, v iface.Value) (net.Conn, error) {
 	n := uint32(v.(uint64))
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if t := h.tables[caller]; t != nil {
-		if c := t.conns[n]; c != nil {
-			return c, nil
-		}
+	if c, ok := h.conns.Get(caller, n); ok {
+		return c, nil
 	}
 	return nil, fmt.Errorf("%d is not a handle of an open connection of this nanoprocess", n)
 }
@@ -193,13 +163,9 @@ func (h *Host) tcpConnect(ctx context.Context, caller api.Module, args []iface.V
 	if !found {
 		return iface.Refuse(errNotHolder), nil
 	}
-	full := func() bool {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		return len(h.table(caller).conns) >= MaxConns
-	}
-	if full() {
-		return iface.Refuse(fmt.Errorf("%s holds %d open connections, the most a nanoprocess may: close one first", who.Path, MaxConns)), nil
+	full := iface.Refuse(fmt.Errorf("%s holds %d open connections, the most a nanoprocess may: close one first", who.Path, MaxConns))
+	if h.conns.Len(caller) >= MaxConns {
+		return full, nil
 	}
 	c, err := h.dial(ctx, who, args[0].(string), uint16(args[1].(uint64)))
 	if err != nil {
@@ -208,12 +174,12 @@ func (h *Host) tcpConnect(ctx context.Context, caller api.Module, args []iface.V
 		}
 		return iface.Refuse(err), nil
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	t := h.table(caller)
-	t.next++
-	t.conns[t.next] = c
-	return iface.Ok(uint64(t.next)), nil
+	n, ok := h.conns.Add(caller, c, MaxConns)
+	if !ok {
+		c.Close()
+		return full, nil
+	}
+	return iface.Ok(uint64(n)), nil
 }
 
 // interruptible makes a blocking read or write on c return when ctx ends:
@@ -268,15 +234,7 @@ func (h *Host) recv(ctx context.Context, caller api.Module, args []iface.Value) 
 }
 
 func (h *Host) close(_ context.Context, caller api.Module, args []iface.Value) ([]iface.Value, error) {
-	n := uint32(args[0].(uint64))
-	h.mu.Lock()
-	var c net.Conn
-	if t := h.tables[caller]; t != nil {
-		c = t.conns[n]
-		delete(t.conns, n)
-	}
-	h.mu.Unlock()
-	if c != nil {
+	if c, ok := h.conns.Remove(caller, uint32(args[0].(uint64))); ok {
 		c.Close()
 	}
 	return nil, nil

@@ -11,13 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/nanoproc/nano/hostapi"
 	"github.com/nanoproc/nano/iface"
+	"github.com/nanoproc/nano/internal/handles"
 )
 
 // A Stdio says where a child's standard stream goes.
@@ -90,27 +90,19 @@ type Starter interface {
 
 // A Host serves nano:process/spawn for one run.
 type Host struct {
-	starter Starter
-	callers iface.Callers
-	mu      sync.Mutex
-	tables  map[api.Module]*table
+	starter  Starter
+	callers  iface.Callers
+	children handles.Table[*child]
 }
 
-// A table holds one caller's children. Handles start at 1 and are never
-// reused.
-type table struct {
-	next     uint32
-	children map[uint32]*child
-}
-
-// A child is one entry of a table.
+// A child is one started child, under its parent's handle.
 type child struct {
 	Child
 	stdin, stdout, stderr *pipe // nil unless piped
 }
 
 // New returns a Host that starts children with s.
-func New(s Starter) *Host { return &Host{starter: s, tables: map[api.Module]*table{}} }
+func New(s Starter) *Host { return &Host{starter: s} }
 
 // Instantiate instantiates the host module of nano:process/spawn in rt.
 func (h *Host) Instantiate(ctx context.Context, rt wazero.Runtime) error {
@@ -137,14 +129,7 @@ func (h *Host) Instantiate(ctx context.Context, rt wazero.Runtime) error {
 // (its _start, or an export), so that ending a parent ends its children.
 // Its handles stay valid, and are never reused, until Forget.
 func (h *Host) End(caller api.Module) {
-	h.mu.Lock()
-	var children []*child
-	if t := h.tables[caller]; t != nil {
-		for _, c := range t.children {
-			children = append(children, c)
-		}
-	}
-	h.mu.Unlock()
+	children := h.children.All(caller, false)
 	for _, c := range children {
 		c.Kill()
 	}
@@ -158,21 +143,15 @@ func (h *Host) End(caller api.Module) {
 func (h *Host) Forget(caller api.Module) {
 	h.End(caller)
 	h.callers.Forget(caller)
-	h.mu.Lock()
-	delete(h.tables, caller)
-	h.mu.Unlock()
+	h.children.Forget(caller)
 }
 
 // lookup returns caller's child with handle v, or an error that the
 // handle is not one of caller's.
 func (h *Host) lookup(caller api.Module, v iface.Value) (*child, error) {
 	n := uint32(v.(uint64))
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if t := h.tables[caller]; t != nil {
-		if c := t.children[n]; c != nil {
-			return c, nil
-		}
+	if c, ok := h.children.Get(caller, n); ok {
+		return c, nil
 	}
 	return nil, fmt.Errorf("%d is not a handle of a child of this nanoprocess", n)
 }
@@ -227,16 +206,8 @@ func (h *Host) start(ctx context.Context, caller api.Module, args []iface.Value)
 	if c.Child, err = h.starter.Start(ctx, caller, req, s); err != nil {
 		return iface.Refuse(err), nil
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	t := h.tables[caller]
-	if t == nil {
-		t = &table{children: map[uint32]*child{}}
-		h.tables[caller] = t
-	}
-	t.next++
-	t.children[t.next] = c
-	return iface.Ok(uint64(t.next)), nil
+	n, _ := h.children.Add(caller, c, 0)
+	return iface.Ok(uint64(n)), nil
 }
 
 var exitCases = [...]string{Exited: "exited", Trapped: "trapped", Killed: "killed"}
